@@ -1,0 +1,33 @@
+import Foundation
+
+/// Turns operation names into JavaScript identifiers: `codemode.<slug>_<name>`.
+package enum CallName {
+    /// A valid identifier fragment: letters, digits and `_`, at most 64 characters.
+    package static func sanitize(_ raw: String) -> String {
+        var out = ""
+        var lastUnderscore = false
+        for scalar in raw.unicodeScalars {
+            if scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar)) {
+                out.unicodeScalars.append(scalar)
+                lastUnderscore = false
+            } else if !lastUnderscore && !out.isEmpty {
+                out.append("_")
+                lastUnderscore = true
+            }
+        }
+        while out.hasSuffix("_") { out.removeLast() }
+        if out.isEmpty { out = "op" }
+        return String(out.prefix(64))
+    }
+
+    /// A slug is lowercase letters, digits and `_`, starting with a letter.
+    package static func isValidSlug(_ slug: String) -> Bool {
+        guard let first = slug.unicodeScalars.first, (97...122).contains(first.value), slug.count <= 40 else { return false }
+        return slug.unicodeScalars.allSatisfy { (97...122).contains($0.value) || (48...57).contains($0.value) || $0 == "_" }
+    }
+
+    /// The base call name for an operation of a source.
+    package static func base(slug: String, hint: String) -> String {
+        "\(slug)_\(sanitize(hint))"
+    }
+}

@@ -1,0 +1,25 @@
+import Crypto
+import Foundation
+
+/// Creates and hashes bearer tokens. Tokens carry 256 random bits, so a single
+/// SHA-256 is enough to store them safely (no password-style stretching needed).
+package enum TokenHasher {
+    /// A new token such as `jct_<43 base64url chars>`.
+    package static func newToken(prefix: String = "jct") -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var rng = SystemRandomNumberGenerator()
+        for i in bytes.indices { bytes[i] = rng.next() }
+        return "\(prefix)_" + base64URL(Data(bytes))
+    }
+
+    package static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    package static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}

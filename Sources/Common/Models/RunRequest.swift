@@ -1,0 +1,50 @@
+/// The body of an execute-queue job: one `search` or `execute` call of a client.
+package struct RunRequest: Sendable, Codable, Equatable {
+    package enum Tool: String, Sendable, Codable { case search, execute }
+    package var tool: Tool
+    package var code: String
+    /// Wall time the run may take, in milliseconds.
+    package var timeoutMs: Int
+
+    package init(tool: Tool, code: String, timeoutMs: Int) {
+        self.tool = tool
+        self.code = code
+        self.timeoutMs = timeoutMs
+    }
+
+    package var json: JSONValue {
+        ["tool": .string(tool.rawValue), "code": .string(code), "timeoutMs": .number(Double(timeoutMs))]
+    }
+
+    package init(json: JSONValue) throws {
+        guard let tool = json["tool"]?.stringValue.flatMap(Tool.init(rawValue:)), let code = json["code"]?.stringValue else {
+            throw JunctionError.badRequest("malformed run request")
+        }
+        self.init(tool: tool, code: code, timeoutMs: json["timeoutMs"]?.intValue ?? 30_000)
+    }
+}
+
+/// What a run produced, as the MCP tool result carries it: `structuredContent` is
+/// `{result, logs, calls}` (or `{error, logs, calls}` when `isError`).
+package struct RunResult: Sendable, Equatable {
+    package var isError: Bool
+    package var structured: JSONValue
+
+    package init(isError: Bool, structured: JSONValue) {
+        self.isError = isError
+        self.structured = structured
+    }
+
+    package var json: JSONValue { ["isError": .bool(isError), "structuredContent": structured] }
+
+    package init(json: JSONValue) {
+        isError = json["isError"]?.boolValue ?? true
+        structured = json["structuredContent"] ?? .null
+    }
+
+    /// A failed run that never reached the sandbox.
+    package static func error(_ message: String, code: String) -> RunResult {
+        RunResult(isError: true, structured: ["error": ["name": .string(code), "message": .string(message)],
+                                              "logs": [], "calls": []])
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Yams
+
+/// A parsed OpenAPI (3.x) or Swagger (2.0) document.
+package struct OpenAPIDocument: Sendable {
+    package enum Version: Sendable, Equatable { case swagger2, openapi3 }
+
+    package var root: [String: JSONValue]
+    package var version: Version
+
+    /// Parses JSON or YAML text; throws `invalid_spec` with a reason a person can act on.
+    package init(data: Data) throws {
+        let value: JSONValue
+        let trimmed = data.prefix(64).drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }
+        if trimmed.first == UInt8(ascii: "{") {
+            do { value = try JSONValue.parse(data) } catch {
+                throw JunctionError("invalid_spec", "the spec is not valid JSON: \(Self.describe(error))", status: 422)
+            }
+        } else {
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw JunctionError("invalid_spec", "the spec is neither UTF-8 JSON nor YAML", status: 422)
+            }
+            if text.range(of: "<html", options: [.caseInsensitive]) != nil && text.range(of: "openapi", options: .caseInsensitive) == nil {
+                throw JunctionError("invalid_spec", "the spec URL returned an HTML page, not an OpenAPI document", status: 422)
+            }
+            do {
+                value = JSONValue(any: try Yams.load(yaml: text))
+            } catch {
+                throw JunctionError("invalid_spec", "the spec is neither valid JSON nor valid YAML: \(Self.describe(error))", status: 422)
+            }
+        }
+        try self.init(value: value)
+    }
+
+    package init(value: JSONValue) throws {
+        guard let root = value.objectValue else {
+            throw JunctionError("invalid_spec", "the spec is not an OpenAPI document (its top level is not an object)", status: 422)
+        }
+        if let v = root["openapi"]?.stringValue, v.hasPrefix("3.") {
+            version = .openapi3
+        } else if root["swagger"]?.stringValue == "2.0" {
+            version = .swagger2
+        } else {
+            throw JunctionError("invalid_spec", "the document has neither `openapi: 3.x` nor `swagger: \"2.0\"`; it is not an OpenAPI spec", status: 422)
+        }
+        guard root["paths"]?.objectValue != nil else {
+            throw JunctionError("invalid_spec", "the spec has no `paths` object", status: 422)
+        }
+        self.root = root
+    }
+
+    private static func describe(_ error: Error) -> String {
+        String("\(error)".prefix(200))
+    }
+
+    /// Resolves a local JSON pointer (`#/components/schemas/Pet`).
+    package func resolve(pointer: String) -> JSONValue? {
+        guard pointer.hasPrefix("#/") else { return nil }
+        var current: JSONValue = .object(root)
+        for raw in pointer.dropFirst(2).split(separator: "/", omittingEmptySubsequences: false) {
+            let key = String(raw).replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            let decoded = key.removingPercentEncoding ?? key
+            switch current {
+            case .object(let o): guard let next = o[decoded] else { return nil }; current = next
+            case .array(let a): guard let i = Int(decoded), a.indices.contains(i) else { return nil }; current = a[i]
+            default: return nil
+            }
+        }
+        return current
+    }
+
+    /// Follows `$ref` at the top of a value (parameters, request bodies, responses),
+    /// at most a few hops so a cycle of references cannot loop.
+    package func deref(_ value: JSONValue) -> JSONValue {
+        var current = value
+        for _ in 0..<8 {
+            guard let ref = current["$ref"]?.stringValue, let target = resolve(pointer: ref) else { return current }
+            current = target
+        }
+        return current
+    }
+
+    /// A schema with local `$ref`s inlined up to `depth` levels; deeper or circular
+    /// references stay as a `{ "$ref": … }` with their name, so the result is finite.
+    package func inline(_ schema: JSONValue, depth: Int = 4, seen: [String] = []) -> JSONValue {
+        switch schema {
+        case .object(let o):
+            if let ref = o["$ref"]?.stringValue {
+                if depth <= 0 || seen.contains(ref) || !ref.hasPrefix("#/") {
+                    return .object(["$ref": .string(ref), "description": .string("see \(ref.split(separator: "/").last.map(String.init) ?? ref)")])
+                }
+                guard let target = resolve(pointer: ref) else { return .object(["description": .string("unresolved reference \(ref)")]) }
+                return inline(target, depth: depth - 1, seen: seen + [ref])
+            }
+            var out: [String: JSONValue] = [:]
+            for (k, v) in o { out[k] = (k == "example" || k == "examples") ? v : inline(v, depth: depth, seen: seen) }
+            return .object(out)
+        case .array(let a):
+            return .array(a.map { inline($0, depth: depth, seen: seen) })
+        default:
+            return schema
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// The two kinds of work that travel through Redis.
+package enum JobKind: String, Sendable, Codable, CaseIterable {
+    /// `execute`/`search` runs: at-most-once.
+    case execute = "exec"
+    /// Catalog refreshes: at-least-once (idempotent).
+    case refresh
+}
+
+/// A job as it sits in a user's stream.
+package struct JobEnvelope: Sendable, Codable, Equatable {
+    package var id: String
+    package var kind: JobKind
+    package var owner: String
+    /// Milliseconds since 1970.
+    package var createdAt: Int64
+    /// After this instant (ms since 1970) nobody waits for the job any more; a worker
+    /// that receives it later drops it instead of running it.
+    package var deadline: Int64?
+    /// The frontend whose reply stream gets the result, when someone waits for one.
+    package var replyTo: String?
+    package var attempt: Int
+    /// The kind-specific request, as JSON.
+    package var body: JSONValue
+
+    package init(id: String = UUID().uuidString.lowercased(), kind: JobKind, owner: String, deadline: Date? = nil,
+                 replyTo: String? = nil, attempt: Int = 1, body: JSONValue) {
+        self.id = id
+        self.kind = kind
+        self.owner = owner
+        self.createdAt = Int64(Date().timeIntervalSince1970 * 1000)
+        self.deadline = deadline.map { Int64($0.timeIntervalSince1970 * 1000) }
+        self.replyTo = replyTo
+        self.attempt = attempt
+        self.body = body
+    }
+
+    package var isExpired: Bool {
+        guard let deadline else { return false }
+        return Int64(Date().timeIntervalSince1970 * 1000) > deadline
+    }
+}
+
+/// What a worker sends back to the frontend that waits for a job.
+package struct JobReply: Sendable, Codable, Equatable {
+    package var jobID: String
+    package var ok: Bool
+    package var value: JSONValue?
+    package var errorCode: String?
+    package var errorMessage: String?
+
+    package init(jobID: String, value: JSONValue) {
+        self.jobID = jobID
+        self.ok = true
+        self.value = value
+    }
+
+    package init(jobID: String, errorCode: String, message: String) {
+        self.jobID = jobID
+        self.ok = false
+        self.errorCode = errorCode
+        self.errorMessage = message
+    }
+
+    /// The reply for an execute job whose worker died while holding it. It is never run
+    /// again (at-most-once), and part of it may already have happened upstream.
+    package static func lost(jobID: String) -> JobReply {
+        JobReply(jobID: jobID, errorCode: "run_lost",
+                 message: "the run was lost: the worker running it stopped before finishing. Some of its upstream calls may already have happened; check before running it again.")
+    }
+}
+
+/// A job handed to a consumer, with what is needed to acknowledge it.
+package struct JobDelivery: Sendable {
+    package var stream: String
+    package var entryID: String
+    package var envelope: JobEnvelope
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Consumes one kind of job with bounded concurrency: pops the longest-waiting user,
+/// claims one job, runs it, acknowledges it. Also keeps its in-flight jobs visibly
+/// alive, and reclaims jobs of dead consumers (re-queued for refresh jobs, which are
+/// at-least-once; reported lost for execute jobs, which are at-most-once).
+package struct JobProcessor: Service {
+    package struct Options: Sendable {
+        package var concurrency: Int
+        package var visibilityTimeout: Duration
+        package var maxRefreshAttempts: Int
+        package init(concurrency: Int, visibilityTimeout: Duration, maxRefreshAttempts: Int = 5) {
+            self.concurrency = concurrency
+            self.visibilityTimeout = visibilityTimeout
+            self.maxRefreshAttempts = maxRefreshAttempts
+        }
+    }
+
+    package let kind: JobKind
+    package let queue: JobQueue
+    package let handler: any JobHandler
+    package let options: Options
+    package let consumer: String
+    package let logger: Logger
+    private let inFlight = InFlight()
+
+    package init(kind: JobKind, queue: JobQueue, handler: any JobHandler, options: Options,
+                 consumer: String = JobProcessor.defaultConsumerName(), logger: Logger) {
+        self.kind = kind
+        self.queue = queue
+        self.handler = handler
+        self.options = options
+        self.consumer = consumer
+        self.logger = logger
+    }
+
+    package static func defaultConsumerName() -> String {
+        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    package func run() async throws {
+        let slots = AsyncSemaphore(permits: options.concurrency)
+        let connection = queue.redis.makeBlockingConnection(label: "redis.\(kind.rawValue).pop")
+        defer { connection.close() }
+        logger.info("consuming \(kind.rawValue) jobs", metadata: ["consumer": "\(consumer)", "concurrency": "\(options.concurrency)"])
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.maintenanceLoop() }
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                await slots.acquire()
+                var started = false
+                defer { if !started { slots.release() } }
+                do {
+                    guard let owner = try await queue.nextReadyOwner(kind, on: connection, timeoutSeconds: 1) else { continue }
+                    guard let delivery = try await queue.claimNext(kind, owner: owner, consumer: consumer) else { continue }
+                    started = true
+                    inFlight.insert(delivery)
+                    group.addTask {
+                        defer { slots.release() }
+                        await self.process(delivery)
+                    }
+                } catch {
+                    logger.warning("queue read failed; retrying", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .milliseconds(500))
+                }
+            }
+            logger.info("stopping: waiting for in-flight \(kind.rawValue) jobs")
+            // Wait for in-flight jobs, then stop the maintenance loop.
+            while inFlight.count > 0 { try? await Task.sleep(for: .milliseconds(50)) }
+            group.cancelAll()
+        }
+    }
+
+    private func process(_ delivery: JobDelivery) async {
+        defer { inFlight.remove(delivery) }
+        if delivery.envelope.owner.isEmpty {
+            logger.error("dropping unreadable job entry", metadata: ["entry": "\(delivery.entryID)"])
+        } else if delivery.envelope.isExpired {
+            // Nobody waits any more; running it now could surprise the caller who was told it failed.
+            logger.warning("dropping expired job", metadata: ["job": "\(delivery.envelope.id)"])
+            if let replyTo = delivery.envelope.replyTo {
+                try? await queue.publishReply(JobReply(jobID: delivery.envelope.id, errorCode: "expired",
+                                                       message: "the job expired before a worker could start it"), to: replyTo)
+            }
+        } else {
+            await handler.handle(delivery)
+        }
+        do { try await queue.ack(delivery) } catch {
+            logger.error("cannot acknowledge job", metadata: ["job": "\(delivery.envelope.id)", "error": "\(error)"])
+        }
+    }
+
+    private func maintenanceLoop() async {
+        let touchEvery = options.visibilityTimeout / 3
+        var sinceReclaim = Duration.zero
+        while !Task.isCancelled {
+            try? await Task.sleep(for: touchEvery)
+            if Task.isCancelled { return }
+            do {
+                try await queue.touch(inFlight.all, consumer: consumer)
+            } catch {
+                logger.warning("cannot extend in-flight jobs", metadata: ["error": "\(error)"])
+            }
+            sinceReclaim += touchEvery
+            if sinceReclaim >= options.visibilityTimeout / 2 {
+                sinceReclaim = .zero
+                await reclaim()
+            }
+        }
+    }
+
+    /// One reclaim sweep (public for tests).
+    package func reclaim() async {
+        do {
+            let stale = try await queue.reclaimStale(kind, consumer: consumer, minIdle: options.visibilityTimeout)
+            for delivery in stale where !inFlight.contains(delivery) {
+                let envelope = delivery.envelope
+                if kind == .refresh && envelope.attempt < options.maxRefreshAttempts && !envelope.owner.isEmpty {
+                    var retry = envelope
+                    retry.attempt += 1
+                    logger.notice("re-queueing refresh job of a dead worker", metadata: ["job": "\(envelope.id)", "attempt": "\(retry.attempt)"])
+                    try await queue.enqueue(retry)
+                } else if !envelope.owner.isEmpty {
+                    logger.notice("job lost with its worker", metadata: ["job": "\(envelope.id)", "kind": "\(kind.rawValue)"])
+                    await handler.handleLost(delivery)
+                }
+                try await queue.ack(delivery)
+            }
+        } catch {
+            logger.warning("reclaim sweep failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// The jobs this process is working on.
+private final class InFlight: Sendable {
+    private let items = Mutex<[String: JobDelivery]>([:])
+    func insert(_ d: JobDelivery) { items.withLock { $0[d.stream + "/" + d.entryID] = d } }
+    func remove(_ d: JobDelivery) { _ = items.withLock { $0.removeValue(forKey: d.stream + "/" + d.entryID) } }
+    func contains(_ d: JobDelivery) -> Bool { items.withLock { $0[d.stream + "/" + d.entryID] != nil } }
+    var all: [JobDelivery] { items.withLock { Array($0.values) } }
+    var count: Int { items.withLock { $0.count } }
+}

@@ -1,0 +1,170 @@
+import Foundation
+
+/// Redis Streams job queue with one stream per (user, kind) and fair, round-robin
+/// scheduling across users.
+///
+/// Keys (every per-user key carries the `{u:<owner>}` hash tag so a Redis Cluster keeps
+/// one user's keys on one node):
+/// - `junction:{u:<owner>}:<kind>` — the user's job stream, consumer group `<kind>-workers`;
+/// - `junction:ready:<kind>` — sorted set of users with undelivered jobs, scored by the
+///   time they joined it. A consumer pops the longest-waiting user, takes ONE job from
+///   that user's stream, and puts the user back at the end of the line. A user's
+///   backlog of 1,000 jobs therefore delays another user's single job by at most one
+///   job per other waiting user;
+/// - `junction:owners:<kind>` — every user that ever queued work (for reclaim sweeps);
+/// - `junction:reply:<frontend>` — one reply stream per frontend instance.
+package struct JobQueue: Sendable {
+    package let redis: RedisClient
+    package let prefix: String
+
+    package init(redis: RedisClient, prefix: String = "junction") {
+        self.redis = redis
+        self.prefix = prefix
+    }
+
+    package func streamKey(_ kind: JobKind, owner: String) -> String { "\(prefix):{u:\(owner)}:\(kind.rawValue)" }
+    package func readyKey(_ kind: JobKind) -> String { "\(prefix):ready:\(kind.rawValue)" }
+    package func ownersKey(_ kind: JobKind) -> String { "\(prefix):owners:\(kind.rawValue)" }
+    package func group(_ kind: JobKind) -> String { "\(kind.rawValue)-workers" }
+    package func replyKey(frontend: String) -> String { "\(prefix):reply:\(frontend)" }
+
+    private static func nowScore() -> String { String(Int64(Date().timeIntervalSince1970 * 1000)) }
+
+    // MARK: producing
+
+    /// Appends a job to its owner's stream and marks the owner ready.
+    package func enqueue(_ job: JobEnvelope) async throws {
+        let payload = try String(decoding: JSONEncoder().encode(job), as: UTF8.self)
+        try await redis.pipeline([
+            ["XADD", streamKey(job.kind, owner: job.owner), "*", "job", payload],
+            // Producer adds the owner after the entry exists, so an owner popped by a
+            // consumer that found nothing is always re-added by the next producer.
+            ["ZADD", readyKey(job.kind), "NX", Self.nowScore(), job.owner],
+            ["SADD", ownersKey(job.kind), job.owner],
+        ])
+    }
+
+    /// Sends a reply to the frontend that waits for it.
+    package func publishReply(_ reply: JobReply, to frontend: String) async throws {
+        let payload = try String(decoding: JSONEncoder().encode(reply), as: UTF8.self)
+        let key = replyKey(frontend: frontend)
+        try await redis.pipeline([
+            ["XADD", key, "MAXLEN", "~", "10000", "*", "reply", payload],
+            ["EXPIRE", key, "86400"],
+        ])
+    }
+
+    // MARK: consuming
+
+    /// Waits (blocking on `connection`, off the cooperative pool) for the user that has
+    /// waited longest. `nil` when nobody became ready within `timeoutSeconds`.
+    package func nextReadyOwner(_ kind: JobKind, on connection: RedisConnection, timeoutSeconds: Double) async throws -> String? {
+        let reply = try await connection.send(["BZPOPMIN", readyKey(kind), String(format: "%.3f", timeoutSeconds)])
+        guard let items = reply.array, items.count == 3 else { return nil }
+        return items[1].string
+    }
+
+    /// Takes the next undelivered job of `owner`, if any, and puts the owner back in line
+    /// when it had one (it may have more).
+    package func claimNext(_ kind: JobKind, owner: String, consumer: String) async throws -> JobDelivery? {
+        let stream = streamKey(kind, owner: owner)
+        let command = ["XREADGROUP", "GROUP", group(kind), consumer, "COUNT", "1", "STREAMS", stream, ">"]
+        let reply: RESPValue
+        do {
+            reply = try await redis.send(command)
+        } catch let error as RedisError where error.isNoGroup {
+            try await ensureGroup(kind, stream: stream)
+            reply = try await redis.send(command)
+        }
+        guard let delivery = Self.parseReadReply(reply, stream: stream, kind: kind).first else { return nil }
+        try await redis.send("ZADD", readyKey(kind), "NX", Self.nowScore(), owner)
+        return delivery
+    }
+
+    /// Acknowledges and removes a finished job.
+    package func ack(_ delivery: JobDelivery) async throws {
+        try await redis.pipeline([
+            ["XACK", delivery.stream, group(delivery.envelope.kind), delivery.entryID],
+            ["XDEL", delivery.stream, delivery.entryID],
+        ])
+    }
+
+    /// Resets the idle time of jobs still being worked on, so the reclaimer knows their
+    /// worker is alive.
+    package func touch(_ deliveries: [JobDelivery], consumer: String) async throws {
+        let byStream = Dictionary(grouping: deliveries, by: \.stream)
+        let commands = byStream.map { stream, items in
+            ["XCLAIM", stream, group(items[0].envelope.kind), consumer, "0"] + items.map(\.entryID) + ["JUSTID"]
+        }
+        if !commands.isEmpty { try await redis.pipeline(commands) }
+    }
+
+    /// Claims jobs whose worker has not touched them for `minIdle` (presumed dead), and
+    /// re-marks owners whose streams hold undelivered jobs but are not in line (a
+    /// consumer died between popping an owner and reading its stream).
+    package func reclaimStale(_ kind: JobKind, consumer: String, minIdle: Duration) async throws -> [JobDelivery] {
+        let minIdleMs = String(minIdle.components.seconds * 1000 + minIdle.components.attoseconds / 1_000_000_000_000_000)
+        guard let owners = try await redis.send("SMEMBERS", ownersKey(kind)).array?.compactMap(\.string) else { return [] }
+        var claimed: [JobDelivery] = []
+        for owner in owners {
+            let stream = streamKey(kind, owner: owner)
+            var cursor = "0-0"
+            repeat {
+                let reply: RESPValue
+                do {
+                    reply = try await redis.send("XAUTOCLAIM", stream, group(kind), consumer, minIdleMs, cursor, "COUNT", "100")
+                } catch let error as RedisError where error.isNoGroup {
+                    break
+                }
+                guard let parts = reply.array, parts.count >= 2 else { break }
+                cursor = parts[0].string ?? "0-0"
+                for entry in parts[1].array ?? [] {
+                    if let delivery = Self.parseEntry(entry, stream: stream, kind: kind) { claimed.append(delivery) }
+                }
+            } while cursor != "0-0"
+
+            let counts = try await redis.pipeline([["XLEN", stream], ["XPENDING", stream, group(kind)]]).map { $0 }
+            let length = counts[0].integer ?? 0
+            let pending = counts[1].array?.first?.integer ?? 0
+            if length > pending {
+                try await redis.send("ZADD", readyKey(kind), "NX", Self.nowScore(), owner)
+            }
+        }
+        return claimed
+    }
+
+    private func ensureGroup(_ kind: JobKind, stream: String) async throws {
+        do {
+            try await redis.send("XGROUP", "CREATE", stream, group(kind), "0", "MKSTREAM")
+        } catch let error as RedisError where error.kind == .server && error.message.hasPrefix("BUSYGROUP") {
+            // Another consumer created it first.
+        }
+    }
+
+    static func parseReadReply(_ reply: RESPValue, stream: String, kind: JobKind) -> [JobDelivery] {
+        guard let streams = reply.array else { return [] }
+        var out: [JobDelivery] = []
+        for s in streams {
+            guard let pair = s.array, pair.count == 2, let entries = pair[1].array else { continue }
+            for entry in entries {
+                if let d = parseEntry(entry, stream: stream, kind: kind) { out.append(d) }
+            }
+        }
+        return out
+    }
+
+    static func parseEntry(_ entry: RESPValue, stream: String, kind: JobKind) -> JobDelivery? {
+        guard let parts = entry.array, parts.count == 2, let id = parts[0].string, let fields = parts[1].array else { return nil }
+        var i = 0
+        while i + 1 < fields.count {
+            if fields[i].string == "job", let text = fields[i + 1].string,
+               let envelope = try? JSONDecoder().decode(JobEnvelope.self, from: Data(text.utf8)) {
+                return JobDelivery(stream: stream, entryID: id, envelope: envelope)
+            }
+            i += 2
+        }
+        // An entry we cannot read is still returned so it can be acknowledged away.
+        return JobDelivery(stream: stream, entryID: id,
+                           envelope: JobEnvelope(id: "unreadable-\(id)", kind: kind, owner: "", body: .null))
+    }
+}

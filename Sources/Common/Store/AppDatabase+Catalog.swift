@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+
+/// A search hit.
+package struct CatalogHit: Sendable, Codable, Equatable {
+    package var callName: String
+    package var source: String
+    package var kind: String
+    package var title: String
+    package var description: String
+    package var method: String?
+    package var path: String?
+}
+
+extension AppDatabase {
+    /// Replaces a source's catalog in one transaction (readers see the old catalog or the
+    /// new one, never half), keeping each operation's call name across refreshes.
+    @discardableResult
+    package func replaceCatalog(owner: String, sourceID: String, drafts: [CatalogEntryDraft]) throws -> [CatalogEntry] {
+        try writer.write { db in
+            guard let source = try Source.filter(Column("owner") == owner && Column("id") == sourceID).fetchOne(db) else {
+                throw JunctionError.notFound("source \(sourceID) no longer exists")
+            }
+            let previous = try CatalogEntry.filter(Column("owner") == owner && Column("sourceId") == sourceID).fetchAll(db)
+            var nameByKey: [String: String] = [:]
+            for e in previous { nameByKey[e.operationKey] = e.callName }
+            var taken = Set(try String.fetchAll(db, sql: "SELECT callName FROM catalog_entries WHERE owner = ? AND sourceId <> ?",
+                                               arguments: [owner, sourceID]))
+            try db.execute(sql: "DELETE FROM catalog_fts WHERE rowid IN (SELECT id FROM catalog_entries WHERE owner = ? AND sourceId = ?)",
+                           arguments: [owner, sourceID])
+            try db.execute(sql: "DELETE FROM catalog_entries WHERE owner = ? AND sourceId = ?", arguments: [owner, sourceID])
+
+            // Operations that keep their previous name claim it first, so a new operation
+            // can never take over a name a model already uses.
+            var assigned: [String: String] = [:]
+            for d in drafts { if let name = nameByKey[d.operationKey], !taken.contains(name) { assigned[d.operationKey] = name; taken.insert(name) } }
+            // New operations get names in a deterministic order.
+            for d in drafts.sorted(by: { $0.operationKey < $1.operationKey }) where assigned[d.operationKey] == nil {
+                let base = CallName.base(slug: source.slug, hint: d.nameHint)
+                var name = base
+                var n = 2
+                while taken.contains(name) { name = "\(base)_\(n)"; n += 1 }
+                taken.insert(name)
+                assigned[d.operationKey] = name
+            }
+
+            var inserted: [CatalogEntry] = []
+            var seenKeys = Set<String>()
+            for d in drafts where seenKeys.insert(d.operationKey).inserted {
+                var entry = CatalogEntry(
+                    owner: owner, sourceId: sourceID, callName: assigned[d.operationKey]!, operationKey: d.operationKey,
+                    kind: d.kind, title: d.title, description: d.description, tags: d.tags.joined(separator: " "),
+                    method: d.method, path: d.path, deprecated: d.deprecated, inputSchema: d.inputSchema.jsonString(),
+                    outputSchema: d.outputSchema?.jsonString(), details: d.details.jsonString())
+                try entry.insert(db)
+                try db.execute(sql: "INSERT INTO catalog_fts(rowid, callName, title, description, tags, params) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [entry.id, entry.callName, entry.title, entry.description, entry.tags,
+                                           d.parameterNames.joined(separator: " ")])
+                inserted.append(entry)
+            }
+            try db.execute(sql: """
+                UPDATE sources SET status = 'ready', entryCount = ?, lastRefreshAt = ?, lastError = NULL, updatedAt = ?
+                WHERE owner = ? AND id = ?
+                """, arguments: [inserted.count, Date(), Date(), owner, sourceID])
+            return inserted
+        }
+    }
+
+    /// Call names of every entry of the owner's enabled sources.
+    package func enabledCallNames(owner: String) throws -> [String] {
+        try writer.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT e.callName FROM catalog_entries e JOIN sources s ON s.id = e.sourceId
+                WHERE e.owner = ? AND s.owner = ? AND s.enabled = 1 ORDER BY e.callName
+                """, arguments: [owner, owner])
+        }
+    }
+
+    /// One entry of an enabled source, with its source.
+    package func callable(owner: String, callName: String) throws -> (CatalogEntry, Source)? {
+        try writer.read { db in
+            guard let entry = try CatalogEntry.filter(Column("owner") == owner && Column("callName") == callName).fetchOne(db),
+                  let source = try Source.filter(Column("owner") == owner && Column("id") == entry.sourceId).fetchOne(db),
+                  source.enabled else { return nil }
+            return (entry, source)
+        }
+    }
+
+    /// Ranked full-text search (BM25 over call name, title, description, tags and
+    /// parameter names), ranking before limiting. User text is turned into quoted
+    /// prefix terms, so it can never break the FTS query syntax.
+    package func searchCatalog(owner: String, query: String, limit: Int) throws -> [CatalogHit] {
+        let limit = max(1, min(limit, 100))
+        let terms = Self.ftsTerms(query)
+        return try writer.read { db in
+            let rows: [Row]
+            if terms.isEmpty {
+                rows = try Row.fetchAll(db, sql: """
+                    SELECT e.callName, s.slug, e.kind, e.title, e.description, e.method, e.path
+                    FROM catalog_entries e JOIN sources s ON s.id = e.sourceId
+                    WHERE e.owner = ? AND s.owner = ? AND s.enabled = 1 ORDER BY e.callName LIMIT ?
+                    """, arguments: [owner, owner, limit])
+            } else {
+                rows = try Row.fetchAll(db, sql: """
+                    SELECT e.callName, s.slug, e.kind, e.title, e.description, e.method, e.path
+                    FROM catalog_fts f
+                    JOIN catalog_entries e ON e.id = f.rowid
+                    JOIN sources s ON s.id = e.sourceId
+                    WHERE catalog_fts MATCH ? AND e.owner = ? AND s.owner = ? AND s.enabled = 1
+                    ORDER BY bm25(catalog_fts, 10.0, 5.0, 1.0, 3.0, 2.0), e.callName LIMIT ?
+                    """, arguments: [terms.joined(separator: " OR "), owner, owner, limit])
+            }
+            return rows.map { r in
+                CatalogHit(callName: r[0], source: r[1], kind: r[2], title: r[3], description: r[4], method: r[5], path: r[6])
+            }
+        }
+    }
+
+    static func ftsTerms(_ query: String) -> [String] {
+        query.lowercased()
+            .split(whereSeparator: { !($0.isLetter || $0.isNumber) })
+            .prefix(16)
+            .map { "\"\($0)\"*" }
+    }
+}

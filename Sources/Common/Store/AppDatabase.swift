@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+
+/// Junction's store: one SQLite file in WAL mode, shared by every process on the host.
+/// Migrations run when it opens. Every method that reads or writes user data takes the
+/// owner and scopes its query by it.
+package final class AppDatabase: Sendable {
+    package let writer: DatabasePool
+
+    /// Opens (creating when needed) the database at `path` and migrates it.
+    package init(path: String) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        var config = Configuration()
+        // Several processes write the same file; wait for each other's locks.
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        writer = try DatabasePool(path: path, configuration: config)
+        try Self.migrator.migrate(writer)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "users") { t in
+                t.primaryKey("id", .text)
+                t.column("email", .text).notNull().unique(onConflict: .abort).collate(.nocase)
+                t.column("isAdmin", .boolean).notNull().defaults(to: false)
+                t.column("disabled", .boolean).notNull().defaults(to: false)
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "api_tokens") { t in
+                t.primaryKey("id", .text)
+                t.column("owner", .text).notNull().indexed().references("users", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                t.column("tokenHash", .text).notNull().unique()
+                t.column("createdAt", .datetime).notNull()
+                t.column("lastUsedAt", .datetime)
+                t.column("revokedAt", .datetime)
+            }
+            try db.create(table: "sources") { t in
+                t.primaryKey("id", .text)
+                t.column("owner", .text).notNull().references("users", onDelete: .cascade)
+                t.column("slug", .text).notNull()
+                t.column("type", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("baseUrl", .text)
+                t.column("specUrl", .text)
+                t.column("authType", .text).notNull().defaults(to: "none")
+                t.column("authHeaderName", .text)
+                t.column("secretSealed", .text)
+                t.column("enabled", .boolean).notNull().defaults(to: true)
+                t.column("status", .text).notNull().defaults(to: "pending")
+                t.column("entryCount", .integer).notNull().defaults(to: 0)
+                t.column("lastRefreshAt", .datetime)
+                t.column("lastError", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.uniqueKey(["owner", "slug"])
+            }
+            try db.create(table: "catalog_entries") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("owner", .text).notNull().references("users", onDelete: .cascade)
+                t.column("sourceId", .text).notNull().indexed().references("sources", onDelete: .cascade)
+                t.column("callName", .text).notNull()
+                t.column("operationKey", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("title", .text).notNull()
+                t.column("description", .text).notNull()
+                t.column("tags", .text).notNull()
+                t.column("method", .text)
+                t.column("path", .text)
+                t.column("deprecated", .boolean).notNull().defaults(to: false)
+                t.column("inputSchema", .text).notNull()
+                t.column("outputSchema", .text)
+                t.column("details", .text).notNull()
+                t.uniqueKey(["owner", "callName"])
+                t.uniqueKey(["sourceId", "operationKey"])
+            }
+            // Full-text index over what a model searches by; rowid = catalog_entries.id.
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE catalog_fts USING fts5(
+                    callName, title, description, tags, params,
+                    tokenize = "unicode61 remove_diacritics 2 separators '_'"
+                )
+                """)
+            try db.create(table: "executions") { t in
+                t.primaryKey("id", .text)
+                t.column("owner", .text).notNull().references("users", onDelete: .cascade)
+                t.column("tool", .text).notNull()
+                t.column("code", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("durationMs", .integer).notNull()
+                t.column("calls", .text).notNull()
+                t.column("resultPreview", .text)
+                t.column("error", .text)
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(index: "executions_owner_created", on: "executions", columns: ["owner", "createdAt"])
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+
+/// A person (or service account) who owns sources and tokens.
+package struct User: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "users"
+    package var id: String
+    package var email: String
+    package var isAdmin: Bool
+    package var disabled: Bool
+    package var createdAt: Date
+}
+
+/// A personal API token; only its SHA-256 is stored.
+package struct APIToken: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "api_tokens"
+    package var id: String
+    package var owner: String
+    package var name: String
+    package var tokenHash: String
+    package var createdAt: Date
+    package var lastUsedAt: Date?
+    package var revokedAt: Date?
+}
+
+/// Kinds of upstream source.
+package enum SourceType: String, Sendable, Codable {
+    case openapi
+    case mcp
+}
+
+/// How Junction authenticates to a source.
+package enum SourceAuthType: String, Sendable, Codable {
+    case none
+    case bearer
+    case header
+}
+
+/// A registered upstream. The secret is held only sealed (`secretSealed`).
+package struct Source: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "sources"
+    package var id: String
+    package var owner: String
+    package var slug: String
+    package var type: SourceType
+    package var name: String
+    package var baseUrl: String?
+    package var specUrl: String?
+    package var authType: SourceAuthType
+    package var authHeaderName: String?
+    package var secretSealed: String?
+    package var enabled: Bool
+    package var status: String
+    package var entryCount: Int
+    package var lastRefreshAt: Date?
+    package var lastError: String?
+    package var createdAt: Date
+    package var updatedAt: Date
+}
+
+/// What kind of callable a catalog entry is.
+package enum CatalogEntryKind: String, Sendable, Codable {
+    case operation
+    case tool
+}
+
+/// One callable function of a user's catalog: `codemode.<callName>(…)`.
+package struct CatalogEntry: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "catalog_entries"
+    package var id: Int64?
+    package var owner: String
+    package var sourceId: String
+    package var callName: String
+    /// Stable identity of the operation within its source (`GET /pets/{id}` or a tool name).
+    package var operationKey: String
+    package var kind: CatalogEntryKind
+    package var title: String
+    package var description: String
+    package var tags: String
+    package var method: String?
+    package var path: String?
+    package var deprecated: Bool
+    /// JSON: the input schema `{params, query, headers, cookies, body}`.
+    package var inputSchema: String
+    /// JSON: the success response schema, when known.
+    package var outputSchema: String?
+    /// JSON: how to call it (parameter locations, content types, base URL).
+    package var details: String
+
+    package init(owner: String, sourceId: String, callName: String, operationKey: String, kind: CatalogEntryKind,
+                 title: String, description: String, tags: String, method: String?, path: String?, deprecated: Bool,
+                 inputSchema: String, outputSchema: String?, details: String) {
+        self.owner = owner
+        self.sourceId = sourceId
+        self.callName = callName
+        self.operationKey = operationKey
+        self.kind = kind
+        self.title = title
+        self.description = description
+        self.tags = tags
+        self.method = method
+        self.path = path
+        self.deprecated = deprecated
+        self.inputSchema = inputSchema
+        self.outputSchema = outputSchema
+        self.details = details
+    }
+
+    package mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One `search` or `execute` run.
+package struct ExecutionLog: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "executions"
+    package var id: String
+    package var owner: String
+    package var tool: String
+    package var code: String
+    package var status: String
+    package var durationMs: Int
+    /// JSON array of `{name, ok, durationMs}`.
+    package var calls: String
+    package var resultPreview: String?
+    package var error: String?
+    package var createdAt: Date
+
+    package init(id: String, owner: String, tool: String, code: String, status: String, durationMs: Int, calls: String,
+                 resultPreview: String?, error: String?, createdAt: Date) {
+        self.id = id
+        self.owner = owner
+        self.tool = tool
+        self.code = code
+        self.status = status
+        self.durationMs = durationMs
+        self.calls = calls
+        self.resultPreview = resultPreview
+        self.error = error
+        self.createdAt = createdAt
+    }
+}

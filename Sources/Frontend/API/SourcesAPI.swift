@@ -1,0 +1,157 @@
+import Common
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// `/api/v1/sources` and `/api/v1/executions`: the management API.
+struct SourcesAPI: Sendable {
+    let auth: Authenticator
+    let database: AppDatabase
+    let queue: JobQueue
+    let box: SecretBox
+    let policy: OutboundPolicy
+    let config: FrontendConfiguration
+    let logger: Logger
+
+    func register(on router: Router<BasicRequestContext>) {
+        let api = router.group("/api/v1")
+        api.get("/sources") { req, _ in await self.guarded(req) { user, _ in
+            JSONResponse.make(["sources": .array(try database.sources(owner: user.id).map(Self.render))])
+        } }
+        api.post("/sources") { req, _ in await self.guarded(req) { user, req in try await self.create(user: user, request: &req) } }
+        api.get("/sources/:slug") { req, ctx in await self.guarded(req) { user, _ in
+            JSONResponse.make(Self.render(try self.source(user, ctx)))
+        } }
+        api.delete("/sources/:slug") { req, ctx in await self.guarded(req) { user, _ in
+            let source = try self.source(user, ctx)
+            try database.deleteSource(owner: user.id, slug: source.slug)
+            return JSONResponse.empty(.noContent)
+        } }
+        api.post("/sources/:slug/refresh") { req, ctx in await self.guarded(req) { user, _ in
+            let source = try self.source(user, ctx)
+            try await self.enqueueRefresh(source)
+            return JSONResponse.make(["status": "queued", "source": .string(source.slug)], status: .accepted)
+        } }
+        api.get("/executions") { req, _ in await self.guarded(req) { user, req in
+            let limit = req.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50
+            let before = req.uri.queryParameters.get("before").flatMap { ISO8601DateFormatter().date(from: String($0)) }
+            let rows = try database.executions(owner: user.id, limit: limit, before: before)
+            let iso = ISO8601DateFormatter()
+            var body: [String: JSONValue] = ["executions": .array(rows.map { r in
+                ["id": .string(r.id), "tool": .string(r.tool), "status": .string(r.status), "durationMs": .number(Double(r.durationMs)),
+                 "code": .string(r.code), "calls": (try? JSONValue.parse(r.calls)) ?? [], "resultPreview": r.resultPreview.map { .string($0) } ?? .null,
+                 "error": r.error.map { .string($0) } ?? .null, "createdAt": .string(iso.string(from: r.createdAt))]
+            })]
+            if rows.count == max(1, min(limit, 200)), let last = rows.last { body["next"] = .string(iso.string(from: last.createdAt)) }
+            return JSONResponse.make(.object(body))
+        } }
+    }
+
+    /// Authenticates, runs the handler, and maps errors to JSON error responses.
+    private func guarded(_ incoming: Request, _ body: (User, inout Request) async throws -> Response) async -> Response {
+        var request = incoming
+        do {
+            let user = try auth.user(for: request)
+            return try await body(user, &request)
+        } catch let error as JunctionError {
+            return JSONResponse.error(error, headers: error.status == 401 ? [.wwwAuthenticate: "Bearer realm=\"junction\""] : [:])
+        } catch {
+            logger.error("management API failure", metadata: ["error": "\(error)"])
+            return JSONResponse.error(JunctionError("internal_error", "internal error"))
+        }
+    }
+
+    private func source(_ user: User, _ context: BasicRequestContext) throws -> Source {
+        let slug = context.parameters.get("slug") ?? ""
+        guard let source = try database.source(owner: user.id, slug: slug) else {
+            throw JunctionError.notFound("no source with slug '\(slug)'", code: "source_not_found")
+        }
+        return source
+    }
+
+    private func create(user: User, request: inout Request) async throws -> Response {
+        let body = try await request.jsonBody(limit: 64 * 1024)
+        guard body.objectValue != nil else { throw JunctionError.badRequest("the body must be a JSON object") }
+        guard let slug = body["slug"]?.stringValue, CallName.isValidSlug(slug) else {
+            throw JunctionError.badRequest("slug is required: lowercase letters, digits and _, starting with a letter, at most 40 characters", code: "invalid_slug")
+        }
+        guard let type = body["type"]?.stringValue.flatMap(SourceType.init(rawValue:)) else {
+            throw JunctionError.badRequest("type must be \"openapi\" or \"mcp\"")
+        }
+        let baseUrl = try Self.url(body["baseUrl"], field: "baseUrl")
+        let specUrl = try Self.url(body["specUrl"], field: "specUrl")
+        if type == .openapi && specUrl == nil { throw JunctionError.badRequest("an openapi source needs specUrl") }
+        if type == .mcp && baseUrl == nil { throw JunctionError.badRequest("an mcp source needs baseUrl") }
+        for url in [baseUrl, specUrl].compactMap({ $0 }) { try await policy.check(URL(string: url)!) }
+        let auth = body["auth"] ?? ["type": "none"]
+        guard let authType = (auth["type"]?.stringValue ?? "none").lowercased() as String?,
+              let parsedAuth = SourceAuthType(rawValue: authType) else {
+            throw JunctionError.badRequest("auth.type must be none, bearer or header")
+        }
+        var headerName: String?
+        let secret = auth["secret"]?.stringValue
+        switch parsedAuth {
+        case .none:
+            break
+        case .bearer:
+            guard let secret, !secret.isEmpty else { throw JunctionError.badRequest("auth.secret is required for bearer auth") }
+        case .header:
+            guard let name = auth["headerName"]?.stringValue, Self.isHeaderName(name) else {
+                throw JunctionError.badRequest("auth.headerName must be a valid HTTP header name for header auth")
+            }
+            guard let secret, !secret.isEmpty else { throw JunctionError.badRequest("auth.secret is required for header auth") }
+            headerName = name
+        }
+        if let secret, secret.contains(where: { $0 == "\r" || $0 == "\n" }) {
+            throw JunctionError.badRequest("auth.secret must not contain line breaks")
+        }
+        let name = body["name"]?.stringValue.map { String($0.prefix(200)) } ?? slug
+        let source = try database.createSource(
+            owner: user.id,
+            draft: SourceDraft(slug: slug, type: type, name: name, baseUrl: baseUrl, specUrl: specUrl, authType: parsedAuth,
+                               authHeaderName: headerName, secret: parsedAuth == .none ? nil : secret),
+            box: box)
+        try await enqueueRefresh(source)
+        return JSONResponse.make(Self.render(source), status: .created)
+    }
+
+    private func enqueueRefresh(_ source: Source) async throws {
+        do {
+            try await queue.enqueue(JobEnvelope(kind: .refresh, owner: source.owner, body: RefreshRequest(sourceID: source.id).json))
+        } catch {
+            logger.error("cannot enqueue refresh", metadata: ["error": "\(error)"])
+            throw JunctionError("queue_unavailable", "the job queue is unavailable; try again shortly", status: 503)
+        }
+    }
+
+    private static func url(_ value: JSONValue?, field: String) throws -> String? {
+        guard let value, !value.isNull else { return nil }
+        guard let text = value.stringValue, let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+              scheme == "https" || scheme == "http", url.host != nil, text.count <= 2048 else {
+            throw JunctionError.badRequest("\(field) must be an http(s) URL")
+        }
+        return text
+    }
+
+    private static func isHeaderName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 100 && name.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) && $0.isASCII || "!#$%&'*+-.^_`|~".unicodeScalars.contains($0)
+        } && !["host", "content-length", "transfer-encoding", "connection", "cookie"].contains(name.lowercased())
+    }
+
+    /// A source as the API shows it: never the secret, not even sealed.
+    static func render(_ s: Source) -> JSONValue {
+        let iso = ISO8601DateFormatter()
+        return [
+            "id": .string(s.id), "slug": .string(s.slug), "type": .string(s.type.rawValue), "name": .string(s.name),
+            "baseUrl": s.baseUrl.map { .string($0) } ?? .null, "specUrl": s.specUrl.map { .string($0) } ?? .null,
+            "enabled": .bool(s.enabled), "status": .string(s.status), "entryCount": .number(Double(s.entryCount)),
+            "lastRefreshAt": s.lastRefreshAt.map { .string(iso.string(from: $0)) } ?? .null,
+            "lastError": s.lastError.map { .string($0) } ?? .null,
+            "auth": ["type": .string(s.authType.rawValue), "headerName": s.authHeaderName.map { .string($0) } ?? .null,
+                     "hasSecret": .bool(s.secretSealed != nil)],
+            "createdAt": .string(iso.string(from: s.createdAt)),
+        ]
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Common
+import Foundation
+
+/// `junction-frontend admin …`: user and token administration from the shell.
+struct Admin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Administer users and tokens.", subcommands: [Token.self])
+
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create the user if needed and print a new API token for it (stdout: the token only).")
+
+        @Option(help: "The user's email address.") var email: String
+        @Option(help: "A name for the token.") var name: String = "cli"
+
+        func run() async throws {
+            let common = try CommonConfiguration()
+            let database = try AppDatabase(path: common.databasePath)
+            let user = try database.userCreatingIfNeeded(email: email)
+            let (token, _) = try database.createAPIToken(owner: user.id, name: name)
+            FileHandle.standardError.write(Data("created token '\(name)' for \(user.email)\(user.isAdmin ? " (admin)" : "")\n".utf8))
+            print(token)
+        }
+    }
+}

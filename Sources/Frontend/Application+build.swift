@@ -1,0 +1,21 @@
+import Common
+import Hummingbird
+import Logging
+
+/// Builds the frontend application: routes plus the reply listener service.
+func buildApplication(config: FrontendConfiguration, logger: Logger) throws -> some ApplicationProtocol {
+    let database = try AppDatabase(path: config.common.databasePath)
+    let redis = RedisClient(url: config.common.redisURL, connections: 8)
+    let queue = JobQueue(redis: redis)
+    let listener = ReplyListener(queue: queue, logger: logger)
+    let auth = Authenticator(database: database)
+    let router = Router()
+    router.get("/healthz") { _, _ in "ok" }
+    MCPEndpoint(auth: auth, sessions: MCPSessionStore(redis: redis),
+                dispatcher: RunDispatcher(queue: queue, listener: listener, timeout: config.executeTimeout, queueWait: config.queueWait),
+                config: config, logger: logger).register(on: router)
+    SourcesAPI(auth: auth, database: database, queue: queue, box: SecretBox(keyring: config.common.keyring),
+               policy: config.common.outboundPolicy, config: config, logger: logger).register(on: router)
+    return Application(router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Junction"),
+                       services: [listener], logger: logger)
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Common
+import Hummingbird
+import Logging
+
+/// `junction-frontend`: serves /mcp and the management API; `admin` subcommands manage users.
+@main
+struct FrontendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "junction-frontend",
+        abstract: "Junction's HTTP frontend.",
+        subcommands: [Serve.self, Admin.self],
+        defaultSubcommand: Serve.self)
+
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Serve /mcp and the management API (the default).")
+
+        func run() async throws {
+            let config = try FrontendConfiguration()
+            let logger = Logger.junction("frontend", level: config.common.logLevel)
+            if config.common.outboundPolicy.allowLoopbackHTTP {
+                logger.warning("development setting JUNCTION_ALLOW_LOOPBACK_HTTP is on: plain-HTTP and loopback upstreams are allowed")
+            }
+            let app = try buildApplication(config: config, logger: logger)
+            try await app.runService()
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Common
+import Foundation
+import Logging
+
+/// Refreshes one source's catalog: downloads and indexes its spec, then swaps the
+/// catalog in one transaction. A failed refresh keeps the previous catalog and records
+/// the error on the source. Idempotent, so the queue may deliver it more than once.
+package struct RefreshJobHandler: JobHandler {
+    package let database: AppDatabase
+    package let queue: JobQueue
+    package let http: UpstreamHTTP
+    package let box: SecretBox
+    package let maxSpecBytes: Int
+    package let logger: Logger
+
+    package init(database: AppDatabase, queue: JobQueue, http: UpstreamHTTP, box: SecretBox, maxSpecBytes: Int, logger: Logger) {
+        self.database = database
+        self.queue = queue
+        self.http = http
+        self.box = box
+        self.maxSpecBytes = maxSpecBytes
+        self.logger = logger
+    }
+
+    package func handle(_ delivery: JobDelivery) async {
+        let envelope = delivery.envelope
+        let reply: JobReply
+        do {
+            let request = try RefreshRequest(json: envelope.body)
+            let count = try await refresh(owner: envelope.owner, sourceID: request.sourceID)
+            reply = JobReply(jobID: envelope.id, value: ["entryCount": .number(Double(count))])
+        } catch let error as JunctionError {
+            reply = JobReply(jobID: envelope.id, errorCode: error.code, message: error.message)
+        } catch {
+            logger.error("refresh failed", metadata: ["job": "\(envelope.id)", "error": "\(error)"])
+            reply = JobReply(jobID: envelope.id, errorCode: "internal_error", message: "refresh failed inside Junction")
+        }
+        if let replyTo = envelope.replyTo { try? await queue.publishReply(reply, to: replyTo) }
+    }
+
+    package func handleLost(_ delivery: JobDelivery) async {
+        guard let request = try? RefreshRequest(json: delivery.envelope.body) else { return }
+        try? database.updateSourceStatus(owner: delivery.envelope.owner, id: request.sourceID, status: "error",
+                                         error: "refresh did not complete after \(delivery.envelope.attempt) attempts")
+    }
+
+    /// Refreshes a source; returns its entry count. Errors are recorded on the source.
+    @discardableResult
+    package func refresh(owner: String, sourceID: String) async throws -> Int {
+        guard let source = try database.source(owner: owner, id: sourceID) else {
+            logger.info("source gone before its refresh", metadata: ["source": "\(sourceID)"])
+            return 0
+        }
+        try database.updateSourceStatus(owner: owner, id: sourceID, status: "refreshing", error: source.lastError)
+        do {
+            let drafts: [CatalogEntryDraft]
+            switch source.type {
+            case .openapi:
+                let secret = try database.sourceSecret(source, box: box)
+                let (data, finalURL) = try await SpecFetcher(http: http, maxBytes: maxSpecBytes, timeout: .seconds(60))
+                    .fetch(source: source, secret: secret)
+                let document = try OpenAPIDocument(data: data)
+                drafts = OpenAPIIndexer().index(document, specURL: finalURL)
+                if drafts.isEmpty { throw JunctionError("invalid_spec", "the spec declares no operations", status: 422) }
+            case .mcp:
+                throw JunctionError("unsupported", "MCP sources are not supported by this version yet", status: 422)
+            }
+            let entries = try database.replaceCatalog(owner: owner, sourceID: sourceID, drafts: drafts)
+            logger.info("refreshed source", metadata: ["source": "\(source.slug)", "entries": "\(entries.count)"])
+            return entries.count
+        } catch let error as JunctionError {
+            // Keep the previous catalog; say what went wrong.
+            try? database.updateSourceStatus(owner: owner, id: sourceID, status: "error", error: error.message)
+            throw error
+        } catch {
+            try? database.updateSourceStatus(owner: owner, id: sourceID, status: "error", error: "refresh failed: \(error)")
+            throw error
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Common
+import Logging
+import ServiceLifecycle
+
+/// `junction-refresher`: fetches and indexes source catalogs.
+///
+/// | key | meaning | default |
+/// |---|---|---|
+/// | `JUNCTION_REFRESH_CONCURRENCY` | refreshes at once | 2 |
+/// | `JUNCTION_SPEC_MAX_BYTES` | largest spec accepted | 26214400 (25 MB) |
+@main
+struct RefresherMain {
+    static func main() async throws {
+        let env = Environment()
+        let common = try CommonConfiguration(environment: env)
+        let logger = Logger.junction("refresher", level: common.logLevel)
+        let database = try AppDatabase(path: common.databasePath)
+        let queue = JobQueue(redis: RedisClient(url: common.redisURL))
+        let http = UpstreamHTTP(client: UpstreamHTTP.makeClient(), policy: common.outboundPolicy)
+        let handler = RefreshJobHandler(database: database, queue: queue, http: http, box: SecretBox(keyring: common.keyring),
+                                        maxSpecBytes: try env.int("JUNCTION_SPEC_MAX_BYTES", default: 25 * 1024 * 1024), logger: logger)
+        let processor = JobProcessor(
+            kind: .refresh, queue: queue, handler: handler,
+            options: .init(concurrency: max(1, try env.int("JUNCTION_REFRESH_CONCURRENCY", default: 2)), visibilityTimeout: common.visibilityTimeout),
+            logger: logger)
+        logger.info("refresher ready")
+        let group = ServiceGroup(configuration: .init(services: [.init(service: processor)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        try await http.client.shutdown()
+    }
+}

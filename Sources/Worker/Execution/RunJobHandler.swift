@@ -1,0 +1,166 @@
+import Common
+import Foundation
+import Logging
+
+/// Runs `search` and `execute` jobs in the sandbox, performs their calls on the host,
+/// answers the waiting frontend and writes the execution log.
+package struct RunJobHandler: JobHandler {
+    package let database: AppDatabase
+    package let queue: JobQueue
+    package let pool: SandboxPool
+    package let caller: OpenAPICaller
+    package let box: SecretBox
+    package let maxOutputChars: Int
+    package let logger: Logger
+
+    package init(database: AppDatabase, queue: JobQueue, pool: SandboxPool, caller: OpenAPICaller, box: SecretBox,
+                 maxOutputChars: Int = 24_000, logger: Logger) {
+        self.database = database
+        self.queue = queue
+        self.pool = pool
+        self.caller = caller
+        self.box = box
+        self.maxOutputChars = maxOutputChars
+        self.logger = logger
+    }
+
+    package func handle(_ delivery: JobDelivery) async {
+        let envelope = delivery.envelope
+        let started = ContinuousClock.now
+        let result: RunResult
+        var request: RunRequest?
+        do {
+            let req = try RunRequest(json: envelope.body)
+            request = req
+            result = try await run(req, owner: envelope.owner, deadline: envelope.deadline)
+        } catch let error as JunctionError {
+            result = .error(error.message, code: error.code)
+        } catch {
+            logger.error("run failed", metadata: ["job": "\(envelope.id)", "error": "\(error)"])
+            result = .error("internal error", code: "internal_error")
+        }
+        if let replyTo = envelope.replyTo {
+            do { try await queue.publishReply(JobReply(jobID: envelope.id, value: result.json), to: replyTo) } catch {
+                logger.error("cannot publish reply", metadata: ["job": "\(envelope.id)", "error": "\(error)"])
+            }
+        }
+        writeLog(envelope: envelope, request: request, result: result, duration: ContinuousClock.now - started)
+    }
+
+    package func handleLost(_ delivery: JobDelivery) async {
+        let envelope = delivery.envelope
+        let reply = JobReply.lost(jobID: envelope.id)
+        if let replyTo = envelope.replyTo { try? await queue.publishReply(reply, to: replyTo) }
+        writeLog(envelope: envelope, request: try? RunRequest(json: envelope.body),
+                 result: .error(reply.errorMessage ?? "lost", code: "run_lost"), duration: .zero, status: "lost")
+    }
+
+    private func run(_ request: RunRequest, owner: String, deadline: Int64?) async throws -> RunResult {
+        var timeout = Duration.milliseconds(request.timeoutMs)
+        if let deadline {
+            let remaining = Duration.milliseconds(deadline - Int64(Date().timeIntervalSince1970 * 1000))
+            timeout = min(timeout, remaining)
+            if timeout <= .zero { return .error("the run's deadline passed before it started", code: "expired") }
+        }
+        let recorder = CallRecorder()
+        let functions: [String]
+        let handler: SandboxCallHandler
+        switch request.tool {
+        case .execute:
+            functions = try database.enabledCallNames(owner: owner)
+            handler = { name, args in
+                let started = ContinuousClock.now
+                let result = await self.perform(owner: owner, name: name, args: args)
+                recorder.record(name: name, ok: (try? result.get()) != nil, started: started)
+                return result
+            }
+        case .search:
+            functions = ["catalog", "describe", "sources"]
+            handler = { name, args in await self.searchCall(owner: owner, name: name, args: args) }
+        }
+        let outcome = await pool.run(code: request.code, functions: functions, timeout: timeout, handler: handler)
+        let calls = JSONValue.array(recorder.all)
+        if outcome.ok {
+            return RunResult(isError: false, structured: ["result": capped(outcome.result), "logs": .array(outcome.logs.map { .string($0) }), "calls": calls])
+        }
+        var error: [String: JSONValue] = ["name": .string(outcome.errorName ?? "Error"), "message": .string(outcome.errorMessage ?? "the code failed")]
+        if let line = outcome.errorLine { error["line"] = .number(Double(line)) }
+        if outcome.timedOut { error["limit"] = "wallTime" }
+        return RunResult(isError: true, structured: ["error": .object(error), "logs": .array(outcome.logs.map { .string($0) }), "calls": calls])
+    }
+
+    /// Cuts an oversized result to a preview that is still valid JSON and says so.
+    private func capped(_ value: JSONValue) -> JSONValue {
+        let text = value.jsonString()
+        guard text.count > maxOutputChars else { return value }
+        return ["truncated": true, "originalChars": .number(Double(text.count)),
+                "preview": .string(String(text.prefix(maxOutputChars - 400))),
+                "hint": .string("The result was longer than \(maxOutputChars) characters. Return only the fields you need, filter or slice arrays in your code, or page through the upstream API.")]
+    }
+
+    private func perform(owner: String, name: String, args: JSONValue) async -> Result<JSONValue, JunctionError> {
+        do {
+            guard let (entry, source) = try database.callable(owner: owner, callName: name) else {
+                return .failure(.notFound("codemode.\(name) is not a function of your enabled sources"))
+            }
+            let secret = try database.sourceSecret(source, box: box)
+            return .success(try await caller.call(entry: entry, source: source, secret: secret, args: args))
+        } catch let error as JunctionError {
+            return .failure(error)
+        } catch {
+            logger.error("upstream call failed", metadata: ["call": "\(name)", "error": "\(error)"])
+            return .failure(JunctionError("internal_error", "the call failed inside Junction"))
+        }
+    }
+
+    private func searchCall(owner: String, name: String, args: JSONValue) async -> Result<JSONValue, JunctionError> {
+        do {
+            switch name {
+            case "catalog":
+                let query = args.stringValue ?? args["query"]?.stringValue ?? ""
+                let limit = args["limit"]?.intValue ?? 20
+                let hits = try database.searchCatalog(owner: owner, query: query, limit: limit)
+                return .success(.array(hits.map { h in
+                    ["callName": .string(h.callName), "source": .string(h.source), "kind": .string(h.kind), "title": .string(h.title),
+                     "description": .string(String(h.description.prefix(300))), "method": h.method.map { .string($0) } ?? .null,
+                     "path": h.path.map { .string($0) } ?? .null]
+                }))
+            case "describe":
+                guard let callName = args.stringValue ?? args["name"]?.stringValue else {
+                    return .failure(.badRequest("describe takes a call name"))
+                }
+                guard let (entry, source) = try database.callable(owner: owner, callName: callName) else {
+                    return .failure(.notFound("no function named \(callName)"))
+                }
+                return .success(["callName": .string(entry.callName), "source": .string(source.slug), "title": .string(entry.title),
+                                 "description": .string(entry.description), "method": entry.method.map { .string($0) } ?? .null,
+                                 "path": entry.path.map { .string($0) } ?? .null,
+                                 "input": (try? JSONValue.parse(entry.inputSchema)) ?? .null,
+                                 "output": entry.outputSchema.flatMap { try? JSONValue.parse($0) } ?? .null])
+            case "sources":
+                return .success(.array(try database.sources(owner: owner).map { s in
+                    ["slug": .string(s.slug), "type": .string(s.type.rawValue), "name": .string(s.name), "enabled": .bool(s.enabled),
+                     "status": .string(s.status), "entryCount": .number(Double(s.entryCount)), "lastError": s.lastError.map { .string($0) } ?? .null]
+                }))
+            default:
+                return .failure(.notFound("codemode.\(name) is not available in search"))
+            }
+        } catch let error as JunctionError {
+            return .failure(error)
+        } catch {
+            return .failure(JunctionError("internal_error", "search failed inside Junction"))
+        }
+    }
+
+    private func writeLog(envelope: JobEnvelope, request: RunRequest?, result: RunResult, duration: Duration, status: String? = nil) {
+        let preview = result.structured["result"].map { String($0.jsonString().prefix(2000)) }
+        let error = result.structured["error"].map { String($0.jsonString().prefix(2000)) }
+        let log = ExecutionLog(id: envelope.id, owner: envelope.owner, tool: request?.tool.rawValue ?? "unknown",
+                               code: String((request?.code ?? "").prefix(100_000)), status: status ?? (result.isError ? "error" : "ok"),
+                               durationMs: duration.milliseconds, calls: (result.structured["calls"] ?? []).jsonString(),
+                               resultPreview: preview, error: error, createdAt: Date())
+        do { try database.insertExecution(log) } catch {
+            logger.error("cannot write execution log", metadata: ["job": "\(envelope.id)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,224 @@
+import Common
+import Foundation
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One Deno host process running `sandbox-host.js` with every permission denied. It
+/// runs several executions at once, each in its own fresh Web Worker; messages travel
+/// as JSON lines over stdin/stdout.
+package final class SandboxProcess: Sendable {
+    package let id: Int
+    private let process: Process
+    private let stdin: FileHandle
+    private let writeQueue: DispatchQueue
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private struct RunState {
+        var continuation: CheckedContinuation<SandboxOutcome, Never>
+        var handler: SandboxCallHandler
+        var callTasks: [Task<Void, Never>] = []
+    }
+
+    private struct State {
+        var runs: [String: RunState] = [:]
+        var alive = true
+        var ready: CheckedContinuation<Bool, Never>?
+        var isReady = false
+    }
+
+    /// Starts the process; returns when its first spare isolate is booted.
+    package init(id: Int, denoPath: String, scriptPath: String, heapMB: Int, logger: Logger) async throws {
+        self.id = id
+        self.logger = logger
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: denoPath)
+        process.arguments = [
+            "run", "--no-prompt", "--no-remote", "--no-npm", "--no-config", "--no-lock",
+            "--v8-flags=--max-old-space-size=\(heapMB)", scriptPath,
+        ]
+        // The sandbox gets no secrets: a minimal environment, never the worker's own.
+        let tmp = NSTemporaryDirectory()
+        process.environment = [
+            "PATH": "/usr/bin:/bin", "HOME": tmp, "DENO_DIR": (tmp as NSString).appendingPathComponent("junction-deno"),
+            "DENO_NO_UPDATE_CHECK": "1", "NO_COLOR": "1",
+        ]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.standardError
+        self.process = process
+        self.stdin = input.fileHandleForWriting
+        self.writeQueue = DispatchQueue(label: "junction.sandbox.\(id).write")
+        do {
+            try process.run()
+        } catch {
+            throw JunctionError("sandbox_unavailable", "cannot start deno at \(denoPath): \(error)")
+        }
+        let fd = output.fileHandleForReading.fileDescriptor
+        let thread = Thread { [weak self] in Self.readLoop(fd: fd, owner: self) }
+        thread.name = "junction.sandbox.\(id).read"
+        thread.start()
+        let booted = await withCheckedContinuation { (cont: CheckedContinuation<Bool, Never>) in
+            let now: Bool? = state.withLock { s in
+                if s.isReady { return true }
+                if !s.alive { return false }
+                s.ready = cont
+                return nil
+            }
+            if let now { cont.resume(returning: now) }
+        }
+        guard booted else { throw JunctionError("sandbox_unavailable", "the deno sandbox host exited while starting") }
+    }
+
+    package var pid: Int32 { process.processIdentifier }
+    package var isAlive: Bool { state.withLock { $0.alive } }
+    package var activeRuns: Int { state.withLock { $0.runs.count } }
+
+    /// Runs code in a fresh isolate. Never throws: every failure is an outcome.
+    package func run(id runID: String, code: String, functions: [String], timeout: Duration, maxLogBytes: Int,
+                     handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
+        let timeoutMs = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let message: JSONValue = [
+            "type": "run", "id": .string(runID), "code": .string(code),
+            "functions": .array(functions.map { .string($0) }),
+            "timeoutMs": .number(Double(timeoutMs)), "maxLogBytes": .number(Double(maxLogBytes)),
+        ]
+        // If the host does not report the deadline itself, it is stuck: kill it.
+        let watchdog = Task { [weak self] in
+            try? await Task.sleep(for: timeout + .seconds(3))
+            guard !Task.isCancelled, let self else { return }
+            if self.state.withLock({ $0.runs[runID] != nil }) {
+                self.logger.error("sandbox host did not honour a deadline; killing it", metadata: ["pid": "\(self.pid)"])
+                self.kill()
+            }
+        }
+        defer { watchdog.cancel() }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (cont: CheckedContinuation<SandboxOutcome, Never>) in
+                let accepted = state.withLock { s -> Bool in
+                    guard s.alive else { return false }
+                    s.runs[runID] = RunState(continuation: cont, handler: handler)
+                    return true
+                }
+                guard accepted else {
+                    cont.resume(returning: .failure("SandboxUnavailable", "the sandbox host process is not running"))
+                    return
+                }
+                send(message)
+            }
+        } onCancel: {
+            self.send(["type": "cancel", "id": .string(runID)])
+        }
+    }
+
+    /// Kills the process at once (SIGKILL); its runs fail.
+    package func kill() {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+    }
+
+    private func send(_ message: JSONValue) {
+        let line = Data(message.jsonString().utf8) + [0x0A]
+        let handle = stdin
+        writeQueue.async { [weak self] in
+            do { try handle.write(contentsOf: line) } catch {
+                self?.logger.warning("cannot write to sandbox host", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private static func readLoop(fd: Int32, owner: SandboxProcess?) {
+        weak var weakOwner = owner
+        var buffer = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 65536) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            buffer.append(contentsOf: chunk[0..<n])
+            var start = 0
+            while let nl = buffer[start...].firstIndex(of: 0x0A) {
+                let line = Data(buffer[start..<nl])
+                start = nl + 1
+                weakOwner?.receive(line)
+            }
+            buffer.removeFirst(start)
+        }
+        weakOwner?.didExit()
+    }
+
+    private func receive(_ line: Data) {
+        guard let message = try? JSONValue.parse(line), let type = message["type"]?.stringValue else {
+            logger.warning("unreadable line from sandbox host", metadata: ["bytes": "\(line.count)"])
+            return
+        }
+        switch type {
+        case "ready":
+            let cont = state.withLock { s -> CheckedContinuation<Bool, Never>? in
+                s.isReady = true
+                defer { s.ready = nil }
+                return s.ready
+            }
+            cont?.resume(returning: true)
+        case "call":
+            guard let runID = message["id"]?.stringValue, let callID = message["callId"],
+                  let name = message["name"]?.stringValue else { return }
+            let args = message["args"] ?? .null
+            state.withLock { s in
+                guard let handler = s.runs[runID]?.handler else { return }
+                let task = Task {
+                    let result = await handler(name, args)
+                    switch result {
+                    case .success(let value):
+                        self.send(["type": "result", "id": .string(runID), "callId": callID, "ok": true, "value": value])
+                    case .failure(let error):
+                        self.send(["type": "result", "id": .string(runID), "callId": callID, "ok": false,
+                                   "error": ["message": .string(error.message), "code": .string(error.code)]])
+                    }
+                }
+                s.runs[runID]?.callTasks.append(task)
+            }
+        case "done":
+            guard let runID = message["id"]?.stringValue else { return }
+            let run = state.withLock { $0.runs.removeValue(forKey: runID) }
+            guard let run else { return }
+            run.callTasks.forEach { $0.cancel() }
+            let error = message["error"]
+            let outcome = SandboxOutcome(
+                ok: message["ok"]?.boolValue ?? false,
+                result: message["result"] ?? .null,
+                logs: message["logs"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                errorName: error?["name"]?.stringValue,
+                errorMessage: error?["message"]?.stringValue,
+                errorLine: error?["line"]?.intValue,
+                timedOut: message["timedOut"]?.boolValue ?? false)
+            run.continuation.resume(returning: outcome)
+        default:
+            break
+        }
+    }
+
+    private func didExit() {
+        let (runs, ready) = state.withLock { s -> ([RunState], CheckedContinuation<Bool, Never>?) in
+            s.alive = false
+            defer { s.runs = [:]; s.ready = nil }
+            return (Array(s.runs.values), s.ready)
+        }
+        ready?.resume(returning: false)
+        if !runs.isEmpty {
+            logger.error("sandbox host exited with runs in flight", metadata: ["pid": "\(pid)", "runs": "\(runs.count)"])
+        }
+        for run in runs {
+            run.callTasks.forEach { $0.cancel() }
+            run.continuation.resume(returning: .failure(
+                "SandboxCrashed",
+                "the sandbox process running this code stopped (it may have exceeded the memory limit or been killed); nothing more of the run happened"))
+        }
+        if process.isRunning { kill() }
+        process.waitUntilExit()
+    }
+}

@@ -1,0 +1,48 @@
+import Common
+import Logging
+import ServiceLifecycle
+
+/// `junction-worker`: runs `search`/`execute` jobs in the Deno sandbox.
+@main
+struct WorkerMain {
+    static func main() async throws {
+        let config = try WorkerConfiguration()
+        let logger = Logger.junction("worker", level: config.common.logLevel)
+        let services = try await buildWorker(config: config, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Everything a worker process runs, as services (testable without `main`).
+package func buildWorker(config: WorkerConfiguration, logger: Logger) async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+    let database = try AppDatabase(path: config.common.databasePath)
+    let redis = RedisClient(url: config.common.redisURL)
+    let queue = JobQueue(redis: redis)
+    let pool = SandboxPool(options: config.sandbox, logger: logger)
+    try await pool.start()
+    let http = UpstreamHTTP(client: UpstreamHTTP.makeClient(), policy: config.common.outboundPolicy)
+    var caller = OpenAPICaller(http: http)
+    caller.timeout = config.upstreamTimeout
+    caller.maxResponseBytes = config.upstreamMaxBytes
+    let handler = RunJobHandler(database: database, queue: queue, pool: pool, caller: caller,
+                                box: SecretBox(keyring: config.common.keyring), maxOutputChars: config.maxOutputChars, logger: logger)
+    let processor = JobProcessor(
+        kind: .execute, queue: queue, handler: handler,
+        options: .init(concurrency: config.sandbox.processes * config.sandbox.concurrency, visibilityTimeout: config.common.visibilityTimeout),
+        logger: logger)
+    logger.info("worker ready", metadata: ["sandboxProcesses": "\(config.sandbox.processes)", "deno": "\(config.sandbox.denoPath)"])
+    return [.init(service: processor), .init(service: SandboxPoolService(pool: pool, client: http.client))]
+}
+
+/// Keeps the sandbox pool and HTTP client alive for the process and stops them at shutdown.
+struct SandboxPoolService: Service {
+    let pool: SandboxPool
+    let client: AsyncHTTPClientShutdown
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await pool.shutdown()
+        try? await client.shutdown()
+    }
+}
