@@ -1,0 +1,142 @@
+@testable import Common
+import Foundation
+import Logging
+@testable import Worker
+import XCTest
+
+/// The Deno sandbox through the worker's real pool: real deno processes, real isolates.
+final class SandboxTests: XCTestCase, @unchecked Sendable {
+    var pool: SandboxPool!
+
+    override func setUp() async throws {
+        pool = SandboxPool(options: .init(denoPath: try TestEnvironment.deno(), scriptPath: TestEnvironment.sandboxScript,
+                                          processes: 2, concurrency: 4, heapMB: 128),
+                           logger: Logger(label: "test"))
+        try await pool.start()
+    }
+
+    override func tearDown() async throws {
+        await pool?.shutdown()
+    }
+
+    private func run(_ code: String, functions: [String] = [], timeout: Duration = .seconds(10),
+                     handler: @escaping SandboxCallHandler = { _, _ in .success(.null) }) async -> SandboxOutcome {
+        await pool.run(code: code, functions: functions, timeout: timeout, handler: handler)
+    }
+
+    func testReturnValueAndConsoleCapture() async {
+        let outcome = await run("async () => { console.log('hello', {a: 1}); console.error('bad'); return { sum: 1 + 2 } }")
+        XCTAssertTrue(outcome.ok, "\(outcome)")
+        XCTAssertEqual(outcome.result, ["sum": 3])
+        XCTAssertEqual(outcome.logs.count, 2)
+        XCTAssertTrue(outcome.logs[0].contains("hello"))
+        XCTAssertTrue(outcome.logs[1].contains("bad"))
+    }
+
+    func testCallsLeaveTheIsolateAndComeBack() async {
+        let outcome = await run("async () => { const r = await codemode.api_echo({ x: 5 }); return r.doubled }",
+                                functions: ["api_echo"]) { name, args in
+            XCTAssertEqual(name, "api_echo")
+            return .success(["doubled": .number((args["x"]?.numberValue ?? 0) * 2)])
+        }
+        XCTAssertTrue(outcome.ok, "\(outcome)")
+        XCTAssertEqual(outcome.result, 10)
+    }
+
+    func testHostErrorsRejectInsideTheSandbox() async {
+        let outcome = await run("async () => { try { await codemode.api_fail({}) } catch (e) { return 'caught: ' + e.message } }",
+                                functions: ["api_fail"]) { _, _ in .failure(JunctionError("upstream_timeout", "too slow")) }
+        XCTAssertEqual(outcome.result, "caught: too slow")
+    }
+
+    func testThrownErrorReportsNameMessageAndLine() async {
+        let outcome = await run("async () => {\n  const x = 1;\n  throw new TypeError('nope');\n}")
+        XCTAssertFalse(outcome.ok)
+        XCTAssertEqual(outcome.errorName, "TypeError")
+        XCTAssertEqual(outcome.errorMessage, "nope")
+        XCTAssertEqual(outcome.errorLine, 3)
+    }
+
+    func testInfiniteLoopIsStoppedAtTheDeadline() async {
+        let start = ContinuousClock.now
+        let outcome = await run("async () => { while (true) {} }", timeout: .milliseconds(500))
+        XCTAssertFalse(outcome.ok)
+        XCTAssertTrue(outcome.timedOut)
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(3))
+        let after = await run("async () => 'still serving'")
+        XCTAssertEqual(after.result, "still serving")
+    }
+
+    func testFetchIsDenied() async {
+        let outcome = await run("async () => { const r = await fetch('https://example.com'); return r.status }")
+        XCTAssertFalse(outcome.ok)
+        XCTAssertTrue((outcome.errorName ?? "") + (outcome.errorMessage ?? "") ~= "NotCapable|net access", "\(outcome)")
+    }
+
+    func testFileSystemIsDenied() async {
+        let outcome = await run("async () => await Deno.readTextFile('/etc/passwd')")
+        XCTAssertFalse(outcome.ok)
+        XCTAssertTrue((outcome.errorName ?? "") + (outcome.errorMessage ?? "") ~= "NotCapable|read access", "\(outcome)")
+    }
+
+    func testEnvironmentAndSubprocessAreDenied() async {
+        let env = await run("async () => Deno.env.get('JUNCTION_MASTER_KEY')")
+        XCTAssertFalse(env.ok, "\(env)")
+        let cmd = await run("async () => (await new Deno.Command('id').output()).code")
+        XCTAssertFalse(cmd.ok, "\(cmd)")
+    }
+
+    func testEachRunGetsAFreshIsolate() async {
+        _ = await run("async () => { globalThis.leak = 'secret from run 1'; return 1 }")
+        for _ in 0..<3 {
+            let second = await run("async () => typeof globalThis.leak")
+            XCTAssertEqual(second.result, "undefined")
+        }
+    }
+
+    func testConcurrentRunsAllComplete() async {
+        let results = await withTaskGroup(of: JSONValue.self) { group in
+            for i in 0..<24 { group.addTask { await self.run("async () => \(i) * 2").result } }
+            var out: [JSONValue] = []
+            for await r in group { out.append(r) }
+            return out
+        }
+        XCTAssertEqual(Set(results), Set((0..<24).map { JSONValue.number(Double($0 * 2)) }))
+    }
+
+    /// Killing a host process fails only its own runs; the pool replaces it.
+    func testCrashedHostIsReplacedAndOtherRunsContinue() async throws {
+        let hosts = await pool.processes
+        XCTAssertEqual(hosts.count, 2)
+        let victim = hosts[0]
+        let slow = Task { await self.run("async () => { await new Promise(r => setTimeout(r, 1500)); return 'survived' }") }
+        try await Task.sleep(for: .milliseconds(300))
+        // Both hosts are equally loaded at most by one; kill the one NOT running `slow` if possible.
+        let target = victim.activeRuns == 0 ? victim : hosts[1]
+        target.kill()
+        try await Task.sleep(for: .milliseconds(200))
+        XCTAssertFalse(target.isAlive)
+        let slowOutcome = await slow.value
+        XCTAssertEqual(slowOutcome.result, "survived", "a run on the other host was disturbed: \(slowOutcome)")
+        for i in 0..<6 {
+            let outcome = await run("async () => \(i)")
+            XCTAssertEqual(outcome.result, .number(Double(i)), "\(outcome)")
+        }
+        let alive = await pool.processes
+        XCTAssertEqual(alive.count, 2, "the dead host was replaced")
+        XCTAssertFalse(alive.contains { $0 === target })
+    }
+
+    func testRunOnAKilledHostFailsWithAClearError() async throws {
+        let task = Task { await self.run("async () => { await new Promise(r => setTimeout(r, 5000)); return 1 }") }
+        try await Task.sleep(for: .milliseconds(300))
+        for host in await pool.processes where host.activeRuns > 0 { host.kill() }
+        let outcome = await task.value
+        XCTAssertFalse(outcome.ok)
+        XCTAssertEqual(outcome.errorName, "SandboxCrashed")
+    }
+}
+
+private func ~= (text: String, pattern: String) -> Bool {
+    text.range(of: pattern, options: .regularExpression) != nil
+}
