@@ -12,7 +12,7 @@ func buildApplication(config: FrontendConfiguration, logger: Logger) throws -> s
     let router = Router()
     router.get("/healthz") { _, _ in "ok" }
     MCPEndpoint(auth: auth, sessions: MCPSessionStore(redis: redis),
-                dispatcher: RunDispatcher(queue: queue, listener: listener, timeout: config.executeTimeout, queueWait: config.queueWait),
+                dispatcher: RunDispatcher(queue: queue, listener: listener, slots: RunSlots(redis: redis, maxPerUser: config.maxRunsPerUser), timeout: config.executeTimeout, queueWait: config.queueWait),
                 config: config, logger: logger).register(on: router)
     SourcesAPI(auth: auth, database: database, queue: queue, box: SecretBox(keyring: config.common.keyring),
                policy: config.common.outboundPolicy, config: config, logger: logger).register(on: router)

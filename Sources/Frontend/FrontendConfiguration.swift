@@ -13,6 +13,7 @@ import Foundation
 /// | `JUNCTION_EXECUTE_TIMEOUT_MS` | wall time of one run | 30000 |
 /// | `JUNCTION_QUEUE_WAIT_MS` | how long a run may wait for a free worker | 15000 |
 /// | `JUNCTION_MAX_CODE_BYTES` | largest code accepted by search/execute | 100000 |
+/// | `JUNCTION_MAX_RUNS_PER_USER` | runs one user may have in flight | 4 |
 package struct FrontendConfiguration: Sendable {
     package var common: CommonConfiguration
     package var host: String
@@ -23,6 +24,7 @@ package struct FrontendConfiguration: Sendable {
     package var executeTimeout: Duration
     package var queueWait: Duration
     package var maxCodeBytes: Int
+    package var maxRunsPerUser: Int
 
     package init(environment env: Environment = Environment()) throws {
         common = try CommonConfiguration(environment: env)
@@ -36,5 +38,6 @@ package struct FrontendConfiguration: Sendable {
         executeTimeout = .milliseconds(max(100, try env.int("JUNCTION_EXECUTE_TIMEOUT_MS", default: 30_000)))
         queueWait = .milliseconds(try env.int("JUNCTION_QUEUE_WAIT_MS", default: 15_000))
         maxCodeBytes = try env.int("JUNCTION_MAX_CODE_BYTES", default: 100_000)
+        maxRunsPerUser = max(1, try env.int("JUNCTION_MAX_RUNS_PER_USER", default: 4))
     }
 }

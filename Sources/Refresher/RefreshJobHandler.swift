@@ -54,6 +54,7 @@ package struct RefreshJobHandler: JobHandler {
         try database.updateSourceStatus(owner: owner, id: sourceID, status: "refreshing", error: source.lastError)
         do {
             let drafts: [CatalogEntryDraft]
+            var spec: (@Sendable ([String: String]) -> JSONValue)?
             switch source.type {
             case .openapi:
                 let secret = try database.sourceSecret(source, box: box)
@@ -62,10 +63,12 @@ package struct RefreshJobHandler: JobHandler {
                 let document = try OpenAPIDocument(data: data)
                 drafts = OpenAPIIndexer().index(document, specURL: finalURL)
                 if drafts.isEmpty { throw JunctionError("invalid_spec", "the spec declares no operations", status: 422) }
+                let slug = source.slug
+                spec = { names in SpecCombiner.fragment(document, slug: slug, callNames: names) }
             case .mcp:
                 throw JunctionError("unsupported", "MCP sources are not supported by this version yet", status: 422)
             }
-            let entries = try database.replaceCatalog(owner: owner, sourceID: sourceID, drafts: drafts)
+            let entries = try database.replaceCatalog(owner: owner, sourceID: sourceID, drafts: drafts, spec: spec)
             logger.info("refreshed source", metadata: ["source": "\(source.slug)", "entries": "\(entries.count)"])
             return entries.count
         } catch let error as JunctionError {

@@ -14,12 +14,15 @@ import Foundation
 /// | `JUNCTION_MAX_OUTPUT_CHARS` | result size cap | 24000 |
 /// | `JUNCTION_UPSTREAM_TIMEOUT_MS` | per-call upstream timeout | 30000 |
 /// | `JUNCTION_UPSTREAM_MAX_BYTES` | per-call response cap | 1000000 |
+/// | `JUNCTION_MAX_CALLS_PER_RUN` | upstream calls one run may make | 50 |
+/// | `JUNCTION_MAX_CONCURRENT_CALLS` | upstream calls one run may have in flight | 6 |
 package struct WorkerConfiguration: Sendable {
     package var common: CommonConfiguration
     package var sandbox: SandboxPool.Options
     package var maxOutputChars: Int
     package var upstreamTimeout: Duration
     package var upstreamMaxBytes: Int
+    package var limits: RunLimits
 
     package init(environment env: Environment = Environment()) throws {
         common = try CommonConfiguration(environment: env)
@@ -33,6 +36,8 @@ package struct WorkerConfiguration: Sendable {
         maxOutputChars = max(1000, try env.int("JUNCTION_MAX_OUTPUT_CHARS", default: 24_000))
         upstreamTimeout = .milliseconds(max(100, try env.int("JUNCTION_UPSTREAM_TIMEOUT_MS", default: 30_000)))
         upstreamMaxBytes = max(1024, try env.int("JUNCTION_UPSTREAM_MAX_BYTES", default: 1_000_000))
+        limits = RunLimits(maxCallsPerRun: max(1, try env.int("JUNCTION_MAX_CALLS_PER_RUN", default: 50)),
+                           maxConcurrentCallsPerRun: max(1, try env.int("JUNCTION_MAX_CONCURRENT_CALLS", default: 6)))
     }
 
     static func findOnPath(_ name: String) -> String? {

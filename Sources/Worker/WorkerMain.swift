@@ -26,7 +26,7 @@ package func buildWorker(config: WorkerConfiguration, logger: Logger) async thro
     caller.timeout = config.upstreamTimeout
     caller.maxResponseBytes = config.upstreamMaxBytes
     let handler = RunJobHandler(database: database, queue: queue, pool: pool, caller: caller,
-                                box: SecretBox(keyring: config.common.keyring), maxOutputChars: config.maxOutputChars, logger: logger)
+                                box: SecretBox(keyring: config.common.keyring), maxOutputChars: config.maxOutputChars, limits: config.limits, logger: logger)
     let processor = JobProcessor(
         kind: .execute, queue: queue, handler: handler,
         options: .init(concurrency: config.sandbox.processes * config.sandbox.concurrency, visibilityTimeout: config.common.visibilityTimeout),

@@ -24,7 +24,7 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(owner?["notnull"], 1, "owner is never null")
         let reopened = try AppDatabase(path: path)
         let migrations = try reopened.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM grdb_migrations") }
-        XCTAssertEqual(migrations, 1)
+        XCTAssertEqual(migrations, AppDatabase.migrator.migrations.count)
     }
 
     func testTokensAreStoredHashedAndResolveToTheirUser() throws {
@@ -117,6 +117,30 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(renamed["GET /b"], "api_get_thing_2")
         XCTAssertEqual(renamed["GET /0"], "api_get_thing_3")
         XCTAssertEqual(try db.source(owner: u.id, id: s.id)?.entryCount, 3)
+    }
+
+    /// Search must still find entries after a second refresh re-creates them (the FTS
+    /// rows follow the entries' new row ids).
+    func testSearchFindsEntriesAfterRepeatedRefreshes() throws {
+        let u = try db.userCreatingIfNeeded(email: "u@example.com")
+        let s = try db.createSource(owner: u.id, draft: SourceDraft(slug: "api", type: .openapi, name: "api", baseUrl: nil, specUrl: "https://x/s"), box: box)
+        for round in 0..<3 {
+            try db.replaceCatalog(owner: u.id, sourceID: s.id, drafts: [draft("GET /pets", hint: "listPets", title: "List pets"),
+                                                                        draft("POST /orders", hint: "createOrder", title: "Create order")])
+            XCTAssertEqual(try db.searchCatalog(owner: u.id, query: "pets", limit: 5).map(\.callName), ["api_listPets"], "round \(round)")
+            XCTAssertEqual(try db.searchCatalog(owner: u.id, query: CatalogQuery(text: "create order", matchAll: true)).map(\.callName), ["api_createOrder"])
+        }
+        let ftsRows = try db.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM catalog_fts") }
+        XCTAssertEqual(ftsRows, 2, "old index rows are removed with their entries")
+    }
+
+    func testConcurrentOpenersMigrateOnce() throws {
+        let path = TestEnvironment.temporaryDirectory().appendingPathComponent("shared.sqlite").path
+        let errors = Locked<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            do { _ = try AppDatabase(path: path) } catch { errors.withLock { $0.append("\(error)") } }
+        }
+        XCTAssertEqual(errors.withLock { $0 }, [])
     }
 
     func testSearchRanksBeforeLimitingAndSurvivesHostileQueries() throws {

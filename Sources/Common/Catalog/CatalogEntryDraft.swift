@@ -14,6 +14,8 @@ package struct CatalogEntryDraft: Sendable, Equatable {
     package var outputSchema: JSONValue?
     package var details: JSONValue
     package var parameterNames: [String]
+    /// Extra documentation lines for the declaration (e.g. MCP tool annotations).
+    package var hints: [String] = []
 
     package init(operationKey: String, nameHint: String, kind: CatalogEntryKind, title: String, description: String,
                  tags: [String] = [], method: String? = nil, path: String? = nil, deprecated: Bool = false,

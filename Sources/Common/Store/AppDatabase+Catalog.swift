@@ -10,13 +10,55 @@ package struct CatalogHit: Sendable, Codable, Equatable {
     package var description: String
     package var method: String?
     package var path: String?
+    package var signature: String
+}
+
+/// What `codemode.catalog(…)` and the dashboard search accept.
+package struct CatalogQuery: Sendable, Equatable {
+    package static let defaultLimit = 10
+    package static let maxLimit = 50
+
+    package var text: String
+    package var source: String?
+    package var type: String?
+    package var kind: String?
+    package var limit: Int
+    package var matchAll: Bool
+
+    package init(text: String, source: String? = nil, type: String? = nil, kind: String? = nil,
+                 limit: Int = CatalogQuery.defaultLimit, matchAll: Bool = false) {
+        self.text = text
+        self.source = source
+        self.type = type
+        self.kind = kind
+        self.limit = max(1, min(limit, Self.maxLimit))
+        self.matchAll = matchAll
+    }
+
+    /// From a string or `{query, source, type, kind, limit, match: "any"|"all"}`.
+    package init(json: JSONValue) throws {
+        if let text = json.stringValue { self.init(text: text); return }
+        if json.isNull { self.init(text: ""); return }
+        guard json.objectValue != nil else { throw JunctionError.badRequest("catalog() takes a string or { query, source, type, kind, limit, match }") }
+        let match = json["match"]?.stringValue ?? "any"
+        guard match == "any" || match == "all" else { throw JunctionError.badRequest("match must be \"any\" or \"all\"") }
+        if let t = json["type"]?.stringValue, !["openapi", "mcp"].contains(t) { throw JunctionError.badRequest("type must be \"openapi\" or \"mcp\"") }
+        if let k = json["kind"]?.stringValue, !["operation", "tool"].contains(k) { throw JunctionError.badRequest("kind must be \"operation\" or \"tool\"") }
+        if let l = json["limit"], l.intValue == nil { throw JunctionError.badRequest("limit must be a number (at most \(Self.maxLimit))") }
+        self.init(text: json["query"]?.stringValue ?? "", source: json["source"]?.stringValue, type: json["type"]?.stringValue,
+                  kind: json["kind"]?.stringValue, limit: json["limit"]?.intValue ?? Self.defaultLimit, matchAll: match == "all")
+    }
 }
 
 extension AppDatabase {
     /// Replaces a source's catalog in one transaction (readers see the old catalog or the
     /// new one, never half), keeping each operation's call name across refreshes.
     @discardableResult
-    package func replaceCatalog(owner: String, sourceID: String, drafts: [CatalogEntryDraft]) throws -> [CatalogEntry] {
+    ///
+    /// `spec` builds the source's `codemode.spec()` fragment from the final call names
+    /// (operation key → call name); it is stored in the same transaction.
+    package func replaceCatalog(owner: String, sourceID: String, drafts: [CatalogEntryDraft],
+                                spec: (@Sendable ([String: String]) -> JSONValue)? = nil) throws -> [CatalogEntry] {
         try writer.write { db in
             guard let source = try Source.filter(Column("owner") == owner && Column("id") == sourceID).fetchOne(db) else {
                 throw JunctionError.notFound("source \(sourceID) no longer exists")
@@ -52,11 +94,26 @@ extension AppDatabase {
                     kind: d.kind, title: d.title, description: d.description, tags: d.tags.joined(separator: " "),
                     method: d.method, path: d.path, deprecated: d.deprecated, inputSchema: d.inputSchema.jsonString(),
                     outputSchema: d.outputSchema?.jsonString(), details: d.details.jsonString())
+                var shallow = TypeScriptGenerator()
+                shallow.maxDepth = 2
+                shallow.maxProperties = 12
+                shallow.compact = true
+                entry.signature = shallow.signature(callName: entry.callName, input: d.inputSchema, output: d.outputSchema,
+                                                    isOperation: d.kind == .operation)
+                entry.declaration = TypeScriptGenerator().declaration(
+                    callName: entry.callName, title: d.title, description: d.description, input: d.inputSchema, output: d.outputSchema,
+                    deprecated: d.deprecated, hints: d.hints, isOperation: d.kind == .operation)
                 try entry.insert(db)
                 try db.execute(sql: "INSERT INTO catalog_fts(rowid, callName, title, description, tags, params) VALUES (?, ?, ?, ?, ?, ?)",
                                arguments: [entry.id, entry.callName, entry.title, entry.description, entry.tags,
                                            d.parameterNames.joined(separator: " ")])
                 inserted.append(entry)
+            }
+            try db.execute(sql: "DELETE FROM source_specs WHERE owner = ? AND sourceId = ?", arguments: [owner, sourceID])
+            if let spec {
+                let document = spec(assigned).jsonString()
+                try db.execute(sql: "INSERT INTO source_specs(sourceId, owner, document) VALUES (?, ?, ?)",
+                               arguments: [sourceID, owner, document])
             }
             try db.execute(sql: """
                 UPDATE sources SET status = 'ready', entryCount = ?, lastRefreshAt = ?, lastError = NULL, updatedAt = ?
@@ -64,6 +121,17 @@ extension AppDatabase {
                 """, arguments: [inserted.count, Date(), Date(), owner, sourceID])
             return inserted
         }
+    }
+
+    /// The combined OpenAPI document of the owner's enabled OpenAPI sources.
+    package func combinedSpec(owner: String) throws -> JSONValue {
+        let documents = try writer.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT p.document FROM source_specs p JOIN sources s ON s.id = p.sourceId
+                WHERE p.owner = ? AND s.owner = ? AND s.enabled = 1 AND s.type = 'openapi' ORDER BY s.slug
+                """, arguments: [owner, owner])
+        }
+        return SpecCombiner.combine(documents.compactMap { try? JSONValue.parse($0) })
     }
 
     /// Call names of every entry of the owner's enabled sources.
@@ -89,31 +157,39 @@ extension AppDatabase {
     /// Ranked full-text search (BM25 over call name, title, description, tags and
     /// parameter names), ranking before limiting. User text is turned into quoted
     /// prefix terms, so it can never break the FTS query syntax.
-    package func searchCatalog(owner: String, query: String, limit: Int) throws -> [CatalogHit] {
-        let limit = max(1, min(limit, 100))
-        let terms = Self.ftsTerms(query)
+    package func searchCatalog(owner: String, query: CatalogQuery) throws -> [CatalogHit] {
+        let terms = Self.ftsTerms(query.text)
+        var filters = "e.owner = ? AND s.owner = ? AND s.enabled = 1"
+        var arguments: [any DatabaseValueConvertible] = [owner, owner]
+        if let source = query.source { filters += " AND s.slug = ?"; arguments.append(source) }
+        if let type = query.type { filters += " AND s.type = ?"; arguments.append(type) }
+        if let kind = query.kind { filters += " AND e.kind = ?"; arguments.append(kind) }
+        let columns = "e.callName, s.slug, e.kind, e.title, e.description, e.method, e.path, e.signature"
         return try writer.read { db in
             let rows: [Row]
             if terms.isEmpty {
                 rows = try Row.fetchAll(db, sql: """
-                    SELECT e.callName, s.slug, e.kind, e.title, e.description, e.method, e.path
-                    FROM catalog_entries e JOIN sources s ON s.id = e.sourceId
-                    WHERE e.owner = ? AND s.owner = ? AND s.enabled = 1 ORDER BY e.callName LIMIT ?
-                    """, arguments: [owner, owner, limit])
+                    SELECT \(columns) FROM catalog_entries e JOIN sources s ON s.id = e.sourceId
+                    WHERE \(filters) ORDER BY e.callName LIMIT ?
+                    """, arguments: StatementArguments(arguments + [query.limit]))
             } else {
                 rows = try Row.fetchAll(db, sql: """
-                    SELECT e.callName, s.slug, e.kind, e.title, e.description, e.method, e.path
-                    FROM catalog_fts f
+                    SELECT \(columns) FROM catalog_fts f
                     JOIN catalog_entries e ON e.id = f.rowid
                     JOIN sources s ON s.id = e.sourceId
-                    WHERE catalog_fts MATCH ? AND e.owner = ? AND s.owner = ? AND s.enabled = 1
+                    WHERE catalog_fts MATCH ? AND \(filters)
                     ORDER BY bm25(catalog_fts, 10.0, 5.0, 1.0, 3.0, 2.0), e.callName LIMIT ?
-                    """, arguments: [terms.joined(separator: " OR "), owner, owner, limit])
+                    """, arguments: StatementArguments([terms.joined(separator: query.matchAll ? " AND " : " OR ")] + arguments + [query.limit]))
             }
             return rows.map { r in
-                CatalogHit(callName: r[0], source: r[1], kind: r[2], title: r[3], description: r[4], method: r[5], path: r[6])
+                CatalogHit(callName: r[0], source: r[1], kind: r[2], title: r[3], description: r[4], method: r[5], path: r[6], signature: r[7])
             }
         }
+    }
+
+    /// Compatibility shorthand for a plain text query.
+    package func searchCatalog(owner: String, query: String, limit: Int) throws -> [CatalogHit] {
+        try searchCatalog(owner: owner, query: CatalogQuery(text: query, limit: limit))
     }
 
     static func ftsTerms(_ query: String) -> [String] {

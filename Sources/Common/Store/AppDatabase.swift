@@ -1,5 +1,8 @@
 import Foundation
 import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Junction's store: one SQLite file in WAL mode, shared by every process on the host.
 /// Migrations run when it opens. Every method that reads or writes user data takes the
@@ -18,6 +21,13 @@ package final class AppDatabase: Sendable {
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         writer = try DatabasePool(path: path, configuration: config)
+        // Frontend, workers and refreshers open the same file at once; a file lock makes
+        // one of them migrate while the others wait and then find nothing left to do.
+        let lock = open(path + ".migrate-lock", O_CREAT | O_RDWR, 0o600)
+        guard lock >= 0 else { throw JunctionError("store_unavailable", "cannot open \(path).migrate-lock") }
+        defer { close(lock) }
+        flock(lock, LOCK_EX)
+        defer { flock(lock, LOCK_UN) }
         try Self.migrator.migrate(writer)
     }
 
@@ -99,6 +109,19 @@ package final class AppDatabase: Sendable {
                 t.column("createdAt", .datetime).notNull()
             }
             try db.create(index: "executions_owner_created", on: "executions", columns: ["owner", "createdAt"])
+        }
+        migrator.registerMigration("v2-declarations-and-specs") { db in
+            try db.alter(table: "catalog_entries") { t in
+                t.add(column: "signature", .text).notNull().defaults(to: "")
+                t.add(column: "declaration", .text).notNull().defaults(to: "")
+            }
+            // Each OpenAPI source's document with paths prefixed and components renamed,
+            // computed at refresh so `codemode.spec()` never fetches anything.
+            try db.create(table: "source_specs") { t in
+                t.column("sourceId", .text).primaryKey().references("sources", onDelete: .cascade)
+                t.column("owner", .text).notNull().references("users", onDelete: .cascade)
+                t.column("document", .text).notNull()
+            }
         }
         return migrator
     }

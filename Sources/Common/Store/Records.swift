@@ -65,7 +65,7 @@ package enum CatalogEntryKind: String, Sendable, Codable {
 }
 
 /// One callable function of a user's catalog: `codemode.<callName>(…)`.
-package struct CatalogEntry: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+package struct CatalogEntry: Sendable, Codable, Equatable, FetchableRecord, MutablePersistableRecord {
     package static let databaseTableName = "catalog_entries"
     package var id: Int64?
     package var owner: String
@@ -86,6 +86,10 @@ package struct CatalogEntry: Sendable, Codable, Equatable, FetchableRecord, Pers
     package var outputSchema: String?
     /// JSON: how to call it (parameter locations, content types, base URL).
     package var details: String
+    /// One-line TypeScript signature (shallow types) for search hits.
+    package var signature: String = ""
+    /// Full TypeScript declaration with documentation, for `describe`.
+    package var declaration: String = ""
 
     package init(owner: String, sourceId: String, callName: String, operationKey: String, kind: CatalogEntryKind,
                  title: String, description: String, tags: String, method: String?, path: String?, deprecated: Bool,

@@ -5,18 +5,24 @@ enum ToolDefinitions {
     static let searchDescription = """
         Find the functions available to `execute`. Write an async JavaScript/TypeScript function; it runs in a sandbox where:
         declare const codemode: {
-          catalog(query: string | { query?: string; limit?: number }): Promise<Array<{ callName: string; source: string; title: string; description: string; method?: string; path?: string }>>;
-          describe(callName: string): Promise<{ callName: string; title: string; description: string; input: JSONSchema; output?: JSONSchema }>;
-          sources(): Promise<Array<{ slug: string; type: string; enabled: boolean; status: string; entryCount: number; lastError?: string }>>;
+          catalog(query: string | { query?: string; source?: string; type?: "openapi" | "mcp"; kind?: "operation" | "tool"; limit?: number; match?: "any" | "all" }): Promise<Array<{ callName: string; source: string; title: string; description: string; signature: string }>>;
+          describe(callName: string): Promise<{ callName: string; declaration: string; input: object; output?: object }>;
+          spec(): Promise<OpenAPIDocument>; // all enabled OpenAPI sources in one document, paths under /<source>
+          sources(): Promise<Array<{ slug: string; type: string; enabled: boolean; status: string; entryCount: number; lastRefreshAt?: string; lastError?: string }>>;
         };
         Example: async () => (await codemode.catalog("list pets")).map(h => h.callName)
         """
 
     static let executeDescription = """
-        Run an async JavaScript/TypeScript function that calls the user's APIs. Each enabled operation is `codemode.<callName>(request)` (find names with `search`). OpenAPI operations take
-        { params?: Record<string, unknown>; query?: Record<string, unknown>; headers?: Record<string, string>; cookies?: Record<string, string>; body?: unknown; contentType?: string }
-        and resolve to { status: number; headers: Record<string, string>; body: unknown } (non-2xx statuses are returned, not thrown). Credentials are added by the server. No network, files or environment inside the sandbox. Return a small JSON value; console output is captured.
-        Example: async () => { const r = await codemode.github_issues_list({ params: { owner: "o", repo: "r" }, query: { state: "open" } }); return r.body.map(i => i.title); }
+        Run an async JavaScript/TypeScript function that calls the user's APIs and returns a small JSON value. In the sandbox:
+        declare const codemode: {
+          // one function per enabled operation or tool; get exact names and signatures from `search`
+          [callName: string]: (input?: OperationInput | Record<string, unknown>) => Promise<OperationResult | unknown>;
+        };
+        type OperationInput = { params?: Record<string, unknown>; query?: Record<string, unknown>; headers?: Record<string, string>; cookies?: Record<string, string>; body?: unknown; contentType?: string };
+        type OperationResult = { status: number; headers: Record<string, string>; body: unknown }; // non-2xx is returned, not thrown
+        Credentials are added by the server. No network, files or env in the sandbox; console output is captured; wall time, call count and output size are limited.
+        Example: async () => { const r = await codemode.github_issues_list({ params: { owner: "o", repo: "r" }, query: { state: "open" } }); return r.body.map((i: any) => i.title); }
         """
 
     static var tools: JSONValue {

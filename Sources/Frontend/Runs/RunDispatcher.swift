@@ -6,6 +6,7 @@ import Foundation
 struct RunDispatcher: Sendable {
     let queue: JobQueue
     let listener: ReplyListener
+    let slots: RunSlots
     let timeout: Duration
     let queueWait: Duration
 
@@ -15,6 +16,15 @@ struct RunDispatcher: Sendable {
         // something the caller was already told had failed.
         let deadline = Date().addingTimeInterval(Double((timeout + queueWait).milliseconds) / 1000)
         let job = JobEnvelope(kind: .execute, owner: owner, deadline: deadline, replyTo: listener.frontendID, body: request.json)
+        do {
+            guard try await slots.acquire(owner: owner, runID: job.id, deadline: deadline) else {
+                return .error("you already have \(slots.maxPerUser) runs in progress (limit maxConcurrentRunsPerUser); wait for one to finish",
+                              code: "limit_exceeded")
+            }
+        } catch {
+            return .error("the job queue is unavailable; try again shortly", code: "queue_unavailable")
+        }
+        defer { Task { await slots.release(owner: owner, runID: job.id) } }
         listener.register(jobID: job.id)
         do {
             try await queue.enqueue(job)

@@ -11,16 +11,18 @@ package struct RunJobHandler: JobHandler {
     package let caller: OpenAPICaller
     package let box: SecretBox
     package let maxOutputChars: Int
+    package let limits: RunLimits
     package let logger: Logger
 
     package init(database: AppDatabase, queue: JobQueue, pool: SandboxPool, caller: OpenAPICaller, box: SecretBox,
-                 maxOutputChars: Int = 24_000, logger: Logger) {
+                 maxOutputChars: Int = 24_000, limits: RunLimits = RunLimits(), logger: Logger) {
         self.database = database
         self.queue = queue
         self.pool = pool
         self.caller = caller
         self.box = box
         self.maxOutputChars = maxOutputChars
+        self.limits = limits
         self.logger = logger
     }
 
@@ -68,14 +70,19 @@ package struct RunJobHandler: JobHandler {
         switch request.tool {
         case .execute:
             functions = try database.enabledCallNames(owner: owner)
+            let budget = CallBudget(limits: limits)
             handler = { name, args in
+                if let refusal = budget.admit() { return .failure(refusal) }
+                // Promise.all works, but only `maxConcurrentCallsPerRun` calls are in flight.
+                await budget.slots.acquire()
+                defer { budget.slots.release() }
                 let started = ContinuousClock.now
                 let result = await self.perform(owner: owner, name: name, args: args)
                 recorder.record(name: name, ok: (try? result.get()) != nil, started: started)
                 return result
             }
         case .search:
-            functions = ["catalog", "describe", "sources"]
+            functions = ["catalog", "describe", "spec", "sources"]
             handler = { name, args in await self.searchCall(owner: owner, name: name, args: args) }
         }
         let outcome = await pool.run(code: request.code, functions: functions, timeout: timeout, handler: handler)
@@ -101,7 +108,8 @@ package struct RunJobHandler: JobHandler {
     private func perform(owner: String, name: String, args: JSONValue) async -> Result<JSONValue, JunctionError> {
         do {
             guard let (entry, source) = try database.callable(owner: owner, callName: name) else {
-                return .failure(.notFound("codemode.\(name) is not a function of your enabled sources"))
+                let near = CallNameSuggester.closest(to: name, in: (try? database.enabledCallNames(owner: owner)) ?? [])
+                return .failure(.notFound("codemode.\(name) is not a function of your enabled sources" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: ", "))?")))
             }
             let secret = try database.sourceSecret(source, box: box)
             return .success(try await caller.call(entry: entry, source: source, secret: secret, args: args))
@@ -117,37 +125,45 @@ package struct RunJobHandler: JobHandler {
         do {
             switch name {
             case "catalog":
-                let query = args.stringValue ?? args["query"]?.stringValue ?? ""
-                let limit = args["limit"]?.intValue ?? 20
-                let hits = try database.searchCatalog(owner: owner, query: query, limit: limit)
+                let hits = try database.searchCatalog(owner: owner, query: try CatalogQuery(json: args))
                 return .success(.array(hits.map { h in
                     ["callName": .string(h.callName), "source": .string(h.source), "kind": .string(h.kind), "title": .string(h.title),
-                     "description": .string(String(h.description.prefix(300))), "method": h.method.map { .string($0) } ?? .null,
-                     "path": h.path.map { .string($0) } ?? .null]
+                     "description": .string(String(h.description.prefix(300))), "signature": .string(h.signature)]
                 }))
             case "describe":
                 guard let callName = args.stringValue ?? args["name"]?.stringValue else {
-                    return .failure(.badRequest("describe takes a call name"))
+                    return .failure(.badRequest("describe takes a call name, e.g. describe(\"github_issues_list\")"))
                 }
                 guard let (entry, source) = try database.callable(owner: owner, callName: callName) else {
-                    return .failure(.notFound("no function named \(callName)"))
+                    let near = CallNameSuggester.closest(to: callName, in: try database.enabledCallNames(owner: owner))
+                    return .failure(.notFound("no function named \(callName)" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: ", "))?")))
                 }
-                return .success(["callName": .string(entry.callName), "source": .string(source.slug), "title": .string(entry.title),
-                                 "description": .string(entry.description), "method": entry.method.map { .string($0) } ?? .null,
-                                 "path": entry.path.map { .string($0) } ?? .null,
-                                 "input": (try? JSONValue.parse(entry.inputSchema)) ?? .null,
-                                 "output": entry.outputSchema.flatMap { try? JSONValue.parse($0) } ?? .null])
+                var out: [String: JSONValue] = [
+                    "callName": .string(entry.callName), "source": .string(source.slug), "kind": .string(entry.kind.rawValue),
+                    "title": .string(entry.title), "description": .string(entry.description), "declaration": .string(entry.declaration),
+                    "input": (try? JSONValue.parse(entry.inputSchema)) ?? .null,
+                    "output": entry.outputSchema.flatMap { try? JSONValue.parse($0) } ?? .null, "deprecated": .bool(entry.deprecated),
+                ]
+                if let method = entry.method { out["method"] = .string(method) }
+                if let path = entry.path { out["path"] = .string(path) }
+                return .success(.object(out))
+            case "spec":
+                return .success(try database.combinedSpec(owner: owner))
             case "sources":
+                let iso = ISO8601DateFormatter()
                 return .success(.array(try database.sources(owner: owner).map { s in
                     ["slug": .string(s.slug), "type": .string(s.type.rawValue), "name": .string(s.name), "enabled": .bool(s.enabled),
-                     "status": .string(s.status), "entryCount": .number(Double(s.entryCount)), "lastError": s.lastError.map { .string($0) } ?? .null]
+                     "status": .string(s.status), "entryCount": .number(Double(s.entryCount)),
+                     "lastRefreshAt": s.lastRefreshAt.map { .string(iso.string(from: $0)) } ?? .null,
+                     "lastError": s.lastError.map { .string($0) } ?? .null]
                 }))
             default:
-                return .failure(.notFound("codemode.\(name) is not available in search"))
+                return .failure(.notFound("codemode.\(name) is not available in search; use catalog, describe, spec or sources"))
             }
         } catch let error as JunctionError {
             return .failure(error)
         } catch {
+            logger.error("search call failed", metadata: ["call": "\(name)", "error": "\(error)"])
             return .failure(JunctionError("internal_error", "search failed inside Junction"))
         }
     }
