@@ -23,8 +23,8 @@ const MAX_ERROR_MESSAGE_CHARS = 8000;
 
 // ---------------------------------------------------------------------------
 // Worker side. This function is never called in the host: its source text is
-// the worker's module (see WORKER_URL). It must not reference anything outside
-// its own body.
+// the sandbox worker's module (see SANDBOX_URL). It must not reference
+// anything outside its own body.
 // ---------------------------------------------------------------------------
 function sandboxWorker() {
   // Capture everything the bootstrap relies on before user code can touch it.
@@ -72,7 +72,11 @@ function sandboxWorker() {
 
   let send = null; // bound postMessage of the private port
   let run = null; // the one run this worker will ever execute
-  const enterHook = "__junction_enter_" + crypto.randomUUID().replaceAll("-", "");
+  // Called by the first statement of the user's module: tells a module that
+  // failed to parse (safe to retry in another form) from code that ran and
+  // threw. A fixed name keeps module texts, and so Deno's transpile cache
+  // entries, identical across workers for identical code.
+  const enterHook = "__junction_enter__";
 
   // ----- lockdown ----------------------------------------------------------
   // A zero-permission worker can still touch the process's stdin/stdout (via
@@ -96,8 +100,15 @@ function sandboxWorker() {
   };
   for (
     const key of [
-      "Worker", "SharedWorker", "BroadcastChannel", "process", "caches", "CacheStorage", "Cache",
-      "Lock", "LockManager",
+      "Worker",
+      "SharedWorker",
+      "BroadcastChannel",
+      "process",
+      "caches",
+      "CacheStorage",
+      "Cache",
+      "Lock",
+      "LockManager",
     ]
   ) {
     try {
@@ -110,6 +121,15 @@ function sandboxWorker() {
       defineProperty(navProto, "locks", { get: () => undefined, configurable: false });
     }
   } catch { /* ignore */ }
+
+  // The host ignores the worker's global channel (all traffic uses the
+  // private port), so global postMessage would only let user code make the
+  // host deserialise messages for nothing. Blob URLs live in a process-wide
+  // store that outlives the worker; the bootstrap itself uses data: URLs.
+  // (Captured before this point: nothing in the bootstrap needs them.)
+  lock(G, "postMessage", unavailable("postMessage"));
+  lock(URL, "createObjectURL", unavailable("URL.createObjectURL"));
+  lock(URL, "revokeObjectURL", unavailable("URL.revokeObjectURL"));
 
   const evalStub = unavailable("eval");
   lock(G, "eval", evalStub);
@@ -126,10 +146,31 @@ function sandboxWorker() {
   // A Deno namespace without stdio, process control or internals. Permission
   // gated APIs stay, so that they fail with NotCapable like they would anyway.
   const denyDeno = new SetCtor([
-    "stdin", "stdout", "stderr", "exit", "exitCode", "internal", "core", "addSignalListener",
-    "removeSignalListener", "umask", "test", "bench", "lint", "jupyter", "telemetry", "refTimer",
-    "unrefTimer", "kill", "dlopen", "UnsafeCallback", "UnsafePointer", "UnsafePointerView",
-    "UnsafeFnPointer", "openKv", "cron",
+    "stdin",
+    "stdout",
+    "stderr",
+    "exit",
+    "exitCode",
+    "internal",
+    "core",
+    "addSignalListener",
+    "removeSignalListener",
+    "umask",
+    "test",
+    "bench",
+    "lint",
+    "jupyter",
+    "telemetry",
+    "refTimer",
+    "unrefTimer",
+    "kill",
+    "dlopen",
+    "UnsafeCallback",
+    "UnsafePointer",
+    "UnsafePointerView",
+    "UnsafeFnPointer",
+    "openKv",
+    "cron",
   ]);
   const safeDeno = create(null);
   for (const key of ownKeys(Deno)) {
@@ -258,7 +299,9 @@ function sandboxWorker() {
       timers[label] = performance.now();
     },
     timeLog: (label = "default", ...a) => {
-      if (timers[label] !== undefined) emitLog("", [label + ": " + (performance.now() - timers[label]).toFixed(3) + "ms", ...a]);
+      if (timers[label] !== undefined) {
+        emitLog("", [label + ": " + (performance.now() - timers[label]).toFixed(3) + "ms", ...a]);
+      }
     },
     timeEnd: (label = "default") => {
       if (timers[label] !== undefined) {
@@ -282,14 +325,16 @@ function sandboxWorker() {
     profileEnd: () => {},
     timeStamp: () => {},
   };
-  for (const k of ownKeys(consoleMethods)) defineProperty(sandboxConsole, k, { value: consoleMethods[k], enumerable: true });
+  for (const k of ownKeys(consoleMethods)) {
+    defineProperty(sandboxConsole, k, { value: consoleMethods[k], enumerable: true });
+  }
   freeze(sandboxConsole);
   lock(G, "console", sandboxConsole);
 
   // ----- errors ------------------------------------------------------------
   const escapeRe = (s) => replace(s, /[.*+?^${}()|[\]\\/]/g, "\\$&");
-  // The user's module is the only data: TypeScript module in the worker (user
-  // code cannot load modules). Stack traces abbreviate long data: URLs to
+  // The user's module is the only data: module in the worker (user code
+  // cannot load modules). Stack traces abbreviate long data: URLs to
   // "data:...;base64,AAAA......ZZZZ", so match the shape, not the exact URL.
   const MODULE_REF = /data:(?:application\/typescript|text\/javascript);base64,[A-Za-z0-9+\/=.]*/g;
   const MODULE_LOC = /data:(?:application\/typescript|text\/javascript);base64,[A-Za-z0-9+\/=.]*:(\d+):\d+/;
@@ -298,8 +343,10 @@ function sandboxWorker() {
     return m ? +m[1] : 0;
   };
   const hasModuleRef = (text) =>
-    indexOf(text, "data:application/typescript;base64,", 0) >= 0 || indexOf(text, "data:text/javascript;base64,", 0) >= 0;
-  const importDenied = (loc) => loc > 0 && run && run.prepared && run.prepared.moduleLines &&
+    indexOf(text, "data:application/typescript;base64,", 0) >= 0 ||
+    indexOf(text, "data:text/javascript;base64,", 0) >= 0;
+  const importDenied = (loc) =>
+    loc > 0 && run && run.prepared && run.prepared.moduleLines &&
     test(/imp\\x6frt/, run.prepared.moduleLines[loc - 1] || "");
   const IMPORT_DENIED = "`import` is not available in the sandbox (there is no module loading); " +
     "every operation you can use is already on `codemode`";
@@ -315,6 +362,7 @@ function sandboxWorker() {
     let name = "Error";
     let message = "";
     let stack = "";
+    let rawMessage = "";
     try {
       if (e !== null && (typeof e === "object" || typeof e === "function")) {
         const n = e.name;
@@ -322,6 +370,7 @@ function sandboxWorker() {
         if (typeof m === "string" || e instanceof ErrorCtor) {
           name = typeof n === "string" && n ? n : "Error";
           message = typeof m === "string" ? m : String(m);
+          rawMessage = message;
           const s = e.stack;
           stack = typeof s === "string" ? s : "";
         } else {
@@ -340,7 +389,7 @@ function sandboxWorker() {
       if (name === "TypeError" && head && hasModuleRef(message)) {
         name = head[1];
         message = head[2];
-        const loc = findLoc(e.message);
+        const loc = findLoc(rawMessage);
         if (loc) line = userLine(loc);
         if (importDenied(loc)) {
           name = "SyntaxError";
@@ -350,7 +399,11 @@ function sandboxWorker() {
         const inMessage = findLoc(message);
         if (inMessage) { // V8 compile errors carry the location in the message
           line = userLine(inMessage);
-          message = replace(message, /\s*(at\s+)?data:(?:application\/typescript|text\/javascript);base64,[A-Za-z0-9+\/=.]*:\d+:\d+/, "");
+          message = replace(
+            message,
+            /\s*(at\s+)?data:(?:application\/typescript|text\/javascript);base64,[A-Za-z0-9+\/=.]*:\d+:\d+/,
+            "",
+          );
           if (name === "SyntaxError" && importDenied(inMessage)) message = IMPORT_DENIED;
         } else if (stack) {
           const loc = findLoc(stack);
@@ -428,9 +481,16 @@ function sandboxWorker() {
     let s;
     try {
       s = stringify(value, function (key, v) {
-        if (v !== null && (typeof v === "object" || typeof v === "function" || typeof v === "symbol" || typeof v === "bigint")) {
+        if (
+          v !== null &&
+          (typeof v === "object" || typeof v === "function" || typeof v === "symbol" || typeof v === "bigint")
+        ) {
           const k = kindOf(v);
-          if (k) throw new SerializationError(what + " is not JSON-serialisable: the value at key " + stringify(String(key)) + " is " + k);
+          if (k) {
+            throw new SerializationError(
+              what + " is not JSON-serialisable: the value at key " + stringify(String(key)) + " is " + k,
+            );
+          }
         }
         return v;
       });
@@ -487,7 +547,7 @@ function sandboxWorker() {
     };
   };
   const prepare = (code) => {
-    let text = replace(String(code), /^\uFEFF/, "");
+    let text = replace(replace(String(code), /^\uFEFF/, ""), /\r\n?/g, "\n");
     let lineOffset = 0;
     // Markdown fences: ```js / ```ts / ```typescript / ```javascript / ```
     const open = exec(/^\s*```[^\n]*\n/, text);
@@ -505,12 +565,16 @@ function sandboxWorker() {
     const guarded = guardImports(text);
     if (guarded.error) return { error: guarded.error, lineOffset };
     const body = guarded.body;
-    const head = replace(body, /^\s+/, "");
+    const head = replace(body, /^(\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*/, "");
     const exprFirst = test(
       /^(async\s*(function\b|\(|[A-Za-z_$][\w$]*\s*=>)|function\b|\(|[A-Za-z_$][\w$]*\s*=>)/,
       head,
     );
-    return { body, lineOffset, bodyLines: countLines(body), exprFirst };
+    // TypeScript that is also valid JavaScript with another meaning: type
+    // arguments (`new Map<string, number>(entries)`) and `x! = y`. Such code
+    // skips the JavaScript attempt.
+    const tsOnly = test(/[\w$\])]\s*<[^;\n]*>\s*\(/, body) || test(/[\w$\])]!\s*=(?!=)/, body);
+    return { body, lineOffset, bodyLines: countLines(body), exprFirst, tsOnly };
   };
   const expressionModule = (body) => {
     const expr = replace(body, /[\s;]+$/, "");
@@ -525,8 +589,13 @@ function sandboxWorker() {
       let prev = last - 1;
       while (prev >= 0 && test(/^\s*$/, lines[prev])) prev--;
       const prevOk = prev < 0 || test(/[;}]\s*$/, lines[prev]);
-      // A final top-level call (`main();`, `await run()`) is the value the author expects back.
-      if (prevOk && test(/^(await\s+)?[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*\s*\(.*\)\s*;?\s*$/, lines[last])) {
+      // A final top-level call or value (`main();`, `await run()`, `result`) is
+      // what the author expects back.
+      if (
+        prevOk &&
+        test(/^(await\s+)?[A-Za-z_$][\w$]*(\??\.[A-Za-z_$][\w$]*|\[[^\]\n]*\])*\s*(\(.*\))?\s*;?\s*$/, lines[last]) &&
+        !test(/^(return|break|continue|debugger|this)\b/, lines[last])
+      ) {
         lines[last] = "return " + lines[last];
         b = join(lines, "\n");
       } else if (test(/^\}\s*;?\s*$/, lines[last])) {
@@ -557,6 +626,8 @@ function sandboxWorker() {
     let nextCallId = 1;
     for (const name of names) {
       const fn = {
+        // async so that a synchronous failure (bad arguments) is a rejection
+        // deno-lint-ignore require-await
         async [name](args) {
           const site = new ErrorCtor(); // call site, for the line number if the call fails
           let json;
@@ -639,7 +710,7 @@ function sandboxWorker() {
       const source = form === "expr" ? expressionModule(prepared.body) : statementModule(prepared.body);
       const moduleLines = split(source, "\n");
       prepared.moduleLines = moduleLines;
-      for (const ts of [false, true]) {
+      for (const ts of prepared.tsOnly ? [true] : [false, true]) {
         try {
           mod = await loadModule(source, ts);
           break attempts;
@@ -727,8 +798,7 @@ function sandboxWorker() {
 // ---------------------------------------------------------------------------
 // Host side.
 // ---------------------------------------------------------------------------
-const moduleBlobUrl = (fn) =>
-  URL.createObjectURL(new Blob([`(${fn.toString()})();\n`], { type: "text/javascript" }));
+const moduleBlobUrl = (fn) => URL.createObjectURL(new Blob([`(${fn.toString()})();\n`], { type: "text/javascript" }));
 const SANDBOX_URL = moduleBlobUrl(sandboxWorker);
 
 const encoder = new TextEncoder();
@@ -868,7 +938,9 @@ function onWorkerMessage(slot, msg) {
       run.callIds.add(callId);
       run.openCalls.add(callId);
       emitLine(
-        `{"type":"call","id":${JSON.stringify(run.id)},"callId":${callId},"name":${JSON.stringify(name)},"args":${args}}`,
+        `{"type":"call","id":${JSON.stringify(run.id)},"callId":${callId},"name":${
+          JSON.stringify(name)
+        },"args":${args}}`,
       );
       return;
     }
@@ -884,7 +956,10 @@ function onWorkerMessage(slot, msg) {
       if (msg.ok === true) {
         const result = checkedJson(msg.result);
         if (result === null) {
-          finish(run, { ok: false, error: { name: "SerializationError", message: "the return value is not valid JSON", line: null } });
+          finish(run, {
+            ok: false,
+            error: { name: "SerializationError", message: "the return value is not valid JSON", line: null },
+          });
         } else {
           finish(run, { ok: true, result });
         }
@@ -1019,26 +1094,31 @@ function startRun(msg) {
     finish(run, { ok: false, error: { name: "TypeError", message: "code must be a string", line: null } });
     return;
   }
-  let slot = spare;
-  spare = null;
-  if (!slot) {
-    try {
-      slot = createSlot();
-    } catch (e) {
-      finish(run, { ok: false, error: { name: "Error", message: "could not start a sandbox: " + (e?.message ?? e), line: null } });
-      return;
-    }
-  }
-  run.slot = slot;
-  slot.run = run;
-  run.timer = setTimeout(() => {
+  try {
+    let slot = spare;
+    spare = null;
+    if (!slot) slot = createSlot(); // no spare yet: pay for the isolate now
+    run.slot = slot;
+    slot.run = run;
+    run.timer = setTimeout(() => {
+      finish(run, {
+        ok: false,
+        timedOut: true,
+        error: {
+          name: "TimeoutError",
+          message: `execution exceeded the wall-time limit of ${timeoutMs} ms`,
+          line: null,
+        },
+      });
+    }, timeoutMs);
+    slot.port.postMessage({ t: "run", code: msg.code, functions, maxLogBytes });
+  } catch (e) {
     finish(run, {
       ok: false,
-      timedOut: true,
-      error: { name: "TimeoutError", message: `execution exceeded the wall-time limit of ${timeoutMs} ms`, line: null },
+      error: { name: "Error", message: "could not start a sandbox: " + (e?.message ?? e), line: null },
     });
-  }, timeoutMs);
-  slot.port.postMessage({ t: "run", code: msg.code, functions, maxLogBytes });
+    return;
+  }
   scheduleReplenish(SPARE_DELAY_MS);
 }
 

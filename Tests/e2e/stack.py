@@ -1,0 +1,426 @@
+"""Start and stop a complete Junction stack on loopback, for tests and benchmarks.
+
+A `Stack` owns every process it starts (redis-server, httpbin under gunicorn,
+junction-frontend, junction-worker, junction-refresher): each listens on a free
+127.0.0.1 port, writes stdout+stderr to its own log file, and is stopped by its
+PID in `Stack.stop()` (also called at interpreter exit, and the kernel sends
+SIGTERM to the children if this process dies: PR_SET_PDEATHSIG).
+
+Used by Tests/e2e/conftest.py and ops/bench/bench.py. Standard library + httpx.
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import ctypes
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# Every Stack that is running, so failure reports and atexit can reach them.
+ACTIVE_STACKS: list["Stack"] = []
+
+
+# --------------------------------------------------------------------------- #
+# locating the programs
+# --------------------------------------------------------------------------- #
+
+def build_config() -> str:
+    config = os.environ.get("JUNCTION_BUILD", "debug")
+    if config not in ("debug", "release"):
+        raise ValueError(f"JUNCTION_BUILD must be debug or release, not {config!r}")
+    return config
+
+
+def bin_dir() -> Path:
+    """Folder of the Junction binaries: $JUNCTION_BIN_DIR or .build/<JUNCTION_BUILD>."""
+    explicit = os.environ.get("JUNCTION_BIN_DIR")
+    return Path(explicit) if explicit else REPO_ROOT / ".build" / build_config()
+
+
+def deno_path() -> str:
+    """deno from this Python's venv (pip package `deno`), else from PATH."""
+    explicit = os.environ.get("JUNCTION_E2E_DENO")
+    if explicit:
+        return explicit
+    beside = Path(sys.executable).parent / "deno"
+    if beside.exists():
+        return str(beside)
+    venv = REPO_ROOT / ".venv" / "bin" / "deno"
+    if venv.exists():
+        return str(venv)
+    found = shutil.which("deno")
+    if found:
+        return found
+    raise FileNotFoundError("deno not found: run ops/test (it installs deno into .venv)")
+
+
+def redis_server_path() -> str:
+    found = os.environ.get("JUNCTION_E2E_REDIS_SERVER") or shutil.which("redis-server")
+    if not found and Path("/usr/bin/redis-server").exists():
+        found = "/usr/bin/redis-server"
+    if not found:
+        raise FileNotFoundError("redis-server not found: apt-get install redis-server")
+    return found
+
+
+def gunicorn_path() -> str:
+    explicit = os.environ.get("JUNCTION_E2E_GUNICORN")
+    if explicit:
+        return explicit
+    path = REPO_ROOT / ".venv-httpbin" / "bin" / "gunicorn"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: run ops/test (it creates .venv-httpbin)")
+    return str(path)
+
+
+# --------------------------------------------------------------------------- #
+# small helpers
+# --------------------------------------------------------------------------- #
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 at the time of the call."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def new_master_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _set_pdeathsig() -> None:  # runs in the child between fork and exec
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+class StackError(RuntimeError):
+    pass
+
+
+@dataclass
+class Proc:
+    name: str
+    popen: subprocess.Popen
+    log_path: Path
+    stop_signal: int = signal.SIGTERM
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def tail(self, lines: int = 40) -> str:
+        try:
+            data = self.log_path.read_bytes()
+        except OSError as e:
+            return f"(no log: {e})"
+        text = data[-64_000:].decode("utf-8", "replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.popen.poll() is not None:
+            return
+        try:
+            os.kill(self.pid, self.stop_signal)
+        except ProcessLookupError:
+            return
+        try:
+            self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.popen.wait(timeout=5)
+
+
+@dataclass
+class Stack:
+    """A Junction stack in `workdir` (data dir and logs live there)."""
+
+    workdir: Path
+    with_httpbin: bool = True
+    sandbox_processes: int | None = None
+    sandbox_concurrency: int | None = None
+    execute_timeout_ms: int | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    procs: dict[str, Proc] = field(default_factory=dict)
+    redis_port: int = 0
+    httpbin_port: int = 0
+    frontend_port: int = 0
+    master_key: str = field(default_factory=new_master_key)
+    token: str = ""
+
+    # ------------------------------------------------------------------ paths
+    @property
+    def data_dir(self) -> Path:
+        return self.workdir / "data"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.workdir / "logs"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.frontend_port}"
+
+    @property
+    def mcp_url(self) -> str:
+        return f"{self.base_url}/mcp"
+
+    @property
+    def httpbin_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpbin_port}"
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.redis_port}"
+
+    # ------------------------------------------------------------ processes
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None,
+               stop_signal: int = signal.SIGTERM) -> Proc:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.log_dir / f"{name}.log"
+        log = open(log_path, "ab", buffering=0)
+        try:
+            popen = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env if env is not None else os.environ.copy(),
+                cwd=self.workdir,
+                start_new_session=True,  # Ctrl-C of the test run reaches us, not them
+                preexec_fn=_set_pdeathsig,
+            )
+        finally:
+            log.close()
+        proc = Proc(name, popen, log_path, stop_signal)
+        self.procs[name] = proc
+        return proc
+
+    def junction_env(self) -> dict[str, str]:
+        """Environment for every Junction process (and `admin token`)."""
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("JUNCTION_") and k != "REDIS_URL"}
+        env.update({
+            "REDIS_URL": self.redis_url,
+            "JUNCTION_DATA_DIR": str(self.data_dir),
+            "JUNCTION_MASTER_KEY": self.master_key,
+            "JUNCTION_MASTER_KEY_ID": "k1",
+            "JUNCTION_ALLOW_LOOPBACK_HTTP": "1",
+            "JUNCTION_LOG_LEVEL": os.environ.get("JUNCTION_LOG_LEVEL", "info"),
+            "JUNCTION_HOST": "127.0.0.1",
+            "JUNCTION_PORT": str(self.frontend_port),
+            "JUNCTION_DENO": deno_path(),
+        })
+        if self.execute_timeout_ms is not None:
+            env["JUNCTION_EXECUTE_TIMEOUT_MS"] = str(self.execute_timeout_ms)
+        if self.sandbox_processes is not None:
+            env["JUNCTION_SANDBOX_PROCESSES"] = str(self.sandbox_processes)
+        if self.sandbox_concurrency is not None:
+            env["JUNCTION_SANDBOX_CONCURRENCY"] = str(self.sandbox_concurrency)
+        env.update(self.extra_env)
+        return env
+
+    def _fail(self, message: str, proc: Proc | None = None) -> StackError:
+        detail = f"\n--- {proc.name} log ({proc.log_path}) ---\n{proc.tail(60)}" if proc else ""
+        return StackError(message + detail)
+
+    def start_redis(self) -> None:
+        self.redis_port = free_port()
+        proc = self._spawn("redis", [
+            redis_server_path(), "--bind", "127.0.0.1", "--port", str(self.redis_port),
+            "--save", "", "--appendonly", "no", "--dir", str(self.workdir),
+        ])
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if not proc.alive():
+                raise self._fail("redis-server exited during start-up", proc)
+            try:
+                with socket.create_connection(("127.0.0.1", self.redis_port), timeout=1) as s:
+                    s.sendall(b"*1\r\n$4\r\nPING\r\n")
+                    if s.recv(64).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise self._fail("redis-server did not answer PING within 15 s", proc)
+
+    def start_httpbin(self) -> None:
+        self.httpbin_port = free_port()
+        self._spawn("httpbin", [
+            gunicorn_path(), "-b", f"127.0.0.1:{self.httpbin_port}", "-w", "2",
+            "--graceful-timeout", "2", "--no-control-socket", "--access-logfile", "-",
+            "httpbin:app",
+        ], stop_signal=signal.SIGINT)  # SIGINT is gunicorn's quick shutdown
+
+    def wait_httpbin(self, timeout: float = 30) -> None:
+        self._wait_http(self.procs["httpbin"], f"{self.httpbin_url}/get", timeout)
+
+    def _wait_http(self, proc: Proc, url: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            if not proc.alive():
+                raise self._fail(f"{proc.name} exited (code {proc.popen.returncode}) before {url} answered", proc)
+            try:
+                r = httpx.get(url, timeout=2)
+                if r.status_code == 200:
+                    return
+                last = f"HTTP {r.status_code}"
+            except httpx.HTTPError as e:
+                last = repr(e)
+            time.sleep(0.1)
+        raise self._fail(f"{url} did not answer 200 within {timeout} s (last: {last})", proc)
+
+    def start_junction(self, timeout: float = 60) -> None:
+        bdir = bin_dir()
+        for exe in ("junction-frontend", "junction-worker", "junction-refresher"):
+            if not (bdir / exe).exists():
+                raise StackError(f"{bdir / exe} not found: build first (swift build)")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.frontend_port = free_port()
+        env = self.junction_env()
+        front = self._spawn("frontend", [str(bdir / "junction-frontend"), "serve"], env)
+        self._wait_http(front, f"{self.base_url}/healthz", timeout)
+        worker = self._spawn("worker", [str(bdir / "junction-worker")], env)
+        refresher = self._spawn("refresher", [str(bdir / "junction-refresher")], env)
+        time.sleep(0.5)
+        for p in (worker, refresher):
+            if not p.alive():
+                raise self._fail(f"{p.name} exited during start-up (code {p.popen.returncode})", p)
+
+    def admin_token(self, email: str = "e2e@example.com") -> str:
+        exe = bin_dir() / "junction-frontend"
+        r = subprocess.run([str(exe), "admin", "token", "--email", email],
+                           env=self.junction_env(), cwd=self.workdir,
+                           capture_output=True, text=True, timeout=60)
+        lines = [l.strip() for l in r.stdout.splitlines() if l.strip()]
+        if r.returncode != 0 or not lines:
+            raise StackError(f"`junction-frontend admin token` failed (exit {r.returncode})\n"
+                             f"stdout:\n{r.stdout}\nstderr:\n{r.stderr}")
+        return lines[-1]
+
+    def start(self) -> "Stack":
+        ACTIVE_STACKS.append(self)
+        try:
+            self.workdir.mkdir(parents=True, exist_ok=True)
+            self.start_redis()
+            if self.with_httpbin:
+                self.start_httpbin()  # boots while Junction starts
+            self.start_junction()
+            if self.with_httpbin:
+                self.wait_httpbin()
+            self.token = self.admin_token()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def check_alive(self) -> list[str]:
+        """Names of the processes that have exited."""
+        return [p.name for p in self.procs.values() if not p.alive()]
+
+    def tails(self, lines: int = 40) -> str:
+        out = []
+        for p in self.procs.values():
+            state = "running" if p.alive() else f"exited with {p.popen.returncode}"
+            out.append(f"--- {p.name} (pid {p.pid}, {state}) {p.log_path} ---\n{p.tail(lines)}")
+        return "\n".join(out)
+
+    def stop(self) -> None:
+        # Junction first (it talks to redis), then the upstreams.
+        order = ["frontend", "worker", "refresher", "httpbin", "redis"]
+        for name in order + [n for n in self.procs if n not in order]:
+            proc = self.procs.get(name)
+            if proc is not None:
+                proc.stop()
+        if self in ACTIVE_STACKS:
+            ACTIVE_STACKS.remove(self)
+
+    def __enter__(self) -> "Stack":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def rss_kib(self) -> dict[str, dict[str, int]]:
+        """VmHWM (peak) and VmRSS of each running process, in KiB, from /proc."""
+        out: dict[str, dict[str, int]] = {}
+        for p in self.procs.values():
+            try:
+                status = Path(f"/proc/{p.pid}/status").read_text()
+            except OSError:
+                continue
+            vals = {}
+            for line in status.splitlines():
+                key, _, rest = line.partition(":")
+                if key in ("VmHWM", "VmRSS"):
+                    vals[key] = int(rest.split()[0])
+            out[p.name] = vals
+        return out
+
+    # --------------------------------------------------------------- clients
+    def api(self, token: str | None = None) -> httpx.Client:
+        """An httpx client for the management API, authenticated by default."""
+        headers = {"Authorization": f"Bearer {token or self.token}"}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=60)
+
+
+@atexit.register
+def _stop_all() -> None:
+    for s in list(ACTIVE_STACKS):
+        s.stop()
+
+
+# --------------------------------------------------------------------------- #
+# raw JSON-RPC over Streamable HTTP (2025-11-25, JSON responses)
+# --------------------------------------------------------------------------- #
+
+PROTOCOL_VERSION = "2025-11-25"
+
+
+def mcp_headers(token: str | None, session_id: str | None = None) -> dict[str, str]:
+    h = {
+        "Content-Type": "application/json",
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": PROTOCOL_VERSION,
+    }
+    if token:
+        h["Authorization"] = f"Bearer {token}"
+    if session_id:
+        h["Mcp-Session-Id"] = session_id
+    return h
+
+
+def parse_mcp_body(r: httpx.Response) -> Any:
+    """The JSON-RPC message of a response: plain JSON, or the first SSE data event."""
+    ctype = r.headers.get("content-type", "")
+    if ctype.startswith("text/event-stream"):
+        for line in r.text.splitlines():
+            if line.startswith("data:"):
+                return json.loads(line[5:].strip())
+        raise ValueError(f"no data event in SSE response: {r.text[:500]!r}")
+    return r.json()

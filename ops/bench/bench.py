@@ -1,0 +1,291 @@
+"""End-to-end benchmark of a trivial `execute`, next to the sandbox's own floor.
+
+Starts a private stack (redis-server + the three Junction binaries, see
+Tests/e2e/stack.py), then over raw JSON-RPC on HTTP (httpx, keep-alive, one
+`initialize` per client):
+  * latency of `execute` with `async () => 1`, one client: median and p99;
+  * executions per second with N concurrent clients for a fixed time;
+and runs ops/bench/floor.js under deno (the cost of a fresh sandbox worker with
+no Junction around it), then prints a table, the ratio e2e median / cold-floor
+median, and the peak RSS (VmHWM) of each Junction process.
+
+Run through ops/bench/run, which installs, builds and picks the Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "Tests" / "e2e"))
+from stack import Stack, build_config, deno_path, mcp_headers, parse_mcp_body  # noqa: E402
+
+TRIVIAL = "async () => 1"
+
+
+class RawMcp:
+    """One MCP session over Streamable HTTP, JSON responses, one keep-alive connection."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url
+        self.token = token
+        self.http = httpx.Client(timeout=120, limits=httpx.Limits(max_connections=1))
+        self.session_id: str | None = None
+        self.next_id = 0
+
+    def _post(self, msg: dict) -> httpx.Response:
+        r = self.http.post(self.url, json=msg, headers=mcp_headers(self.token, self.session_id))
+        return r
+
+    def initialize(self) -> None:
+        r = self._post({
+            "jsonrpc": "2.0", "id": 0, "method": "initialize",
+            "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                       "clientInfo": {"name": "junction-bench", "version": "1"}},
+        })
+        r.raise_for_status()
+        self.session_id = r.headers.get("mcp-session-id")
+        msg = parse_mcp_body(r)
+        if "error" in msg:
+            raise RuntimeError(f"initialize failed: {msg}")
+        r = self._post({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        if r.status_code >= 400:
+            raise RuntimeError(f"notifications/initialized: HTTP {r.status_code} {r.text}")
+
+    def execute(self, code: str) -> dict:
+        self.next_id += 1
+        r = self._post({"jsonrpc": "2.0", "id": self.next_id, "method": "tools/call",
+                        "params": {"name": "execute", "arguments": {"code": code}}})
+        if r.status_code != 200:
+            raise RuntimeError(f"tools/call: HTTP {r.status_code} {r.text[:300]}")
+        msg = parse_mcp_body(r)
+        if "error" in msg:
+            raise RuntimeError(f"tools/call error: {msg['error']}")
+        result = msg["result"]
+        if result.get("isError"):
+            raise RuntimeError(f"execute isError: {result.get('content')}")
+        return result
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile of an already sorted list."""
+    if not sorted_values:
+        return float("nan")
+    k = max(0, min(len(sorted_values) - 1, math.ceil(p / 100 * len(sorted_values)) - 1))
+    return sorted_values[k]
+
+
+def measure_latency(url: str, token: str, runs: int, warmup: int) -> dict:
+    c = RawMcp(url, token)
+    try:
+        c.initialize()
+        first = c.execute(TRIVIAL)
+        sc = first.get("structuredContent") or {}
+        if sc.get("result") != 1:
+            raise RuntimeError(f"`{TRIVIAL}` did not return 1: {first}")
+        for _ in range(warmup):
+            c.execute(TRIVIAL)
+        samples = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            c.execute(TRIVIAL)
+            samples.append((time.perf_counter() - t0) * 1000)
+    finally:
+        c.close()
+    samples.sort()
+    return {"n": len(samples), "median_ms": statistics.median(samples),
+            "p99_ms": percentile(samples, 99), "min_ms": samples[0], "max_ms": samples[-1]}
+
+
+def measure_throughput(url: str, tokens: list[str], clients: int, seconds: float) -> dict:
+    sessions = [RawMcp(url, tokens[i % len(tokens)]) for i in range(clients)]
+    for s in sessions:
+        s.initialize()
+        s.execute(TRIVIAL)
+    done = [0] * clients
+    errors: list[str] = []
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    start_gate = threading.Barrier(clients + 1)
+    stop_at = [0.0]
+
+    def loop(i: int) -> None:
+        s = sessions[i]
+        start_gate.wait()
+        while time.perf_counter() < stop_at[0]:
+            t0 = time.perf_counter()
+            try:
+                s.execute(TRIVIAL)
+            except Exception as e:  # noqa: BLE001 - counted and reported
+                errors.append(str(e)[:200])
+                continue
+            latencies[i].append((time.perf_counter() - t0) * 1000)
+            done[i] += 1
+
+    threads = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(clients)]
+    for t in threads:
+        t.start()
+    stop_at[0] = time.perf_counter() + seconds
+    t0 = time.perf_counter()
+    start_gate.wait()
+    for t in threads:
+        t.join(timeout=seconds + 180)
+    elapsed = time.perf_counter() - t0
+    for s in sessions:
+        s.close()
+    all_lat = sorted(x for per in latencies for x in per)
+    return {"clients": clients, "users": min(clients, len(tokens)), "seconds": elapsed, "executions": sum(done),
+            "per_s": sum(done) / elapsed, "errors": len(errors), "first_errors": errors[:3],
+            "median_ms": statistics.median(all_lat) if all_lat else float("nan"),
+            "p99_ms": percentile(all_lat, 99)}
+
+
+def run_floor() -> dict | None:
+    floor = ROOT / "ops" / "bench" / "floor.js"
+    if not floor.exists():
+        print(f"note: {floor.relative_to(ROOT)} does not exist yet; no floor measured", file=sys.stderr)
+        return None
+    cmd = [deno_path(), "run", "--no-prompt", "--no-remote", "--no-npm", "--no-config", "--no-lock", str(floor)]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        print("floor.js timed out after 600 s", file=sys.stderr)
+        return None
+    if p.returncode != 0:
+        print(f"floor.js failed (exit {p.returncode}):\n{p.stderr[-2000:]}", file=sys.stderr)
+        return None
+    for line in reversed(p.stdout.strip().splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except ValueError:
+                break
+    print(f"floor.js printed no JSON object:\n{p.stdout[-2000:]}", file=sys.stderr)
+    return None
+
+
+def child_pids(pid: int) -> list[int]:
+    """Every descendant of pid, from /proc."""
+    parents: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents.setdefault(ppid, []).append(int(d.name))
+    out, todo = [], [pid]
+    while todo:
+        for c in parents.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def vm_hwm_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=300, help="timed executes with one client (300)")
+    ap.add_argument("--warmup", type=int, default=20, help="untimed executes first (20)")
+    ap.add_argument("--clients", type=int, default=8, help="concurrent clients for throughput (8)")
+    ap.add_argument("--seconds", type=float, default=10, help="throughput run length (10)")
+    ap.add_argument("--users", type=int, default=0,
+                    help="distinct users (tokens) the clients are spread over; 0 = one per client. "
+                         "Junction caps concurrent runs per user, so fewer users measure that cap")
+    ap.add_argument("--no-floor", action="store_true", help="skip ops/bench/floor.js")
+    ap.add_argument("--json", type=Path, help="also write the results to this file")
+    args = ap.parse_args()
+
+    results: dict = {"build": build_config()}
+    with tempfile.TemporaryDirectory(prefix="junction-bench-") as tmp:
+        stack = Stack(workdir=Path(tmp), with_httpbin=False)
+        stack.start()
+        try:
+            print(f"stack up at {stack.base_url} ({build_config()} build); measuring...", file=sys.stderr)
+            results["latency_1_client"] = measure_latency(stack.mcp_url, stack.token, args.runs, args.warmup)
+            users = args.users or args.clients
+            tokens = [stack.token] + [stack.admin_token(f"bench{i}@example.com") for i in range(1, users)]
+            results["throughput"] = measure_throughput(stack.mcp_url, tokens, args.clients, args.seconds)
+            rss = {}
+            for name in ("frontend", "worker", "refresher", "redis"):
+                proc = stack.procs.get(name)
+                if proc is None:
+                    continue
+                rss[name] = vm_hwm_kib(proc.pid)
+                if name == "worker":
+                    kids = child_pids(proc.pid)
+                    rss["worker sandboxes (deno, sum)"] = sum(vm_hwm_kib(k) for k in kids)
+                    results["worker_children"] = len(kids)
+            results["peak_rss_kib"] = rss
+            dead = stack.check_alive()
+            if dead:
+                raise RuntimeError(f"processes exited during the benchmark: {dead}\n{stack.tails(30)}")
+        except BaseException:
+            print(stack.tails(30), file=sys.stderr)
+            raise
+        finally:
+            stack.stop()
+
+    results["floor"] = None if args.no_floor else run_floor()
+
+    lat, thr, floor = results["latency_1_client"], results["throughput"], results["floor"]
+    rows = [
+        ("e2e execute, 1 client", f"{lat['median_ms']:.2f}", f"{lat['p99_ms']:.2f}", f"n={lat['n']}"),
+        (f"e2e execute, {thr['clients']} clients/{thr['users']} users", f"{thr['median_ms']:.2f}", f"{thr['p99_ms']:.2f}",
+         f"{thr['per_s']:.1f} exec/s over {thr['seconds']:.1f} s, {thr['errors']} errors"),
+    ]
+    if floor:
+        for kind in ("cold", "warm"):
+            f = floor.get(kind) or {}
+            rows.append((f"floor: deno worker, {kind}", f"{f.get('median_ms', float('nan')):.2f}",
+                         f"{f.get('p99_ms', float('nan')):.2f}", f"n={f.get('n', '?')}"))
+        if "churn_per_s" in floor:
+            rows.append(("floor: worker churn", "", "", f"{floor['churn_per_s']:.1f} workers/s"))
+    print()
+    print(f"Junction benchmark ({results['build']} build, `{TRIVIAL}`)")
+    print(f"{'measure':<34} {'median ms':>10} {'p99 ms':>10}  notes")
+    print("-" * 90)
+    for r in rows:
+        print(f"{r[0]:<34} {r[1]:>10} {r[2]:>10}  {r[3]}")
+    if floor and (floor.get("cold") or {}).get("median_ms"):
+        ratio = lat["median_ms"] / floor["cold"]["median_ms"]
+        results["ratio_e2e_over_cold_floor"] = ratio
+        print(f"\nratio e2e median / cold floor median: {ratio:.2f}x")
+    print("\npeak RSS (VmHWM):")
+    for name, kib in results["peak_rss_kib"].items():
+        print(f"  {name:<32} {kib / 1024:8.1f} MiB")
+    if thr["errors"]:
+        print(f"\nerrors during the throughput run, e.g.: {thr['first_errors']}")
+    if results["build"] == "debug":
+        print("\nnote: debug build; use JUNCTION_BUILD=release ops/bench/run for representative numbers")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 1 if thr["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
