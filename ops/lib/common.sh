@@ -16,6 +16,9 @@ JUNCTION_APT_PACKAGES=(libhiredis-dev libsqlite3-dev libssl-dev libcurl4-openssl
 # Virtual environments (ignored by git through `.venv*/`).
 JUNCTION_VENV="$JUNCTION_ROOT/.venv"                   # mcp 2.x SDK, pytest, httpx, deno
 JUNCTION_HTTPBIN_VENV="$JUNCTION_ROOT/.venv-httpbin"   # httpbin + gunicorn (test upstream)
+JUNCTION_MCP1_VENV="$JUNCTION_ROOT/.venv-mcp1"         # mcp 1.x peers: mcpo, mcp-proxy, mcp-server-time/git
+JUNCTION_FASTMCP_VENV="$JUNCTION_ROOT/.venv-fastmcp"   # FastMCP (mcp 2.x) upstream servers and bench peer
+export JUNCTION_MCP1_VENV JUNCTION_FASTMCP_VENV
 
 if [[ -t 2 && -z "${NO_COLOR:-}" ]]; then
     _c_bold=$'\e[1m'; _c_red=$'\e[31m'; _c_green=$'\e[32m'; _c_yellow=$'\e[33m'; _c_off=$'\e[0m'
@@ -116,6 +119,8 @@ ensure_venv() {
 ensure_venvs() {
     ensure_venv "$JUNCTION_VENV" "$JUNCTION_ROOT/ops/requirements.txt"
     ensure_venv "$JUNCTION_HTTPBIN_VENV" "$JUNCTION_ROOT/ops/requirements-httpbin.txt"
+    ensure_venv "$JUNCTION_MCP1_VENV" "$JUNCTION_ROOT/ops/requirements-mcp1.txt"
+    ensure_venv "$JUNCTION_FASTMCP_VENV" "$JUNCTION_ROOT/ops/requirements-fastmcp.txt"
     "$JUNCTION_VENV/bin/deno" --version >/dev/null 2>&1 || die "deno from .venv does not run"
     export JUNCTION_DENO_BIN="$JUNCTION_VENV/bin/deno"
 }

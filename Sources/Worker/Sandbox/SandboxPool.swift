@@ -62,9 +62,13 @@ package actor SandboxPool {
     }
 
     private func pickHost() async throws -> SandboxProcess {
-        // Prefer the live process with the fewest runs; replace dead ones as we go.
+        // Prefer the live process with the fewest runs; among equals, rotate, so that
+        // back-to-back runs alternate and each host has time to boot its next spare
+        // isolate. Dead hosts are replaced as we go.
+        nextRun &+= 1
         var best: (Int, SandboxProcess)?
-        for i in slots.indices {
+        for k in slots.indices {
+            let i = (k + nextRun) % slots.count
             let p = try await process(at: i)
             let load = p.activeRuns
             if best == nil || load < best!.0 { best = (load, p) }

@@ -38,12 +38,14 @@ package final class SandboxProcess: Sendable {
         process.executableURL = URL(fileURLWithPath: denoPath)
         process.arguments = [
             "run", "--no-prompt", "--no-remote", "--no-npm", "--no-config", "--no-lock",
-            "--v8-flags=--max-old-space-size=\(heapMB)", scriptPath,
+            // No eval/new Function at the V8 level too, whatever the script's own lockdown misses.
+            "--v8-flags=--max-old-space-size=\(heapMB),--disallow-code-generation-from-strings", scriptPath,
         ]
         // The sandbox gets no secrets: a minimal environment, never the worker's own.
-        let tmp = NSTemporaryDirectory()
+        // DENO_DIR points where nothing can be created: Deno then keeps its caches in
+        // memory instead of writing every run's compiled code to disk.
         process.environment = [
-            "PATH": "/usr/bin:/bin", "HOME": tmp, "DENO_DIR": (tmp as NSString).appendingPathComponent("junction-deno"),
+            "PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "DENO_DIR": "/dev/null/deno",
             "DENO_NO_UPDATE_CHECK": "1", "NO_COLOR": "1",
         ]
         let input = Pipe()
