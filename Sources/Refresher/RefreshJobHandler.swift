@@ -66,7 +66,7 @@ package struct RefreshJobHandler: JobHandler {
                 let slug = source.slug
                 spec = { names in SpecCombiner.fragment(document, slug: slug, callNames: names) }
             case .mcp:
-                throw JunctionError("unsupported", "MCP sources are not supported by this version yet", status: 422)
+                drafts = try await MCPCatalogFetcher(database: database, http: http, box: box, logger: logger).drafts(for: source)
             }
             let entries = try database.replaceCatalog(owner: owner, sourceID: sourceID, drafts: drafts, spec: spec)
             logger.info("refreshed source", metadata: ["source": "\(source.slug)", "entries": "\(entries.count)"])

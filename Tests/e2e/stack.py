@@ -382,6 +382,21 @@ class Stack:
             out[p.name] = vals
         return out
 
+    # ------------------------------------------------------ MCP upstreams
+    def start_upstream(self, name: str, argv: list[str], port: int, timeout: float = 30) -> Proc:
+        """Start an upstream server (stopped with the stack) and wait until `port` accepts."""
+        proc = self._spawn(name, argv)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not proc.alive():
+                raise self._fail(f"{name} exited during start-up (code {proc.popen.returncode})", proc)
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return proc
+            except OSError:
+                time.sleep(0.1)
+        raise self._fail(f"{name} did not listen on {port} within {timeout} s", proc)
+
     # --------------------------------------------------------------- clients
     def api(self, token: str | None = None) -> httpx.Client:
         """An httpx client for the management API, authenticated by default."""
@@ -424,3 +439,17 @@ def parse_mcp_body(r: httpx.Response) -> Any:
                 return json.loads(line[5:].strip())
         raise ValueError(f"no data event in SSE response: {r.text[:500]!r}")
     return r.json()
+
+
+# --------------------------------------------------------------------------- #
+# MCP peers (virtual environments prepared by ops/lib/common.sh)
+# --------------------------------------------------------------------------- #
+
+def venv_exe(kind: str, exe: str) -> str:
+    """`exe` from .venv-fastmcp (kind "fastmcp") or .venv-mcp1 (kind "mcp1")."""
+    var = {"fastmcp": "JUNCTION_FASTMCP_VENV", "mcp1": "JUNCTION_MCP1_VENV"}[kind]
+    root = Path(os.environ.get(var) or REPO_ROOT / f".venv-{kind}")
+    path = root / "bin" / exe
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: run ops/test (it creates .venv-{kind})")
+    return str(path)

@@ -123,6 +123,7 @@ package final class AppDatabase: Sendable {
                 t.column("document", .text).notNull()
             }
         }
+        migrator.registerMigration("v3-mcp-sources") { db in try migrateMCPSources(db) }
         return migrator
     }
 }

@@ -9,17 +9,19 @@ package struct RunJobHandler: JobHandler {
     package let queue: JobQueue
     package let pool: SandboxPool
     package let caller: OpenAPICaller
+    package let mcp: MCPCaller
     package let box: SecretBox
     package let maxOutputChars: Int
     package let limits: RunLimits
     package let logger: Logger
 
-    package init(database: AppDatabase, queue: JobQueue, pool: SandboxPool, caller: OpenAPICaller, box: SecretBox,
+    package init(database: AppDatabase, queue: JobQueue, pool: SandboxPool, caller: OpenAPICaller, mcp: MCPCaller? = nil, box: SecretBox,
                  maxOutputChars: Int = 24_000, limits: RunLimits = RunLimits(), logger: Logger) {
         self.database = database
         self.queue = queue
         self.pool = pool
         self.caller = caller
+        self.mcp = mcp ?? MCPCaller(database: database, http: caller.http, pool: MCPSessionPool(logger: logger), logger: logger)
         self.box = box
         self.maxOutputChars = maxOutputChars
         self.limits = limits
@@ -112,6 +114,7 @@ package struct RunJobHandler: JobHandler {
                 return .failure(.notFound("codemode.\(name) is not a function of your enabled sources" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: ", "))?")))
             }
             let secret = try database.sourceSecret(source, box: box)
+            if source.type == .mcp { return .success(try await mcp.call(entry: entry, source: source, secret: secret, args: args)) }
             return .success(try await caller.call(entry: entry, source: source, secret: secret, args: args))
         } catch let error as JunctionError {
             return .failure(error)

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Builds an `MCPClient` for a registered source: its URL, its credential (sent only to
+/// the source's origin) and what earlier connections negotiated.
+package struct MCPSourceConnector: Sendable {
+    package let http: StreamingUpstream
+    package var maxMessageBytes: Int
+    package var requestTimeout: Duration
+
+    package init(http: StreamingUpstream, maxMessageBytes: Int = 1_000_000, requestTimeout: Duration = .seconds(30)) {
+        self.http = http
+        self.maxMessageBytes = maxMessageBytes
+        self.requestTimeout = requestTimeout
+    }
+
+    /// A client for `source`; `secret` is its opened secret.
+    package func client(for source: Source, secret: String?, remembered: MCPConnectionInfo?) throws -> MCPClient {
+        guard source.type == .mcp else { throw JunctionError.badRequest("\(source.slug) is not an MCP source") }
+        guard let text = source.baseUrl, let url = URL(string: text) else {
+            throw JunctionError.badRequest("MCP source \(source.slug) has no baseUrl")
+        }
+        let credentials = MCPCredentials(headers: try Self.headers(source: source, secret: secret), for: url)
+        return MCPClient(http: http, url: url, credentials: credentials,
+                         options: .init(maxMessageBytes: maxMessageBytes, requestTimeout: requestTimeout, remembered: remembered))
+    }
+
+    /// A value that changes whenever what a client was built from changes.
+    package static func fingerprint(_ source: Source) -> String {
+        [source.baseUrl ?? "", source.authType.rawValue, source.authHeaderName ?? "", source.secretSealed ?? ""].joined(separator: "\u{1}")
+    }
+
+    static func headers(source: Source, secret: String?) throws -> [(String, String)] {
+        switch source.authType {
+        case .none:
+            return []
+        case .bearer:
+            guard let secret else { throw JunctionError("source_misconfigured", "source \(source.slug) has bearer auth but no secret", status: 400) }
+            return [("Authorization", "Bearer \(secret)")]
+        case .header:
+            guard let secret else { throw JunctionError("source_misconfigured", "source \(source.slug) has header auth but no secret", status: 400) }
+            return [(source.authHeaderName ?? "X-Api-Key", secret)]
+        default:
+            throw JunctionError("source_misconfigured", "auth type \(source.authType.rawValue) is not supported for MCP sources", status: 400)
+        }
+    }
+}

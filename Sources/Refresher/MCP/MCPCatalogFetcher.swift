@@ -1,0 +1,51 @@
+import Common
+import Foundation
+import Logging
+
+/// Lists an MCP source's tools for its catalog. Detects the transport when nothing is
+/// remembered (Streamable HTTP with `server/discover`, then `initialize`, then legacy
+/// SSE) and remembers what worked; when a remembered transport stops working, detects
+/// again once.
+struct MCPCatalogFetcher {
+    let database: AppDatabase
+    let connector: MCPSourceConnector
+    let box: SecretBox
+    let logger: Logger
+
+    init(database: AppDatabase, http: UpstreamHTTP, box: SecretBox, logger: Logger) {
+        self.database = database
+        self.connector = MCPSourceConnector(http: StreamingUpstream(http), maxMessageBytes: 8 * 1024 * 1024, requestTimeout: .seconds(30))
+        self.box = box
+        self.logger = logger
+    }
+
+    func drafts(for source: Source) async throws -> [CatalogEntryDraft] {
+        let secret = try database.sourceSecret(source, box: box)
+        let remembered = try database.mcpConnectionInfo(owner: source.owner, sourceID: source.id)
+        do {
+            return try await list(source, secret: secret, remembered: remembered)
+        } catch let error as JunctionError where remembered != nil && !["upstream_unauthorized", "outbound_forbidden"].contains(error.code) {
+            logger.info("remembered MCP transport failed; detecting again",
+                        metadata: ["source": "\(source.slug)", "transport": "\(remembered!.transport.rawValue)", "error": "\(error)"])
+            return try await list(source, secret: secret, remembered: nil)
+        }
+    }
+
+    private func list(_ source: Source, secret: String?, remembered: MCPConnectionInfo?) async throws -> [CatalogEntryDraft] {
+        let client = try connector.client(for: source, secret: secret, remembered: remembered)
+        do {
+            let info = try await client.connect()
+            let tools = try await client.listTools()
+            await client.close()
+            if info != remembered { try database.rememberMCPConnection(owner: source.owner, sourceID: source.id, info: info) }
+            logger.info("listed MCP tools", metadata: [
+                "source": "\(source.slug)", "transport": "\(info.transport.rawValue)", "protocol": "\(info.protocolVersion)",
+                "tools": "\(tools.count)",
+            ])
+            return MCPToolIndexer.drafts(tools)
+        } catch {
+            await client.close()
+            throw error
+        }
+    }
+}

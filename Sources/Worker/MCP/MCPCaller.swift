@@ -1,0 +1,56 @@
+import Common
+import Foundation
+import Logging
+
+/// Performs one MCP tool call for a sandbox call: takes the pooled client of the
+/// (user, source), calls `tools/call` with the per-call timeout, and maps the result
+/// (an `isError` result fails the call with the upstream's message).
+package struct MCPCaller: Sendable {
+    package let database: AppDatabase
+    package let connector: MCPSourceConnector
+    package let pool: MCPSessionPool
+    package var timeout: Duration
+    let logger: Logger
+
+    package init(database: AppDatabase, http: UpstreamHTTP, pool: MCPSessionPool, timeout: Duration = .seconds(30),
+                 maxResponseBytes: Int = 1_000_000, logger: Logger) {
+        self.database = database
+        self.connector = MCPSourceConnector(http: StreamingUpstream(http), maxMessageBytes: maxResponseBytes, requestTimeout: min(timeout, .seconds(30)))
+        self.pool = pool
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    /// Calls the tool behind `entry` with `args` (an object, or nothing).
+    package func call(entry: CatalogEntry, source: Source, secret: String?, args: JSONValue) async throws -> JSONValue {
+        guard args.isNull || args.objectValue != nil else {
+            throw JunctionError.badRequest("\(entry.callName) takes one object argument with the tool's parameters")
+        }
+        let details = (try? JSONValue.parse(entry.details)) ?? .object([:])
+        let tool = details["tool"]?.stringValue ?? entry.operationKey
+        let client = try await pool.client(for: source) {
+            let remembered = try database.mcpConnectionInfo(owner: source.owner, sourceID: source.id)
+            return try connector.client(for: source, secret: secret, remembered: remembered)
+        }
+        do {
+            let before = await client.handshakes
+            let info = try await client.connect()
+            let after = await client.handshakes
+            if after > before {
+                logger.info("MCP session opened", metadata: [
+                    "source": "\(source.slug)", "transport": "\(info.transport.rawValue)", "protocol": "\(info.protocolVersion)",
+                    "handshakes": "\(after - before)",
+                ])
+                try? database.rememberMCPConnection(owner: source.owner, sourceID: source.id, info: info)
+            }
+            let schema = try? JSONValue.parse(entry.inputSchema)
+            let raw = try await client.callTool(name: tool, arguments: args, inputSchema: schema, timeout: timeout)
+            return try MCPToolResult.value(of: raw, tool: entry.callName)
+        } catch let error as JunctionError {
+            if !["tool_error", "upstream_error", "upstream_input_required"].contains(error.code) {
+                await pool.discard(source, client: client)
+            }
+            throw error
+        }
+    }
+}
