@@ -271,7 +271,7 @@ class Stack:
     def start_httpbin(self) -> None:
         self.httpbin_port = free_port()
         self._spawn("httpbin", [
-            gunicorn_path(), "-b", f"127.0.0.1:{self.httpbin_port}", "-w", "2",
+            gunicorn_path(), "-b", f"127.0.0.1:{self.httpbin_port}", "-w", "2", "--threads", "8",
             "--graceful-timeout", "2", "--no-control-socket", "--access-logfile", "-",
             "httpbin:app",
         ], stop_signal=signal.SIGINT)  # SIGINT is gunicorn's quick shutdown

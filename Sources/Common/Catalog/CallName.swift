@@ -20,6 +20,24 @@ package enum CallName {
         return String(out.prefix(64))
     }
 
+    /// The words of a name for full-text search: `showPetById` → `show Pet By Id`,
+    /// `get_/pets/{id}` → `get pets id`.
+    package static func words(_ raw: String) -> String {
+        var out = ""
+        var previous: Character?
+        for ch in raw {
+            if ch.isLetter || ch.isNumber {
+                if let p = previous, (p.isLowercase && ch.isUppercase) || (p.isLetter != ch.isLetter) { out.append(" ") }
+                out.append(ch)
+                previous = ch
+            } else {
+                if previous != nil { out.append(" ") }
+                previous = nil
+            }
+        }
+        return out.split(separator: " ").joined(separator: " ")
+    }
+
     /// A slug is lowercase letters, digits and `_`, starting with a letter.
     package static func isValidSlug(_ slug: String) -> Bool {
         guard let first = slug.unicodeScalars.first, (97...122).contains(first.value), slug.count <= 40 else { return false }

@@ -105,8 +105,8 @@ extension AppDatabase {
                     deprecated: d.deprecated, hints: d.hints, isOperation: d.kind == .operation)
                 try entry.insert(db)
                 try db.execute(sql: "INSERT INTO catalog_fts(rowid, callName, title, description, tags, params) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [entry.id, entry.callName, entry.title, entry.description, entry.tags,
-                                           d.parameterNames.joined(separator: " ")])
+                               arguments: [entry.id, entry.callName + " " + CallName.words(d.nameHint), entry.title, entry.description, entry.tags,
+                                           (d.parameterNames + [d.method ?? "", CallName.words(d.path ?? "")]).joined(separator: " ")])
                 inserted.append(entry)
             }
             try db.execute(sql: "DELETE FROM source_specs WHERE owner = ? AND sourceId = ?", arguments: [owner, sourceID])

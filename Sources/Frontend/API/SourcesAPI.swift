@@ -35,15 +35,14 @@ struct SourcesAPI: Sendable {
         } }
         api.get("/executions") { req, _ in await self.guarded(req) { user, req in
             let limit = req.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50
-            let before = req.uri.queryParameters.get("before").flatMap { ISO8601DateFormatter().date(from: String($0)) }
-            let rows = try database.executions(owner: user.id, limit: limit, before: before)
+            let rows = try database.executions(owner: user.id, limit: limit, after: req.uri.queryParameters.get("before").map { String($0) })
             let iso = ISO8601DateFormatter()
             var body: [String: JSONValue] = ["executions": .array(rows.map { r in
                 ["id": .string(r.id), "tool": .string(r.tool), "status": .string(r.status), "durationMs": .number(Double(r.durationMs)),
                  "code": .string(r.code), "calls": (try? JSONValue.parse(r.calls)) ?? [], "resultPreview": r.resultPreview.map { .string($0) } ?? .null,
                  "error": r.error.map { .string($0) } ?? .null, "createdAt": .string(iso.string(from: r.createdAt))]
             })]
-            if rows.count == max(1, min(limit, 200)), let last = rows.last { body["next"] = .string(iso.string(from: last.createdAt)) }
+            if rows.count == max(1, min(limit, 200)), let last = rows.last { body["next"] = .string(last.id) }
             return JSONResponse.make(.object(body))
         } }
     }
@@ -87,7 +86,7 @@ struct SourcesAPI: Sendable {
         let auth = body["auth"] ?? ["type": "none"]
         guard let authType = (auth["type"]?.stringValue ?? "none").lowercased() as String?,
               let parsedAuth = SourceAuthType(rawValue: authType) else {
-            throw JunctionError.badRequest("auth.type must be none, bearer or header")
+            throw JunctionError.badRequest("auth.type must be none, bearer, header, query or basic")
         }
         var headerName: String?
         let secret = auth["secret"]?.stringValue
@@ -102,6 +101,14 @@ struct SourcesAPI: Sendable {
             }
             guard let secret, !secret.isEmpty else { throw JunctionError.badRequest("auth.secret is required for header auth") }
             headerName = name
+        case .query:
+            guard let name = auth["paramName"]?.stringValue, !name.isEmpty, name.count <= 100 else {
+                throw JunctionError.badRequest("auth.paramName is required for query auth (the query parameter carrying the key)")
+            }
+            guard let secret, !secret.isEmpty else { throw JunctionError.badRequest("auth.secret is required for query auth") }
+            headerName = name
+        case .basic:
+            guard let secret, secret.contains(":") else { throw JunctionError.badRequest("auth.secret must be \"user:password\" for basic auth") }
         }
         if let secret, secret.contains(where: { $0 == "\r" || $0 == "\n" }) {
             throw JunctionError.badRequest("auth.secret must not contain line breaks")

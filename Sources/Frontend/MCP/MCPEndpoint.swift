@@ -146,15 +146,9 @@ struct MCPEndpoint: Sendable {
     }
 
     static func toolResult(_ result: RunResult) -> JSONValue {
-        let text: String
-        if result.isError, let error = result.structured["error"] {
-            let message = error["message"]?.stringValue ?? "the run failed"
-            let line = error["line"]?.intValue.map { " (line \($0))" } ?? ""
-            text = "Error\(line): \(message)\n" + result.structured.jsonString()
-        } else {
-            text = result.structured.jsonString()
-        }
-        return ["content": [["type": "text", "text": .string(text)]], "structuredContent": result.structured, "isError": .bool(result.isError)]
+        // The text twin is exactly the structured content, as the MCP spec recommends.
+        ["content": [["type": "text", "text": .string(result.structured.jsonString())]], "structuredContent": result.structured,
+         "isError": .bool(result.isError)]
     }
 
     private func delete(_ request: Request) async -> Response {
