@@ -4,13 +4,22 @@ package enum CallNameSuggester {
     /// for sharing the same source prefix and for containing the other name).
     package static func closest(to name: String, in names: [String], limit: Int = 3) -> [String] {
         let target = Array(name.lowercased())
-        let scored = names.map { candidate -> (Int, String) in
+        let cutoff = max(3, target.count / 2)
+        // Large catalogs: compare within the source the name points at, and only names
+        // whose length could be within the cutoff.
+        var pool = names
+        if let underscore = name.firstIndex(of: "_") {
+            let prefix = name[...underscore]
+            let sameSource = names.filter { $0.hasPrefix(prefix) }
+            if !sameSource.isEmpty { pool = sameSource }
+        }
+        pool = pool.filter { abs($0.count - target.count) <= cutoff + 3 }
+        let scored = pool.map { candidate -> (Int, String) in
             let c = candidate.lowercased()
             var score = distance(target, Array(c))
             if c.contains(name.lowercased()) || name.lowercased().contains(c) { score -= 3 }
             return (score, candidate)
         }
-        let cutoff = max(3, target.count / 2)
         return scored.filter { $0.0 <= cutoff }.sorted { $0 < $1 }.prefix(limit).map(\.1)
     }
 

@@ -144,6 +144,19 @@ extension AppDatabase {
         }
     }
 
+    /// Call names of enabled sources that start with `prefix` (index range scan), for
+    /// "did you mean" on large catalogs.
+    package func enabledCallNames(owner: String, prefix: String) throws -> [String] {
+        guard !prefix.isEmpty else { return try enabledCallNames(owner: owner) }
+        let upper = prefix + "\u{10FFFF}"
+        return try writer.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT e.callName FROM catalog_entries e JOIN sources s ON s.id = e.sourceId
+                WHERE e.owner = ? AND s.owner = ? AND s.enabled = 1 AND e.callName >= ? AND e.callName < ?
+                """, arguments: [owner, owner, prefix, upper])
+        }
+    }
+
     /// One entry of an enabled source, with its source.
     package func callable(owner: String, callName: String) throws -> (CatalogEntry, Source)? {
         try writer.read { db in
@@ -173,13 +186,25 @@ extension AppDatabase {
                     WHERE \(filters) ORDER BY e.callName LIMIT ?
                     """, arguments: StatementArguments(arguments + [query.limit]))
             } else {
-                rows = try Row.fetchAll(db, sql: """
-                    SELECT \(columns) FROM catalog_fts f
-                    JOIN catalog_entries e ON e.id = f.rowid
+                let match = terms.joined(separator: query.matchAll ? " AND " : " OR ")
+                // Rank in the full-text index alone first (joining every match is what
+                // costs), over-fetching so the owner/enabled filters still leave `limit`.
+                let window = max(200, query.limit * 10)
+                let ranked = """
+                    SELECT \(columns), h.score FROM (
+                        SELECT rowid AS id, bm25(catalog_fts, 10.0, 5.0, 1.0, 3.0, 2.0) AS score FROM catalog_fts
+                        WHERE catalog_fts MATCH ? ORDER BY score LIMIT ?
+                    ) h
+                    JOIN catalog_entries e ON e.id = h.id
                     JOIN sources s ON s.id = e.sourceId
-                    WHERE catalog_fts MATCH ? AND \(filters)
-                    ORDER BY bm25(catalog_fts, 10.0, 5.0, 1.0, 3.0, 2.0), e.callName LIMIT ?
-                    """, arguments: StatementArguments([terms.joined(separator: query.matchAll ? " AND " : " OR ")] + arguments + [query.limit]))
+                    WHERE \(filters) ORDER BY h.score, e.callName LIMIT ?
+                    """
+                var found = try Row.fetchAll(db, sql: ranked, arguments: StatementArguments([match, window] + arguments + [query.limit]))
+                if found.count < query.limit {
+                    // Other owners' or disabled entries filled the window: rank every match.
+                    found = try Row.fetchAll(db, sql: ranked, arguments: StatementArguments([match, Int.max] + arguments + [query.limit]))
+                }
+                rows = found
             }
             return rows.map { r in
                 CatalogHit(callName: r[0], source: r[1], kind: r[2], title: r[3], description: r[4], method: r[5], path: r[6], signature: r[7])
@@ -192,9 +217,18 @@ extension AppDatabase {
         try searchCatalog(owner: owner, query: CatalogQuery(text: query, limit: limit))
     }
 
+    /// Words too common to tell operations apart; dropping them keeps ranking cheap.
+    static let stopwords: Set<String> = [
+        "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "of", "on", "or",
+        "that", "the", "this", "to", "with", "all", "some", "my", "me", "i",
+    ]
+
     static func ftsTerms(_ query: String) -> [String] {
-        query.lowercased()
+        let words = query.lowercased()
             .split(whereSeparator: { !($0.isLetter || $0.isNumber) })
+            .map(String.init)
+        let useful = words.filter { !stopwords.contains($0) }
+        return Array(Set(useful.isEmpty ? words : useful)).sorted()
             .prefix(16)
             .map { "\"\($0)\"*" }
     }

@@ -48,6 +48,10 @@ package struct RunJobHandler: JobHandler {
                 logger.error("cannot publish reply", metadata: ["job": "\(envelope.id)", "error": "\(error)"])
             }
         }
+        logger.debug("run finished", metadata: [
+            "job": "\(envelope.id)", "queuedMs": "\(Int64(Date().timeIntervalSince1970 * 1000) - envelope.createdAt - Int64((ContinuousClock.now - started).milliseconds))",
+            "runMs": "\((ContinuousClock.now - started).milliseconds)",
+        ])
         writeLog(envelope: envelope, request: request, result: result, duration: ContinuousClock.now - started)
     }
 
@@ -67,11 +71,12 @@ package struct RunJobHandler: JobHandler {
             if timeout <= .zero { return .error("the run's deadline passed before it started", code: "expired") }
         }
         let recorder = CallRecorder()
-        let functions: [String]
+        let functions: [String]?
         let handler: SandboxCallHandler
         switch request.tool {
         case .execute:
-            functions = try database.enabledCallNames(owner: owner)
+            // Any name may be called; `perform` looks it up in this owner's catalog.
+            functions = nil
             let budget = CallBudget(limits: limits)
             handler = { name, args in
                 if let refusal = budget.admit() { return .failure(refusal) }
@@ -110,7 +115,7 @@ package struct RunJobHandler: JobHandler {
     private func perform(owner: String, name: String, args: JSONValue) async -> Result<JSONValue, JunctionError> {
         do {
             guard let (entry, source) = try database.callable(owner: owner, callName: name) else {
-                let near = CallNameSuggester.closest(to: name, in: (try? database.enabledCallNames(owner: owner)) ?? [])
+                let near = CallNameSuggester.closest(to: name, in: suggestionPool(owner: owner, name: name))
                 return .failure(.notFound("codemode.\(name) is not a function of your enabled sources" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: ", "))?")))
             }
             let secret = try database.sourceSecret(source, box: box)
@@ -122,6 +127,15 @@ package struct RunJobHandler: JobHandler {
             logger.error("upstream call failed", metadata: ["call": "\(name)", "error": "\(error)"])
             return .failure(JunctionError("internal_error", "the call failed inside Junction"))
         }
+    }
+
+    /// Candidates for "did you mean": names of the source the name points at, else all.
+    private func suggestionPool(owner: String, name: String) -> [String] {
+        if let underscore = name.firstIndex(of: "_"),
+           let same = try? database.enabledCallNames(owner: owner, prefix: String(name[...underscore])), !same.isEmpty {
+            return same
+        }
+        return (try? database.enabledCallNames(owner: owner)) ?? []
     }
 
     private func searchCall(owner: String, name: String, args: JSONValue) async -> Result<JSONValue, JunctionError> {
@@ -138,7 +152,7 @@ package struct RunJobHandler: JobHandler {
                     return .failure(.badRequest("describe takes a call name, e.g. describe(\"github_issues_list\")"))
                 }
                 guard let (entry, source) = try database.callable(owner: owner, callName: callName) else {
-                    let near = CallNameSuggester.closest(to: callName, in: try database.enabledCallNames(owner: owner))
+                    let near = CallNameSuggester.closest(to: callName, in: suggestionPool(owner: owner, name: callName))
                     return .failure(.notFound("no function named \(callName)" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: ", "))?")))
                 }
                 var out: [String: JSONValue] = [

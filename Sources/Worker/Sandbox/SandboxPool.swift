@@ -48,7 +48,7 @@ package actor SandboxPool {
     package var processes: [SandboxProcess] { slots.compactMap { $0 }.filter(\.isAlive) }
 
     /// Runs code in a fresh isolate on the least busy host.
-    package nonisolated func run(code: String, functions: [String], timeout: Duration,
+    package nonisolated func run(code: String, functions: [String]?, timeout: Duration,
                                  handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
         await capacity.acquire()
         defer { capacity.release() }

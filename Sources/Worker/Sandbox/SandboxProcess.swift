@@ -82,12 +82,14 @@ package final class SandboxProcess: Sendable {
     package var activeRuns: Int { state.withLock { $0.runs.count } }
 
     /// Runs code in a fresh isolate. Never throws: every failure is an outcome.
-    package func run(id runID: String, code: String, functions: [String], timeout: Duration, maxLogBytes: Int,
+    /// `functions: nil` lets code call any name; the handler then decides (by the user's
+    /// catalog) which exist, so a 10,000-entry catalog is not shipped into every isolate.
+    package func run(id runID: String, code: String, functions: [String]?, timeout: Duration, maxLogBytes: Int,
                      handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
         let timeoutMs = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         let message: JSONValue = [
             "type": "run", "id": .string(runID), "code": .string(code),
-            "functions": .array(functions.map { .string($0) }),
+            "functions": functions.map { .array($0.map { .string($0) }) } ?? "*",
             "timeoutMs": .number(Double(timeoutMs)), "maxLogBytes": .number(Double(maxLogBytes)),
         ]
         // If the host does not report the deadline itself, it is stuck: kill it.

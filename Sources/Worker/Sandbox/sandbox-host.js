@@ -42,6 +42,8 @@ function sandboxWorker() {
   const TypeErrorCtor = TypeError;
   const MapCtor = Map;
   const SetCtor = Set;
+  const ProxyCtor = Proxy;
+  const validName = /^[A-Za-z_$][\w$]{0,127}$/;
   const encoder = new TextEncoder();
   const encodeInto = encoder.encodeInto.bind(encoder);
   const encode = encoder.encode.bind(encoder);
@@ -363,15 +365,26 @@ function sandboxWorker() {
     let message = "";
     let stack = "";
     let rawMessage = "";
+    const read = (obj, key) => {
+      try {
+        return obj[key];
+      } catch {
+        return undefined;
+      }
+    };
     try {
       if (e !== null && (typeof e === "object" || typeof e === "function")) {
-        const n = e.name;
-        const m = e.message;
-        if (typeof m === "string" || e instanceof ErrorCtor) {
+        const n = read(e, "name");
+        const m = read(e, "message");
+        let isError = false;
+        try {
+          isError = e instanceof ErrorCtor;
+        } catch { /* a hostile Proxy */ }
+        if (typeof m === "string" || isError) {
           name = typeof n === "string" && n ? n : "Error";
-          message = typeof m === "string" ? m : String(m);
+          message = typeof m === "string" ? m : "[the error's message could not be read]";
           rawMessage = message;
-          const s = e.stack;
+          const s = read(e, "stack");
           stack = typeof s === "string" ? s : "";
         } else {
           message = formatValue(e);
@@ -621,31 +634,56 @@ function sandboxWorker() {
   };
   const fail = (e) => finish(false, describeError(e));
 
+  let nextCallId = 1;
+  const makeCall = (name) =>
+    ({
+      // async so that a synchronous failure (bad arguments) is a rejection
+      // deno-lint-ignore require-await
+      async [name](args) {
+        const site = new ErrorCtor(); // call site, for the line number if the call fails
+        let json;
+        try {
+          json = toJson(args, "the argument of codemode." + name);
+        } catch (e) {
+          throw new TypeErrorCtor(e.message);
+        }
+        const callId = nextCallId++;
+        return new PromiseCtor((resolve, reject) => {
+          apply(mapSet, run.pending, [callId, { resolve, reject, site, name }]);
+          send({ t: "call", callId, name, args: json });
+        });
+      },
+    })[name];
   const makeCodemode = (names) => {
     const target = create(null);
-    let nextCallId = 1;
-    for (const name of names) {
-      const fn = {
-        // async so that a synchronous failure (bad arguments) is a rejection
-        // deno-lint-ignore require-await
-        async [name](args) {
-          const site = new ErrorCtor(); // call site, for the line number if the call fails
-          let json;
-          try {
-            json = toJson(args, "the argument of codemode." + name);
-          } catch (e) {
-            throw new TypeErrorCtor(e.message);
-          }
-          const callId = nextCallId++;
-          return new PromiseCtor((resolve, reject) => {
-            apply(mapSet, run.pending, [callId, { resolve, reject, site, name }]);
-            send({ t: "call", callId, name, args: json });
-          });
-        },
-      }[name];
-      defineProperty(target, name, { value: fn, enumerable: true });
-    }
+    for (const name of names) defineProperty(target, name, { value: makeCall(name), enumerable: true });
     return freeze(target);
+  };
+  // A large catalog is not shipped into every isolate: any identifier is a function,
+  // and the host (which knows the user's catalog) answers unknown names with an
+  // error naming the closest ones. `then` stays undefined so `await codemode` works.
+  const makeOpenCodemode = () => {
+    const cache = new MapCtor();
+    const target = create(null);
+    return new ProxyCtor(target, {
+      get(_t, prop) {
+        if (typeof prop !== "string" || prop === "then" || !test(validName, prop)) return undefined;
+        let fn = apply(mapGet, cache, [prop]);
+        if (!fn) {
+          fn = makeCall(prop);
+          apply(mapSet, cache, [prop, fn]);
+        }
+        return fn;
+      },
+      has: (_t, prop) => typeof prop === "string" && prop !== "then" && test(validName, prop),
+      set: () => false,
+      defineProperty: () => false,
+      deleteProperty: () => false,
+      setPrototypeOf: () => false,
+      preventExtensions: () => false,
+      ownKeys: () => [],
+      getOwnPropertyDescriptor: () => undefined,
+    });
   };
   const deliver = (m) => {
     if (!run || run.finished) return;
@@ -685,6 +723,7 @@ function sandboxWorker() {
   };
   const isSyntaxFailure = (e) => !run.entered && e !== null && typeof e === "object";
   const execute = async (msg) => {
+    const open = msg.functions === "*";
     const names = isArray(msg.functions) ? msg.functions.filter((n) => typeof n === "string") : [];
     run = {
       finished: false,
@@ -695,7 +734,7 @@ function sandboxWorker() {
       prepared: null,
       entered: false,
     };
-    const codemode = makeCodemode(names);
+    const codemode = open ? makeOpenCodemode() : makeCodemode(names);
     lock(G, "codemode", codemode);
     const prepared = prepare(typeof msg.code === "string" ? msg.code : "");
     if (prepared.error) {
@@ -802,6 +841,7 @@ const moduleBlobUrl = (fn) => URL.createObjectURL(new Blob([`(${fn.toString()})(
 const SANDBOX_URL = moduleBlobUrl(sandboxWorker);
 
 const encoder = new TextEncoder();
+const validName = /^[A-Za-z_$][\w$]{0,127}$/; // a callable name in open-catalog runs
 const runs = new Map(); // runId -> run
 let spare = null;
 let readySent = false;
@@ -932,7 +972,8 @@ function onWorkerMessage(slot, msg) {
     case "call": {
       const { callId, name } = msg;
       if (!Number.isSafeInteger(callId) || callId < 0 || run.callIds.has(callId)) return;
-      if (typeof name !== "string" || !run.functions.has(name)) return;
+      if (typeof name !== "string") return;
+      if (run.functions ? !run.functions.has(name) : !validName.test(name)) return;
       const args = checkedJson(msg.args);
       if (args === null) return;
       run.callIds.add(callId);
@@ -1072,12 +1113,14 @@ function startRun(msg) {
   let maxLogBytes = Number(msg.maxLogBytes);
   if (!Number.isFinite(maxLogBytes) || maxLogBytes < 0) maxLogBytes = DEFAULT_MAX_LOG_BYTES;
   maxLogBytes = Math.floor(maxLogBytes);
+  // "*": any identifier may be called; the Swift side checks it against the user's catalog.
+  const openFunctions = msg.functions === "*";
   const functions = Array.isArray(msg.functions) ? msg.functions.filter((f) => typeof f === "string") : [];
 
   const run = {
     id,
     slot: null,
-    functions: new Set(functions),
+    functions: openFunctions ? null : new Set(functions),
     callIds: new Set(),
     openCalls: new Set(),
     logs: [],
@@ -1111,7 +1154,7 @@ function startRun(msg) {
         },
       });
     }, timeoutMs);
-    slot.port.postMessage({ t: "run", code: msg.code, functions, maxLogBytes });
+    slot.port.postMessage({ t: "run", code: msg.code, functions: openFunctions ? "*" : functions, maxLogBytes });
   } catch (e) {
     finish(run, {
       ok: false,
