@@ -54,21 +54,36 @@ package struct RefreshJobHandler: JobHandler {
         try database.updateSourceStatus(owner: owner, id: sourceID, status: "refreshing", error: source.lastError)
         do {
             let drafts: [CatalogEntryDraft]
+            var warnings: [String] = []
             var spec: (@Sendable ([String: String]) -> JSONValue)?
             switch source.type {
             case .openapi:
                 let secret = try database.sourceSecret(source, box: box)
+                let started = ContinuousClock.now
                 let (data, finalURL) = try await SpecFetcher(http: http, maxBytes: maxSpecBytes, timeout: .seconds(60))
                     .fetch(source: source, secret: secret)
+                let fetched = ContinuousClock.now
                 let document = try OpenAPIDocument(data: data)
-                drafts = OpenAPIIndexer().index(document, specURL: finalURL)
-                if drafts.isEmpty { throw JunctionError("invalid_spec", "the spec declares no operations", status: 422) }
+                let index = try OpenAPIIndexer().index(document, specURL: finalURL)
+                if index.drafts.isEmpty { throw JunctionError("invalid_spec", "the spec declares no operations", status: 422) }
+                if source.baseUrl == nil { try await SpecFetcher.checkServers(index, policy: http.policy) }
+                drafts = index.drafts
+                warnings = index.warnings
+                logger.info("indexed spec", metadata: [
+                    "source": "\(source.slug)", "bytes": "\(data.count)", "operations": "\(drafts.count)",
+                    "fetchMs": "\((fetched - started).milliseconds)", "indexMs": "\((ContinuousClock.now - fetched).milliseconds)",
+                ])
                 let slug = source.slug
                 spec = { names in SpecCombiner.fragment(document, slug: slug, callNames: names) }
             case .mcp:
                 drafts = try await MCPCatalogFetcher(database: database, http: http, box: box, logger: logger).drafts(for: source)
             }
             let entries = try database.replaceCatalog(owner: owner, sourceID: sourceID, drafts: drafts, spec: spec)
+            if !warnings.isEmpty {
+                // The catalog is usable; what was skipped is shown where the error would be.
+                try? database.updateSourceStatus(owner: owner, id: sourceID, status: "ready",
+                                                 error: "indexed with warnings: " + warnings.joined(separator: "; "))
+            }
             logger.info("refreshed source", metadata: ["source": "\(source.slug)", "entries": "\(entries.count)"])
             return entries.count
         } catch let error as JunctionError {

@@ -9,7 +9,8 @@ final class OpenAPIIndexTests: XCTestCase {
     private func index(_ file: String) throws -> [CatalogEntryDraft] {
         let url = Self.specs.appendingPathComponent(file)
         let data = try Data(contentsOf: url)
-        return OpenAPIIndexer().index(try OpenAPIDocument(data: data), specURL: URL(string: "https://example.com/spec"))
+        let result = try OpenAPIIndexer().index(try OpenAPIDocument(data: data), specURL: URL(string: "https://example.com/spec"))
+        return result.drafts
     }
 
     func testHttpbinSwaggerIndexesEveryOperation() throws {
@@ -27,6 +28,22 @@ final class OpenAPIIndexTests: XCTestCase {
     func testYamlSpecsIndex() throws {
         XCTAssertEqual(try index("docker-engine.swagger.yaml").count, 106)
         XCTAssertEqual(try index("airflow-v2.openapi31.yaml").count, 128)
+    }
+
+    func testGiteaIndexes() throws {
+        let drafts = try index("gitea.swagger.json")
+        XCTAssertGreaterThan(drafts.count, 140)
+        XCTAssertLessThan(drafts.count, 200)
+    }
+
+    func testEveryReferenceSpecIndexesWithoutWarnings() throws {
+        for file in try FileManager.default.contentsOfDirectory(atPath: Self.specs.path).sorted() {
+            let data = try Data(contentsOf: Self.specs.appendingPathComponent(file))
+            let result = try OpenAPIIndexer().index(try OpenAPIDocument(data: data), specURL: URL(string: "https://example.com/spec"))
+            XCTAssertFalse(result.drafts.isEmpty, file)
+            XCTAssertEqual(Set(result.drafts.map(\.operationKey)).count, result.drafts.count, file)
+            XCTAssertEqual(result.warnings, [], file)
+        }
     }
 
     func testNonSpecsFailWithClearErrors() {

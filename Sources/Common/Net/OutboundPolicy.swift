@@ -16,9 +16,9 @@ package struct OutboundPolicy: Sendable {
     /// Throws `outbound_forbidden` unless `url` may be fetched.
     package func check(_ url: URL) async throws {
         guard let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http" else {
-            throw Self.forbidden("only https URLs may be fetched: \(url.absoluteString)")
+            throw Self.forbidden("only https URLs may be fetched: \(Self.redacted(url))")
         }
-        guard var host = url.host, !host.isEmpty else { throw Self.forbidden("URL has no host: \(url.absoluteString)") }
+        guard var host = url.host, !host.isEmpty else { throw Self.forbidden("URL has no host: \(Self.redacted(url))") }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard url.user == nil, url.password == nil else { throw Self.forbidden("URLs with credentials are not allowed") }
         let addresses = try await Self.resolve(host)
@@ -26,7 +26,7 @@ package struct OutboundPolicy: Sendable {
         for address in addresses {
             switch address.classification {
             case .public:
-                if scheme != "https" { throw Self.forbidden("plain http is only allowed for loopback hosts in development mode: \(url.absoluteString)") }
+                if scheme != "https" { throw Self.forbidden("plain http is only allowed for loopback hosts in development mode: \(Self.redacted(url))") }
             case .loopback where allowLoopbackHTTP:
                 continue
             case let c:
@@ -34,6 +34,16 @@ package struct OutboundPolicy: Sendable {
                     + (c == .loopback ? " (set JUNCTION_ALLOW_LOOPBACK_HTTP=1 for local development)" : ""))
             }
         }
+    }
+
+    /// A URL for an error message: without its query, which may carry an API key.
+    package static func redacted(_ url: URL) -> String {
+        var components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        components?.query = nil
+        components?.fragment = nil
+        components?.user = nil
+        components?.password = nil
+        return components?.string ?? (url.host ?? "URL")
     }
 
     private static func forbidden(_ message: String) -> JunctionError {
@@ -119,6 +129,15 @@ package enum IPAddress: Sendable, Equatable {
             if b[0..<10].allSatisfy({ $0 == 0 }) && b[10] == 0xff && b[11] == 0xff { return Self.classify4(tail) }
             if b[0..<12].allSatisfy({ $0 == 0 }) { return Self.classify4(tail) }
             if b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4..<12].allSatisfy({ $0 == 0 }) { return Self.classify4(tail) }
+            // 6to4 (2002::/16) carries an IPv4 address in bits 16-48.
+            if b[0] == 0x20 && b[1] == 0x02 {
+                return Self.classify4(UInt32(b[2]) << 24 | UInt32(b[3]) << 16 | UInt32(b[4]) << 8 | UInt32(b[5]))
+            }
+            // Local-use NAT64 (64:ff9b:1::/48), Teredo (2001::/32), ORCHID and discard-only (100::/64) never name a public host directly.
+            if b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0 && b[5] == 1 { return .reserved }
+            if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0 { return .reserved }
+            if b[0] == 0x01 && b[1] == 0x00 && b[2..<8].allSatisfy({ $0 == 0 }) { return .reserved }
+            if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && (b[3] & 0xf0) == 0x10 { return .reserved }
             if b[0] & 0xfe == 0xfc { return b[0] == 0xfd && b[1] == 0x00 && b[2] == 0x0e && b[3] == 0xc2 ? .metadata : .uniqueLocal }
             if b[0] == 0xfe && b[1] & 0xc0 == 0x80 { return .linkLocal }
             if b[0] == 0xfe && b[1] & 0xc0 == 0xc0 { return .reserved }  // deprecated site-local
@@ -130,7 +149,8 @@ package enum IPAddress: Sendable, Equatable {
 
     private static func classify4(_ a: UInt32) -> Classification {
         func inNet(_ net: UInt32, _ bits: UInt32) -> Bool { a >> (32 - bits) == net >> (32 - bits) }
-        if a == 0xA9FE_A9FE { return .metadata }  // 169.254.169.254
+        // 169.254.169.254 (AWS, GCP, Azure …), 169.254.170.2 (ECS task credentials), 100.100.100.200 (Alibaba), 192.0.0.192 (Oracle)
+        if a == 0xA9FE_A9FE || a == 0xA9FE_AA02 || a == 0x6464_64C8 || a == 0xC000_00C0 { return .metadata }
         if inNet(0x7F00_0000, 8) { return .loopback }
         if inNet(0x0000_0000, 8) { return .unspecified }
         if inNet(0x0A00_0000, 8) || inNet(0xAC10_0000, 12) || inNet(0xC0A8_0000, 16) { return .private }

@@ -73,6 +73,9 @@ package struct UpstreamHTTP: Sendable {
                 current = next
                 continue
             }
+            if let declared = response.headers.first(name: "content-length").flatMap(Int.init), declared > maxBytes {
+                throw JunctionError("upstream_too_large", "the response from \(current.host ?? "upstream") is \(declared) bytes, more than the limit of \(maxBytes) bytes", status: 502)
+            }
             var collected = Data()
             do {
                 for try await chunk in response.body {
@@ -88,7 +91,7 @@ package struct UpstreamHTTP: Sendable {
             }
             return UpstreamResponse(status: status, headers: response.headers.map { ($0.name, $0.value) }, body: collected, url: current)
         }
-        throw JunctionError("too_many_redirects", "more than \(maxRedirects) redirects from \(url.absoluteString)", status: 502)
+        throw JunctionError("too_many_redirects", "more than \(maxRedirects) redirects from \(url.host ?? "upstream")", status: 502)
     }
 
     /// scheme://host:port of a URL.

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// A parsed OpenAPI (3.x) or Swagger (2.0) document.
 package struct OpenAPIDocument: Sendable {
@@ -23,11 +22,7 @@ package struct OpenAPIDocument: Sendable {
             if text.range(of: "<html", options: [.caseInsensitive]) != nil && text.range(of: "openapi", options: .caseInsensitive) == nil {
                 throw JunctionError("invalid_spec", "the spec URL returned an HTML page, not an OpenAPI document", status: 422)
             }
-            do {
-                value = JSONValue(any: try Yams.load(yaml: text))
-            } catch {
-                throw JunctionError("invalid_spec", "the spec is neither valid JSON nor valid YAML: \(Self.describe(error))", status: 422)
-            }
+            value = try YAMLLoader(forInputBytes: data.count).load(text)
         }
         try self.init(value: value)
     }
@@ -78,6 +73,54 @@ package struct OpenAPIDocument: Sendable {
             current = target
         }
         return current
+    }
+
+    /// Follows `$ref` at the top of a value to what it names. A cycle of references is an
+    /// error naming the cycle; an external or missing reference comes back as the `$ref`
+    /// object itself, for the caller to report.
+    package func follow(_ value: JSONValue, what: String) throws -> JSONValue {
+        var current = value
+        var chain: [String] = []
+        while let ref = current["$ref"]?.stringValue {
+            if chain.contains(ref) {
+                throw JunctionError("invalid_spec", "\(what) is a $ref cycle: \((chain + [ref]).joined(separator: " -> "))", status: 422)
+            }
+            guard let target = resolve(pointer: ref) else { return current }
+            chain.append(ref)
+            current = target
+        }
+        return current
+    }
+
+    /// Every `$ref` that is not a local pointer into this document, and every local one
+    /// that points nowhere: reported on the source, never fetched.
+    package func referenceProblems(limit: Int = 20) -> (external: [String], unresolved: [String]) {
+        var external: Set<String> = []
+        var unresolved: Set<String> = []
+        var checked: [String: Bool] = [:]
+        func walk(_ value: JSONValue) {
+            switch value {
+            case .object(let o):
+                if let ref = o["$ref"]?.stringValue {
+                    if !ref.hasPrefix("#") {
+                        external.insert(ref)
+                    } else if let ok = checked[ref] {
+                        if !ok { unresolved.insert(ref) }
+                    } else {
+                        let ok = ref == "#" || resolve(pointer: ref) != nil
+                        checked[ref] = ok
+                        if !ok { unresolved.insert(ref) }
+                    }
+                }
+                for (k, v) in o where k != "example" && k != "examples" { walk(v) }
+            case .array(let a):
+                for v in a { walk(v) }
+            default:
+                break
+            }
+        }
+        walk(.object(root))
+        return (Array(external.sorted().prefix(limit)), Array(unresolved.sorted().prefix(limit)))
     }
 
     /// A schema with local `$ref`s inlined up to `depth` levels; deeper or circular

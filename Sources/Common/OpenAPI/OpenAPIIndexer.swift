@@ -6,29 +6,47 @@ package struct OpenAPIIndexer: Sendable {
 
     package init() {}
 
-    /// Every operation of the document. `specURL` resolves relative server URLs.
-    package func index(_ doc: OpenAPIDocument, specURL: URL?) -> [CatalogEntryDraft] {
-        let baseURL = Self.defaultBaseURL(doc, specURL: specURL)
+    /// Every operation of the document. `specURL` resolves relative server URLs. Throws
+    /// `invalid_spec` for what makes the document unusable (a `$ref` cycle); smaller
+    /// problems become warnings.
+    package func index(_ doc: OpenAPIDocument, specURL: URL?) throws -> OpenAPIIndex {
+        let rootBase = Self.defaultBaseURL(doc, specURL: specURL)
         var drafts: [CatalogEntryDraft] = []
+        var warnings: [String] = []
+        let problems = doc.referenceProblems()
+        if !problems.external.isEmpty {
+            warnings.append("external $ref not followed: " + problems.external.joined(separator: ", "))
+        }
+        if !problems.unresolved.isEmpty {
+            warnings.append("$ref pointing nowhere: " + problems.unresolved.joined(separator: ", "))
+        }
         let paths = doc.root["paths"]?.objectValue ?? [:]
         for path in paths.keys.sorted() {
-            guard let item = paths[path].map(doc.deref)?.objectValue else { continue }
-            let shared = (item["parameters"]?.arrayValue ?? []).map(doc.deref)
+            guard let rawItem = paths[path], let item = try doc.follow(rawItem, what: "path item \(path)").objectValue else { continue }
+            let shared = try (item["parameters"]?.arrayValue ?? []).map { try doc.follow($0, what: "a parameter of \(path)") }
             for method in Self.methods {
                 guard let op = item[method]?.objectValue else { continue }
-                drafts.append(draft(doc: doc, path: path, method: method, op: op, shared: shared, baseURL: baseURL))
+                let servers = op["servers"] ?? item["servers"]
+                let base = servers.flatMap { Self.serverURL($0, specURL: specURL) } ?? rootBase
+                drafts.append(try draft(doc: doc, path: path, method: method, op: op, shared: shared, baseURL: base, warnings: &warnings))
             }
         }
-        return drafts
+        if warnings.count > 20 { warnings = Array(warnings.prefix(20)) + ["… and \(warnings.count - 20) more"] }
+        return OpenAPIIndex(drafts: drafts, warnings: warnings, baseURL: rootBase)
     }
 
     private func draft(doc: OpenAPIDocument, path: String, method: String, op: [String: JSONValue],
-                       shared: [JSONValue], baseURL: String?) -> CatalogEntryDraft {
+                       shared: [JSONValue], baseURL: String?, warnings: inout [String]) throws -> CatalogEntryDraft {
+        let key = "\(method.uppercased()) \(path)"
         // Operation parameters override path-item parameters with the same name and location.
         var merged: [String: JSONValue] = [:]
         var order: [String] = []
-        for p in shared + (op["parameters"]?.arrayValue ?? []).map(doc.deref) {
-            guard let name = p["name"]?.stringValue, let loc = p["in"]?.stringValue else { continue }
+        let own = try (op["parameters"]?.arrayValue ?? []).map { try doc.follow($0, what: "a parameter of \(key)") }
+        for p in shared + own {
+            guard let name = p["name"]?.stringValue, let loc = p["in"]?.stringValue else {
+                if let ref = p["$ref"]?.stringValue { warnings.append("\(key): parameter \(ref) not resolved; skipped") }
+                continue
+            }
             let key = "\(loc):\(name)"
             if merged[key] == nil { order.append(key) }
             merged[key] = p
@@ -40,14 +58,21 @@ package struct OpenAPIIndexer: Sendable {
         var contentTypes: [String] = []
         var formFields: [String: JSONValue] = [:]
         var formRequired: [String] = []
+        var hasFile = false
         for key in order {
             let p = merged[key]!
             let name = p["name"]!.stringValue!
             let loc = p["in"]!.stringValue!
             let required = p["required"]?.boolValue ?? (loc == "path")
-            var schema = p["schema"].map { doc.inline($0) } ?? Self.swaggerSchema(p)
+            // OpenAPI 3 lets a parameter carry `content` (a serialised JSON value) instead of a schema.
+            let contentEntry = p["content"]?.objectValue?.sorted { $0.key < $1.key }.first
+            var schema = (p["schema"] ?? contentEntry?.value["schema"]).map { doc.inline($0) } ?? Self.swaggerSchema(p)
             if let d = p["description"]?.stringValue, schema["description"] == nil, case .object(var o) = schema {
                 o["description"] = .string(d)
+                schema = .object(o)
+            }
+            if p["deprecated"]?.boolValue == true, case .object(var o) = schema {
+                o["deprecated"] = true
                 schema = .object(o)
             }
             switch loc {
@@ -55,6 +80,10 @@ package struct OpenAPIIndexer: Sendable {
                 bodySchema = p["schema"].map { doc.inline($0) } ?? .object([:])
                 bodyRequired = required
             case "formData":
+                if p["type"]?.stringValue == "file" {
+                    hasFile = true
+                    schema = Self.fileSchema(description: p["description"]?.stringValue)
+                }
                 formFields[name] = schema
                 if required { formRequired.append(name) }
             case "path", "query", "header", "cookie":
@@ -62,9 +91,12 @@ package struct OpenAPIIndexer: Sendable {
                 groups[group, default: ([:], [])].props[name] = schema
                 if required { groups[group, default: ([:], [])].required.append(name) }
                 var detail: [String: JSONValue] = ["name": .string(name), "in": .string(loc)]
-                if let style = p["style"] { detail["style"] = style }
-                if let explode = p["explode"] { detail["explode"] = explode }
+                let (style, explode) = Self.serialization(p, location: loc, version: doc.version)
+                detail["style"] = .string(style)
+                detail["explode"] = .bool(explode)
                 if let cf = p["collectionFormat"] { detail["collectionFormat"] = cf }
+                if p["allowReserved"]?.boolValue == true { detail["allowReserved"] = true }
+                if let contentEntry { detail["contentType"] = .string(contentEntry.key) }
                 parameterDetails.append(.object(detail))
             default: continue
             }
@@ -76,16 +108,22 @@ package struct OpenAPIIndexer: Sendable {
                                       "required": .array(formRequired.map { .string($0) })])
                 bodyRequired = !formRequired.isEmpty
                 contentTypes = consumes.filter { $0.contains("form") }
-                if contentTypes.isEmpty { contentTypes = ["application/x-www-form-urlencoded"] }
+                if hasFile { contentTypes.sort { a, _ in a.hasPrefix("multipart/") } }
+                if contentTypes.isEmpty { contentTypes = [hasFile ? "multipart/form-data" : "application/x-www-form-urlencoded"] }
             } else if bodySchema != nil {
-                contentTypes = consumes.isEmpty ? ["application/json"] : consumes
+                contentTypes = consumes.isEmpty ? ["application/json"] : consumes.sorted { Self.contentRank($0) < Self.contentRank($1) }
             }
-        } else if let rb = op["requestBody"].map(doc.deref)?.objectValue, let content = rb["content"]?.objectValue {
-            contentTypes = content.keys.sorted { a, b in Self.contentRank(a) < Self.contentRank(b) || (Self.contentRank(a) == Self.contentRank(b) && a < b) }
-            if let first = contentTypes.first {
-                bodySchema = content[first]?["schema"].map { doc.inline($0) } ?? .object([:])
+        } else if let rawBody = op["requestBody"] {
+            let rb = try doc.follow(rawBody, what: "the request body of \(key)")
+            if let content = rb["content"]?.objectValue {
+                contentTypes = content.keys.sorted { a, b in Self.contentRank(a) < Self.contentRank(b) || (Self.contentRank(a) == Self.contentRank(b) && a < b) }
+                if let first = contentTypes.first {
+                    bodySchema = content[first]?["schema"].map { doc.inline($0) } ?? .object([:])
+                }
+                bodyRequired = rb["required"]?.boolValue ?? false
+            } else if let ref = rb["$ref"]?.stringValue {
+                warnings.append("\(key): request body \(ref) not resolved")
             }
-            bodyRequired = rb["required"]?.boolValue ?? false
         }
 
         var properties: [String: JSONValue] = [:]
@@ -105,7 +143,7 @@ package struct OpenAPIIndexer: Sendable {
         var input: [String: JSONValue] = ["type": "object", "properties": .object(properties)]
         if !requiredParts.isEmpty { input["required"] = .array(requiredParts.sorted().map { .string($0) }) }
 
-        let operationId = op["operationId"]?.stringValue
+        let operationId = op["operationId"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         let summary = op["summary"]?.stringValue ?? ""
         let description = op["description"]?.stringValue ?? ""
         var details: [String: JSONValue] = [
@@ -113,31 +151,71 @@ package struct OpenAPIIndexer: Sendable {
             "parameters": .array(parameterDetails), "contentTypes": .array(contentTypes.map { .string($0) }),
         ]
         if let baseURL { details["baseUrl"] = .string(baseURL) }
-        let opSecurity = op["security"] ?? doc.root["security"]
-        if let opSecurity { details["security"] = opSecurity }
+        if let requirement = op["security"] ?? doc.root["security"] {
+            details["security"] = requirement
+            let schemes = Self.securitySchemes(doc, requirement: requirement)
+            if !schemes.isEmpty { details["securitySchemes"] = .object(schemes) }
+        }
+        let output = try successSchema(doc: doc, op: op, key: key)
+        if let type = output.contentType { details["responseContentType"] = .string(type) }
         return CatalogEntryDraft(
-            operationKey: "\(method.uppercased()) \(path)",
+            operationKey: key,
             nameHint: operationId ?? "\(method)_\(path)",
             kind: .operation,
-            title: summary.isEmpty ? (operationId ?? "\(method.uppercased()) \(path)") : summary,
+            title: summary.isEmpty ? (operationId ?? key) : summary,
             description: String(description.prefix(4000)),
             tags: op["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [],
             method: method.uppercased(), path: path,
             deprecated: op["deprecated"]?.boolValue ?? false,
             inputSchema: .object(input),
-            outputSchema: successSchema(doc: doc, op: op),
+            outputSchema: output.schema,
             details: .object(details),
-            parameterNames: merged.values.compactMap { $0["name"]?.stringValue } + (formFields.keys.sorted()))
+            parameterNames: order.compactMap { merged[$0]?["name"]?.stringValue } + formFields.keys.sorted())
     }
 
-    private func successSchema(doc: OpenAPIDocument, op: [String: JSONValue]) -> JSONValue? {
-        guard let responses = op["responses"]?.objectValue else { return nil }
+    /// The schema of the first success response (200 before 201 … before 2XX, else
+    /// `default`) and its media type.
+    private func successSchema(doc: OpenAPIDocument, op: [String: JSONValue], key: String) throws -> (schema: JSONValue?, contentType: String?) {
+        guard let responses = op["responses"]?.objectValue else { return (nil, nil) }
         let code = responses.keys.filter { $0.hasPrefix("2") }.sorted().first ?? (responses["default"] != nil ? "default" : nil)
-        guard let code, let response = responses[code].map(doc.deref) else { return nil }
-        if let schema = response["schema"] { return doc.inline(schema, depth: 3) }
-        guard let content = response["content"]?.objectValue else { return nil }
-        let type = content.keys.sorted { Self.contentRank($0) < Self.contentRank($1) }.first
-        return type.flatMap { content[$0]?["schema"] }.map { doc.inline($0, depth: 3) }
+        guard let code, let raw = responses[code] else { return (nil, nil) }
+        let response = try doc.follow(raw, what: "the \(code) response of \(key)")
+        if let schema = response["schema"] { return (doc.inline(schema, depth: 3), nil) }
+        guard let content = response["content"]?.objectValue else { return (nil, nil) }
+        let type = content.keys.sorted { Self.contentRank($0) < Self.contentRank($1) || (Self.contentRank($0) == Self.contentRank($1) && $0 < $1) }.first
+        return (type.flatMap { content[$0]?["schema"] }.map { doc.inline($0, depth: 3) }, type)
+    }
+
+    /// How a parameter is serialised: OpenAPI 3 `style`/`explode` with their defaults, or
+    /// Swagger 2 `collectionFormat` (default csv) mapped onto the same vocabulary.
+    static func serialization(_ p: JSONValue, location: String, version: OpenAPIDocument.Version) -> (style: String, explode: Bool) {
+        if version == .swagger2 {
+            switch p["collectionFormat"]?.stringValue ?? "csv" {
+            case "multi": return ("form", true)
+            case "ssv": return ("spaceDelimited", false)
+            case "pipes": return ("pipeDelimited", false)
+            case "tsv": return ("tabDelimited", false)
+            default: return (location == "query" || location == "formData" ? "form" : "simple", false)
+            }
+        }
+        let defaultStyle = (location == "query" || location == "cookie") ? "form" : "simple"
+        let style = p["style"]?.stringValue ?? defaultStyle
+        return (style, p["explode"]?.boolValue ?? (style == "form"))
+    }
+
+    /// The definitions of the security schemes an operation's requirement names.
+    static func securitySchemes(_ doc: OpenAPIDocument, requirement: JSONValue) -> [String: JSONValue] {
+        let defined = (doc.root["components"]?["securitySchemes"] ?? doc.root["securityDefinitions"])?.objectValue ?? [:]
+        var out: [String: JSONValue] = [:]
+        for alternative in requirement.arrayValue ?? [] {
+            for name in alternative.objectValue?.keys ?? [:].keys {
+                guard let scheme = defined[name].map(doc.deref) else { continue }
+                var kept: [String: JSONValue] = [:]
+                for k in ["type", "scheme", "in", "name", "bearerFormat"] { if let v = scheme[k] { kept[k] = v } }
+                out[name] = .object(kept)
+            }
+        }
+        return out
     }
 
     private static func contentRank(_ type: String) -> Int {
@@ -145,6 +223,17 @@ package struct OpenAPIIndexer: Sendable {
         if type.hasSuffix("+json") { return 1 }
         if type.contains("form") { return 2 }
         return 3
+    }
+
+    /// What a file part looks like from the sandbox.
+    static func fileSchema(description: String?) -> JSONValue {
+        var schema: [String: JSONValue] = [
+            "type": "object",
+            "properties": ["base64": ["type": "string"], "filename": ["type": "string"], "contentType": ["type": "string"]],
+            "required": ["base64"],
+        ]
+        if let description { schema["description"] = .string(description) }
+        return .object(schema)
     }
 
     /// A Swagger 2.0 non-body parameter carries its schema inline.
@@ -161,22 +250,27 @@ package struct OpenAPIIndexer: Sendable {
     package static func defaultBaseURL(_ doc: OpenAPIDocument, specURL: URL?) -> String? {
         switch doc.version {
         case .openapi3:
-            guard var server = doc.root["servers"]?.arrayValue?.first?["url"]?.stringValue else {
-                return specURL.map { UpstreamHTTP.originString($0) }
-            }
-            // Server variables take their defaults.
-            if let vars = doc.root["servers"]?.arrayValue?.first?["variables"]?.objectValue {
-                for (name, v) in vars { server = server.replacingOccurrences(of: "{\(name)}", with: v["default"]?.stringValue ?? "") }
-            }
-            if let url = URL(string: server), url.scheme != nil { return server }
-            guard let specURL, let resolved = URL(string: server, relativeTo: specURL) else { return nil }
-            return resolved.absoluteString
+            if let servers = doc.root["servers"], let url = serverURL(servers, specURL: specURL) { return url }
+            return specURL.map { UpstreamHTTP.originString($0) }
         case .swagger2:
-            let scheme = doc.root["schemes"]?.arrayValue?.compactMap(\.stringValue).sorted { $0 == "https" && $1 != "https" }.first
-            let host = doc.root["host"]?.stringValue
+            let schemes = doc.root["schemes"]?.arrayValue?.compactMap { $0.stringValue?.lowercased() } ?? []
+            let scheme = schemes.contains("https") ? "https" : (schemes.first ?? specURL?.scheme ?? "https")
             let basePath = doc.root["basePath"]?.stringValue ?? ""
-            if let host { return "\(scheme ?? specURL?.scheme ?? "https")://\(host)\(basePath == "/" ? "" : basePath)" }
-            return specURL.map { UpstreamHTTP.originString($0) + (basePath == "/" ? "" : basePath) }
+            let trimmed = basePath == "/" ? "" : (basePath.hasSuffix("/") ? String(basePath.dropLast()) : basePath)
+            if let host = doc.root["host"]?.stringValue, !host.isEmpty { return "\(scheme)://\(host)\(trimmed)" }
+            return specURL.map { UpstreamHTTP.originString($0) + trimmed }
         }
+    }
+
+    /// The first server of a `servers` list, variables at their defaults, made absolute.
+    static func serverURL(_ servers: JSONValue, specURL: URL?) -> String? {
+        guard let first = servers.arrayValue?.first, var server = first["url"]?.stringValue, !server.isEmpty else { return nil }
+        for (name, v) in first["variables"]?.objectValue ?? [:] {
+            server = server.replacingOccurrences(of: "{\(name)}", with: v["default"]?.stringValue ?? "")
+        }
+        if let url = URL(string: server), url.scheme != nil { return server }
+        guard let specURL, let resolved = URL(string: server, relativeTo: specURL) else { return nil }
+        let text = resolved.absoluteString
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
     }
 }

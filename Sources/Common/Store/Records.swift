@@ -34,6 +34,10 @@ package enum SourceAuthType: String, Sendable, Codable {
     case none
     case bearer
     case header
+    /// An API key in a query parameter (`authHeaderName` holds the parameter's name).
+    case query
+    /// HTTP basic; the secret is `user:password`.
+    case basic
 }
 
 /// A registered upstream. The secret is held only sealed (`secretSealed`).

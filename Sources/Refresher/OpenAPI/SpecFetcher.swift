@@ -10,22 +10,39 @@ struct SpecFetcher: Sendable {
     /// Fetches `source.specUrl`. The source's credential goes along only when the spec
     /// lives on the same origin as the API itself.
     func fetch(source: Source, secret: String?) async throws -> (Data, URL) {
-        guard let specText = source.specUrl, let url = URL(string: specText), url.scheme != nil else {
+        guard let specText = source.specUrl, var url = URL(string: specText), url.scheme != nil else {
             throw JunctionError.badRequest("source \(source.slug) has no valid specUrl")
         }
         var headers: [(String, String)] = [("Accept", "application/json, application/yaml, text/yaml, */*")]
+        var sensitive: Set<String> = []
         if let secret, let base = source.baseUrl.flatMap(URL.init(string:)), UpstreamHTTP.origin(base) == UpstreamHTTP.origin(url) {
-            switch source.authType {
-            case .bearer: headers.append(("Authorization", "Bearer \(secret)"))
-            case .header: headers.append((source.authHeaderName ?? "X-Api-Key", secret))
-            case .none: break
-            }
+            let credential = Credential(type: source.authType, name: source.authHeaderName, secret: secret)
+            headers += credential.headers
+            sensitive = credential.sensitiveHeaders
+            if let item = credential.queryItem { url = Credential.appending(item, to: url) }
         }
         let response = try await http.send(method: "GET", url: url, headers: headers, maxBytes: maxBytes, timeout: timeout,
-                                           sensitiveHeaders: Set(headers.map { $0.0.lowercased() }).subtracting(["accept"]))
+                                           sensitiveHeaders: sensitive)
         guard (200..<300).contains(response.status) else {
-            throw JunctionError("spec_fetch_failed", "fetching the spec from \(url.absoluteString) returned HTTP \(response.status)", status: 502)
+            throw JunctionError("spec_fetch_failed", "fetching the spec from \(specText) returned HTTP \(response.status)", status: 502)
         }
         return (response.body, response.url)
+    }
+
+    /// Refuses a spec whose own servers point where Junction may not connect (a private
+    /// address, plain http): the source would otherwise fail on every call.
+    static func checkServers(_ index: OpenAPIIndex, policy: OutboundPolicy) async throws {
+        var urls = Set(index.drafts.compactMap { $0.details["baseUrl"]?.stringValue })
+        if let base = index.baseURL { urls.insert(base) }
+        for text in urls.sorted().prefix(10) {
+            guard let url = URL(string: text), url.host != nil else {
+                throw JunctionError("invalid_spec", "the spec's server URL \(text) is not an absolute URL; set baseUrl on the source", status: 422)
+            }
+            do {
+                try await policy.check(url)
+            } catch let error as JunctionError {
+                throw JunctionError("invalid_spec", "the spec's server \(text) is not reachable from Junction: \(error.message); set baseUrl on the source to override it", status: 422)
+            }
+        }
     }
 }
