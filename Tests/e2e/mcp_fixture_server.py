@@ -89,7 +89,7 @@ def add_tools(mcp, Context) -> None:
             filler.__name__ = f"filler_{i}"
             filler.__doc__ = f"Filler tool {i} (pagination)."
             return filler
-        mcp.tool(make())
+        mcp.tool()(make())
 
 
 def main() -> None:

@@ -47,6 +47,7 @@ package actor LegacySSEConnection {
             endpointWaiter = cont
             let timer = Task { [weak self] in
                 try? await Task.sleep(for: timeout)
+                guard !Task.isCancelled else { return }
                 await self?.failEndpoint(JunctionError("upstream_timeout", "\(self?.hostName ?? "upstream") sent no endpoint event within \(timeout)", status: 504))
             }
             timers[-1] = timer
@@ -107,7 +108,7 @@ package actor LegacySSEConnection {
         do {
             for try await chunk in opened.body {
                 for output in parser.feed(chunk.readableBytesView) { handle(output) }
-                if closedError != nil { return }
+                if closedError != nil || Task.isCancelled { return }
             }
             for output in parser.finish() { handle(output) }
         } catch {
