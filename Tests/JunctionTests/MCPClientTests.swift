@@ -23,11 +23,26 @@ final class MCPClientTests: XCTestCase {
         try await client.shutdown()
     }
 
-    private func startFixture(_ args: [String]) async throws -> Int {
+    func testForgottenSessionIsReinitialisedOnce() async throws {
+        let port = try await startFixture(["--transport", "http"])
+        let handshakeEra = MCPConnectionInfo(transport: .streamableHTTP, protocolVersion: "2025-11-25")
+        let c = mcp("http://127.0.0.1:\(port)/mcp", remembered: handshakeEra)
+        let first = try await c.callTool(name: "add", arguments: ["a": 1, "b": 2], timeout: .seconds(5))
+        XCTAssertEqual(first["structuredContent"]?["result"], 3)
+        // Restart the server on the same port: it no longer knows our Mcp-Session-Id (404).
+        servers.removeLast().kill()
+        _ = try await startFixture(["--transport", "http"], port: port)
+        let second = try await c.callTool(name: "add", arguments: ["a": 2, "b": 2], timeout: .seconds(5))
+        XCTAssertEqual(second["structuredContent"]?["result"], 4)
+        let handshakes = await c.handshakes
+        XCTAssertEqual(handshakes, 2, "one initialize, then one more after the 404")
+    }
+
+    private func startFixture(_ args: [String], port fixed: Int? = nil) async throws -> Int {
         guard FileManager.default.isExecutableFile(atPath: Self.python) else {
             throw TestSetupError(message: "\(Self.python) missing: run ops/test (it creates .venv-fastmcp)")
         }
-        let port = TestEnvironment.freePort()
+        let port = fixed ?? TestEnvironment.freePort()
         let dir = TestEnvironment.temporaryDirectory()
         let proc = try ChildProcess(Self.python, [Self.fixture, "--port", "\(port)"] + args, environment: [:],
                                     log: dir.appendingPathComponent("server.log"))
