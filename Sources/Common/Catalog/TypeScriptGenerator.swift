@@ -36,8 +36,7 @@ package struct TypeScriptGenerator: Sendable {
         } else {
             outputType = output.map { type(of: $0, depth: 1, indent: "") } ?? "unknown"
         }
-        let line = "\(callName)(input\(optional): \(inputType)): Promise<\(outputType)>"
-        return compact ? line.replacingOccurrences(of: "\\s*\n\\s*", with: " ", options: .regularExpression) : line
+        return "\(callName)(input\(optional): \(inputType)): Promise<\(outputType)>"
     }
 
     static func hasRequired(_ schema: JSONValue) -> Bool {
@@ -109,12 +108,17 @@ package struct TypeScriptGenerator: Sendable {
             let value = props[name]!
             var line = ""
             if !compact, let d = value["description"]?.stringValue?.split(separator: "\n").first, !d.isEmpty {
-                line += "\(inner)/** \(String(d.prefix(160)).replacingOccurrences(of: "*/", with: "*\\/")) */\n"
+                let text = String(d.prefix(160))
+                line += "\(inner)/** \(text.contains("*/") ? text.replacingOccurrences(of: "*/", with: "*\\/") : text) */\n"
             }
             line += "\(inner)\(Self.propertyName(name))\(required.contains(name) ? "" : "?"): \(type(of: value, depth: depth + 1, indent: inner));"
             lines.append(line)
         }
         if names.count > maxProperties { lines.append("\(inner)/* \(names.count - maxProperties) more properties */ [key: string]: unknown;") }
+        if compact {
+            // One line for search hits: no indentation to strip afterwards.
+            return "{ " + lines.map { $0.drop { $0 == " " } }.joined(separator: " ") + " }"
+        }
         return "{\n" + lines.joined(separator: "\n") + "\n\(indent)}"
     }
 
