@@ -96,7 +96,9 @@ def _norm(s: str) -> str:
 
 async def find_call_name(client: Client, slug: str, method: str, path: str, query: str) -> str:
     """The codemode call name of `method path` in source `slug`, found through `search`."""
-    payload = await run_code(client, "search", f"async () => await codemode.catalog({json.dumps(query)})")
+    # Search within the source: other tests register more copies of the same API.
+    request = {"query": query, "source": slug, "limit": 50}
+    payload = await run_code(client, "search", f"async () => await codemode.catalog({json.dumps(request)})")
     entries = payload["result"]
     if isinstance(entries, dict):  # tolerate {"entries": [...]} / {"results": [...]}
         entries = next((v for v in entries.values() if isinstance(v, list)), [])

@@ -97,7 +97,7 @@ async def test_catalog_options_rank_filter_and_cap(stack: Stack, api) -> None:
     create_source(api, stack, "hbcat")
     wait_source(api, "hbcat")
     async with mcp_client(stack) as client:
-        hits = (await run_code(client, "search", 'async () => await codemode.catalog("pet by id")'))["result"]
+        hits = (await run_code(client, "search", 'async () => await codemode.catalog({ query: "pet by id", source: "pets" })'))["result"]
         assert hits[0]["callName"] == "pets_showPetById", hits[:3]
         for h in hits:
             assert {"callName", "source", "title", "description", "signature"} <= set(h), h

@@ -102,7 +102,8 @@ def register(api: httpx.Client, slug: str, spec_url: str, base_url: str | None =
 
 async def name_like(client: Any, slug: str, fragment: str, query: str) -> str:
     """The call name in `slug` whose name contains `fragment`, found through search."""
-    payload = await run_code(client, "search", f"async () => await codemode.catalog({json.dumps(query)})")
+    request = {"query": query, "source": slug, "limit": 50}
+    payload = await run_code(client, "search", f"async () => await codemode.catalog({json.dumps(request)})")
     names = [e["callName"] for e in payload["result"] if e.get("callName", "").startswith(slug + "_")]
     hits = [n for n in names if fragment.lower() in n.lower()]
     assert hits, f"no {fragment} in {slug}: {names}"
