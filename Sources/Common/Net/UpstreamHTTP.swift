@@ -38,11 +38,54 @@ package struct UpstreamHTTP: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
-    /// Sends a request. `followRedirects` re-checks each hop; credentials in `headers` go
-    /// only to the original origin, never to a redirect target on another origin.
-    package func send(method: String, url: URL, headers: [(String, String)] = [], body: Data? = nil,
-                      maxBytes: Int, timeout: Duration, followRedirects: Bool = true,
-                      sensitiveHeaders: Set<String> = []) async throws -> UpstreamResponse {
+    /// Which redirects `open` follows (each hop is checked against the policy again).
+    package enum Redirects: Sendable {
+        /// None: a 3xx is returned as it is.
+        case none
+        /// 301/302/303/307/308, turning a POST into a GET where HTTP says so.
+        case all
+        /// Only 307/308, so a POST stays a POST (MCP).
+        case methodPreserving
+    }
+
+    /// A response whose body has not been read yet (SSE is read from it event by event).
+    package struct Opened: Sendable {
+        package var status: Int
+        package var headers: HTTPHeaders
+        package var url: URL
+        package var body: HTTPClientResponse.Body
+
+        package func header(_ name: String) -> String? { headers.first(name: name) }
+
+        package var contentType: String { (header("content-type") ?? "").lowercased() }
+
+        /// Reads the whole body, failing past `maxBytes`.
+        package func collect(maxBytes: Int) async throws -> Data {
+            if let declared = header("content-length").flatMap(Int.init), declared > maxBytes {
+                throw JunctionError("upstream_too_large", "the response from \(url.host ?? "upstream") is larger than the limit of \(maxBytes) bytes (it declares \(declared))", status: 502)
+            }
+            var out = Data()
+            do {
+                for try await chunk in body {
+                    out.append(contentsOf: chunk.readableBytesView)
+                    if out.count > maxBytes {
+                        throw JunctionError("upstream_too_large",
+                                            "the response from \(url.host ?? "upstream") is larger than the limit of \(maxBytes) bytes", status: 502)
+                    }
+                }
+            } catch {
+                throw UpstreamHTTP.mapError(error, url: url)
+            }
+            return out
+        }
+    }
+
+    /// Sends a request and returns once the response head arrives; `deadline` bounds the
+    /// whole exchange, body included. The policy is checked before every connection,
+    /// redirects included, and credentials in `headers` (plus `sensitiveHeaders`) never
+    /// follow a redirect to another origin.
+    package func open(method: HTTPMethod, url: URL, headers: [(String, String)] = [], body: Data? = nil,
+                      deadline: NIODeadline, redirects: Redirects, sensitiveHeaders: Set<String> = []) async throws -> Opened {
         var current = url
         var method = method
         var body = body
@@ -51,47 +94,62 @@ package struct UpstreamHTTP: Sendable {
         for _ in 0...maxRedirects {
             try await policy.check(current)
             var request = HTTPClientRequest(url: current.absoluteString)
-            request.method = HTTPMethod(rawValue: method)
+            request.method = method
             for (name, value) in headers { request.headers.add(name: name, value: value) }
             if request.headers["user-agent"].isEmpty { request.headers.add(name: "User-Agent", value: "Junction/0.1") }
             if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
             let response: HTTPClientResponse
             do {
-                response = try await client.execute(request, timeout: .milliseconds(Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)))
-            } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-                throw JunctionError("upstream_timeout", "\(current.host ?? "upstream") did not answer within \(timeout)", status: 504)
+                response = try await client.execute(request, deadline: deadline)
             } catch {
-                throw JunctionError("upstream_unreachable", "cannot reach \(current.host ?? "upstream"): \(error)", status: 502)
+                throw Self.mapError(error, url: current)
             }
             let status = Int(response.status.code)
-            if followRedirects, [301, 302, 303, 307, 308].contains(status),
-               let location = response.headers.first(name: "location"), let next = URL(string: location, relativeTo: current)?.absoluteURL {
-                if status == 303 || ((status == 301 || status == 302) && method == "POST") { method = "GET"; body = nil }
+            let follows: Bool
+            switch redirects {
+            case .none: follows = false
+            case .all: follows = [301, 302, 303, 307, 308].contains(status)
+            case .methodPreserving: follows = status == 307 || status == 308
+            }
+            if follows, let location = response.headers.first(name: "location"),
+               let next = URL(string: location, relativeTo: current)?.absoluteURL {
+                if status == 303 || ((status == 301 || status == 302) && method == .POST) { method = .GET; body = nil }
                 if Self.origin(next) != origin {
-                    headers.removeAll { sensitiveHeaders.contains($0.0.lowercased()) || $0.0.lowercased() == "authorization" || $0.0.lowercased() == "cookie" }
+                    headers.removeAll { ["authorization", "cookie"].contains($0.0.lowercased()) || sensitiveHeaders.contains($0.0.lowercased()) }
                 }
                 current = next
                 continue
             }
-            if let declared = response.headers.first(name: "content-length").flatMap(Int.init), declared > maxBytes {
-                throw JunctionError("upstream_too_large", "the response from \(current.host ?? "upstream") is \(declared) bytes, more than the limit of \(maxBytes) bytes", status: 502)
-            }
-            var collected = Data()
-            do {
-                for try await chunk in response.body {
-                    collected.append(contentsOf: chunk.readableBytesView)
-                    if collected.count > maxBytes {
-                        throw JunctionError("upstream_too_large", "the response from \(current.host ?? "upstream") is larger than the limit of \(maxBytes) bytes", status: 502)
-                    }
-                }
-            } catch let error as JunctionError {
-                throw error
-            } catch {
-                throw JunctionError("upstream_unreachable", "reading the response from \(current.host ?? "upstream") failed: \(error)", status: 502)
-            }
-            return UpstreamResponse(status: status, headers: response.headers.map { ($0.name, $0.value) }, body: collected, url: current)
+            return Opened(status: status, headers: response.headers, url: current, body: response.body)
         }
         throw JunctionError("too_many_redirects", "more than \(maxRedirects) redirects from \(url.host ?? "upstream")", status: 502)
+    }
+
+    /// Sends a request and reads its body (capped at `maxBytes`) within `timeout`.
+    package func send(method: String, url: URL, headers: [(String, String)] = [], body: Data? = nil,
+                      maxBytes: Int, timeout: Duration, followRedirects: Bool = true,
+                      sensitiveHeaders: Set<String> = []) async throws -> UpstreamResponse {
+        let opened = try await open(method: HTTPMethod(rawValue: method), url: url, headers: headers, body: body,
+                                    deadline: .after(timeout), redirects: followRedirects ? .all : .none,
+                                    sensitiveHeaders: sensitiveHeaders)
+        let data = try await opened.collect(maxBytes: maxBytes)
+        return UpstreamResponse(status: opened.status, headers: opened.headers.map { ($0.name, $0.value) }, body: data, url: opened.url)
+    }
+
+    /// Maps transport errors to typed errors with a message a model can act on.
+    package static func mapError(_ error: Error, url: URL) -> JunctionError {
+        if let e = error as? JunctionError { return e }
+        let host = url.host ?? "upstream"
+        if let e = error as? HTTPClientError {
+            if e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
+                return JunctionError("upstream_timeout", "\(host) did not answer in time", status: 504)
+            }
+            if e == .remoteConnectionClosed {
+                return JunctionError("upstream_disconnected", "\(host) closed the connection before the response was complete", status: 502)
+            }
+        }
+        if error is CancellationError { return JunctionError("upstream_timeout", "the call to \(host) was cancelled", status: 504) }
+        return JunctionError("upstream_unreachable", "cannot reach \(host): \(error)", status: 502)
     }
 
     /// scheme://host:port of a URL.
@@ -108,5 +166,12 @@ extension UpstreamHTTP {
         var s = "\(url.scheme ?? "https")://\(url.host ?? "")"
         if let port = url.port { s += ":\(port)" }
         return s
+    }
+}
+
+extension NIODeadline {
+    /// The deadline `duration` from now.
+    package static func after(_ duration: Duration) -> NIODeadline {
+        .now() + .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 }
