@@ -103,7 +103,7 @@ package struct JobQueue: Sendable {
     /// re-marks owners whose streams hold undelivered jobs but are not in line (a
     /// consumer died between popping an owner and reading its stream).
     package func reclaimStale(_ kind: JobKind, consumer: String, minIdle: Duration) async throws -> [JobDelivery] {
-        let minIdleMs = String(minIdle.components.seconds * 1000 + minIdle.components.attoseconds / 1_000_000_000_000_000)
+        let minIdleMs = String(minIdle.milliseconds)
         guard let owners = try await redis.send("SMEMBERS", ownersKey(kind)).array?.compactMap(\.string) else { return [] }
         var claimed: [JobDelivery] = []
         for owner in owners {
@@ -123,7 +123,7 @@ package struct JobQueue: Sendable {
                 }
             } while cursor != "0-0"
 
-            let counts = try await redis.pipeline([["XLEN", stream], ["XPENDING", stream, group(kind)]]).map { $0 }
+            let counts = try await redis.pipeline([["XLEN", stream], ["XPENDING", stream, group(kind)]])
             let length = counts[0].integer ?? 0
             let pending = counts[1].array?.first?.integer ?? 0
             if length > pending {

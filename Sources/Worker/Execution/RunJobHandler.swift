@@ -31,6 +31,7 @@ package struct RunJobHandler: JobHandler {
     package func handle(_ delivery: JobDelivery) async {
         let envelope = delivery.envelope
         let started = ContinuousClock.now
+        let queuedMs = Int64(Date().timeIntervalSince1970 * 1000) - envelope.createdAt
         let result: RunResult
         var request: RunRequest?
         do {
@@ -49,7 +50,7 @@ package struct RunJobHandler: JobHandler {
             }
         }
         logger.debug("run finished", metadata: [
-            "job": "\(envelope.id)", "queuedMs": "\(Int64(Date().timeIntervalSince1970 * 1000) - envelope.createdAt - Int64((ContinuousClock.now - started).milliseconds))",
+            "job": "\(envelope.id)", "queuedMs": "\(queuedMs)",
             "runMs": "\((ContinuousClock.now - started).milliseconds)",
         ])
         writeLog(envelope: envelope, request: request, result: result, duration: ContinuousClock.now - started)

@@ -86,7 +86,7 @@ package final class SandboxProcess: Sendable {
     /// catalog) which exist, so a 10,000-entry catalog is not shipped into every isolate.
     package func run(id runID: String, code: String, functions: [String]?, timeout: Duration, maxLogBytes: Int,
                      handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
-        let timeoutMs = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let timeoutMs = timeout.milliseconds
         let message: JSONValue = [
             "type": "run", "id": .string(runID), "code": .string(code),
             "functions": functions.map { .array($0.map { .string($0) }) } ?? "*",
