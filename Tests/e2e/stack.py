@@ -12,6 +12,8 @@ Used by Tests/e2e/conftest.py and ops/bench/bench.py. Standard library + httpx.
 from __future__ import annotations
 
 import atexit
+import http.server
+import threading
 import base64
 import ctypes
 import json
@@ -402,6 +404,63 @@ class Stack:
         """An httpx client for the management API, authenticated by default."""
         headers = {"Authorization": f"Bearer {token or self.token}"}
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=60)
+
+
+# --------------------------------------------------------------------------- #
+# a document server (specs for tests and benchmarks)
+# --------------------------------------------------------------------------- #
+
+class DocServer:
+    """Serves `docs[path]` on 127.0.0.1; `/endless` streams 100 MB without a length."""
+
+    def __init__(self, docs: dict[str, bytes] | None = None) -> None:
+        self.docs: dict[str, bytes] = dict(docs or {})
+        docs = self.docs
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                if self.path == "/endless":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    block = b" " * 65536
+                    try:
+                        for _ in range(100 * 16):  # 100 MB
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(block), block))
+                        self.wfile.write(b"0\r\n\r\n")
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                    return
+                body = docs.get(self.path)
+                if body is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/yaml" if self.path.endswith(".yaml") else "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
 
 
 @atexit.register

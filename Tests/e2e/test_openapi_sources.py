@@ -8,12 +8,10 @@ bearer) from .venv-mcp1.
 from __future__ import annotations
 
 import base64
-import http.server
 import json
 import os
 import signal
 import subprocess
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -22,70 +20,14 @@ import httpx
 import pytest
 
 from helpers import as_json, find_call_name, mcp_client, run_code, wait_source
-from stack import REPO_ROOT, Stack, free_port
+from stack import REPO_ROOT, DocServer, Stack, free_port
 
 pytestmark = pytest.mark.anyio
 
 
-# --------------------------------------------------------------------------- #
-# a spec server whose documents the tests swap
-# --------------------------------------------------------------------------- #
-
-class SpecServer:
-    """Serves `docs[path]` on 127.0.0.1; `/endless` streams 100 MB without a length."""
-
-    def __init__(self) -> None:
-        self.docs: dict[str, bytes] = {}
-        docs = self.docs
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                if self.path == "/endless":
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Transfer-Encoding", "chunked")
-                    self.end_headers()
-                    block = b" " * 65536
-                    try:
-                        for _ in range(100 * 16):  # 100 MB
-                            self.wfile.write(b"%x\r\n%s\r\n" % (len(block), block))
-                        self.wfile.write(b"0\r\n\r\n")
-                    except (BrokenPipeError, ConnectionResetError):
-                        pass
-                    return
-                body = docs.get(self.path)
-                if body is None:
-                    self.send_response(404)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "application/yaml" if self.path.endswith(".yaml") else "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture(scope="module")
-def specs() -> SpecServer:
-    s = SpecServer()
+def specs() -> DocServer:
+    s = DocServer()
     yield s
     s.close()
 
@@ -200,7 +142,7 @@ def echo_spec(httpbin: str) -> dict[str, Any]:
     }
 
 
-async def test_openapi3_styles_path_encoding_multipart(stack: Stack, api, specs: SpecServer) -> None:
+async def test_openapi3_styles_path_encoding_multipart(stack: Stack, api, specs: DocServer) -> None:
     specs.docs["/echo.json"] = json.dumps(echo_spec(stack.httpbin_url)).encode()
     src = register(api, "oa_echo", specs.url("/echo.json"))
     assert src["status"] == "ready", src
@@ -256,7 +198,7 @@ HOSTILE = {
 }
 
 
-async def test_hostile_specs_fail_cleanly_and_keep_the_catalog(stack: Stack, api, specs: SpecServer) -> None:
+async def test_hostile_specs_fail_cleanly_and_keep_the_catalog(stack: Stack, api, specs: DocServer) -> None:
     specs.docs["/swap.json"] = json.dumps(echo_spec(stack.httpbin_url)).encode()
     good = register(api, "oa_swap", specs.url("/swap.json"))
     assert good["status"] == "ready", good
@@ -290,7 +232,7 @@ async def test_hostile_specs_fail_cleanly_and_keep_the_catalog(stack: Stack, api
         assert res["status"] == 200, res
 
 
-async def test_external_refs_are_reported_not_followed(stack: Stack, api, specs: SpecServer) -> None:
+async def test_external_refs_are_reported_not_followed(stack: Stack, api, specs: DocServer) -> None:
     spec = echo_spec(stack.httpbin_url)
     spec["paths"]["/anything/{id}"]["get"]["parameters"].append({"$ref": "https://example.invalid/p.yaml#/P"})
     specs.docs["/ext.json"] = json.dumps(spec).encode()

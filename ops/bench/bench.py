@@ -29,7 +29,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Tests" / "e2e"))
-from stack import Stack, build_config, deno_path, mcp_headers, parse_mcp_body  # noqa: E402
+from stack import DocServer, Stack, build_config, deno_path, mcp_headers, parse_mcp_body  # noqa: E402
 
 TRIVIAL = "async () => 1"
 
@@ -185,28 +185,12 @@ def generated_spec(operations: int) -> dict:
 
 def measure_catalog(stack: Stack, operations: int, calls: int) -> dict:
     """codemode.catalog() latency inside one run, against a catalog of `operations` entries."""
-    import http.server
-    body = json.dumps(generated_spec(operations)).encode()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.server_address[1]
+    server = DocServer({"/spec.json": json.dumps(generated_spec(operations)).encode()})
     token = stack.admin_token("catalog-bench@example.com")
     try:
         with stack.api(token) as api:
             r = api.post("/api/v1/sources", json={"slug": "gen", "type": "openapi", "name": "generated",
-                                                   "baseUrl": f"http://127.0.0.1:{port}", "specUrl": f"http://127.0.0.1:{port}/spec.json"})
+                                                   "baseUrl": server.url(""), "specUrl": server.url("/spec.json")})
             r.raise_for_status()
             t0 = time.perf_counter()
             while True:
@@ -220,7 +204,7 @@ def measure_catalog(stack: Stack, operations: int, calls: int) -> dict:
                 raise RuntimeError(f"catalog source: {src}")
             refresh_s = time.perf_counter() - t0
     finally:
-        server.shutdown()
+        server.close()
     queries = ["list pets", "get the user of a project", "create invoice", "delete webhook", "update subscription plan",
                "comment", "payment customer", "status", "release branch commit", "alert metric dashboard"]
     code = f"""async () => {{

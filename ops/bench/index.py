@@ -14,19 +14,17 @@ Usage: ops/bench/index [--sizes 1000,10000,50000] [--runs 3] [--json FILE]
 from __future__ import annotations
 
 import argparse
-import http.server
 import json
 import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "Tests" / "e2e"))
-from stack import REPO_ROOT, Stack  # noqa: E402
+from stack import REPO_ROOT, DocServer, Stack  # noqa: E402
 
 SPECS = REPO_ROOT.parent / "shared" / "reference" / "openapi"
 FASTMCP_PYTHON = REPO_ROOT / ".venv-fastmcp" / "bin" / "python"
@@ -67,37 +65,6 @@ def generated_spec(operations: int) -> bytes:
     doc = {"openapi": "3.0.3", "info": {"title": f"generated {operations}", "version": "1"},
            "servers": [{"url": "https://api.example.com"}], "paths": paths, "components": {"schemas": schemas}}
     return json.dumps(doc).encode()
-
-
-class FileServer:
-    def __init__(self, docs: dict[str, bytes]) -> None:
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                body = docs.get(self.path)
-                if body is None:
-                    self.send_response(404)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "application/yaml" if self.path.endswith(".yaml") else "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def vm_hwm_kib(pid: int) -> int:
@@ -180,7 +147,7 @@ def main() -> int:
     }
     for n in sizes:
         docs[f"/gen{n}.json"] = generated_spec(n)
-    files = FileServer(docs)
+    files = DocServer(docs)
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="junction-bench-index-") as tmp:
         stack = Stack(workdir=Path(tmp), with_httpbin=False,
@@ -193,7 +160,7 @@ def main() -> int:
                     runs = []
                     for i in range(args.runs):
                         slug = re.sub(r"[^a-z0-9]", "_", name.split(".")[0].lower()) + f"_r{i}"
-                        runs.append(index_once(stack, api, slug, f"{files.base}/{name}"))
+                        runs.append(index_once(stack, api, slug, f"{files.url('/' + name)}"))
                         api.delete(f"/api/v1/sources/{slug}")
                     best = min(runs, key=lambda r: r["wallS"])
                     best["peakMiB"] = max(r["peakMiB"] for r in runs)
