@@ -28,7 +28,10 @@ package struct JobQueue: Sendable {
     package func group(_ kind: JobKind) -> String { "\(kind.rawValue)-workers" }
     package func replyKey(frontend: String) -> String { "\(prefix):reply:\(frontend)" }
 
-    private static func nowScore() -> String { String(Int64(Date().timeIntervalSince1970 * 1000)) }
+    /// Microseconds since 1970: at millisecond resolution a user put back in line in the
+    /// same millisecond another joined tied with it, and Redis breaks ties by member
+    /// name, which favoured some user ids. (1.8e15 is still exact in a double score.)
+    private static func nowScore() -> String { String(Int64(Date().timeIntervalSince1970 * 1_000_000)) }
 
     // MARK: producing
 
