@@ -8,7 +8,7 @@ func buildApplication(config: FrontendConfiguration, logger: Logger) throws -> s
     let redis = RedisClient(url: config.common.redisURL, connections: 8)
     let queue = JobQueue(redis: redis)
     let listener = ReplyListener(queue: queue, logger: logger)
-    let auth = Authenticator(database: database)
+    let auth = Authenticator(database: database, publicURL: config.publicURL)
     let router = Router()
     router.get("/healthz") { _, _ in "ok" }
     MCPEndpoint(auth: auth, sessions: MCPSessionStore(redis: redis),

@@ -124,6 +124,7 @@ package final class AppDatabase: Sendable {
             }
         }
         migrator.registerMigration("v3-mcp-sources") { db in try migrateMCPSources(db) }
+        migrator.registerMigration("v4-auth") { db in try migrateAuth(db) }
         return migrator
     }
 }

@@ -1,21 +1,89 @@
 import Common
+import Foundation
+import HTTPTypes
 import Hummingbird
 
-/// Resolves `Authorization: Bearer <token>` to an enabled user.
+/// Resolves a request to an enabled user: `Authorization: Bearer <token>` with a personal
+/// API token or an OAuth access token issued for this server's `/mcp` resource, or (for
+/// `/api/*` only) the browser session cookie with its CSRF header on unsafe methods.
 struct Authenticator: Sendable {
     let database: AppDatabase
+    /// Junction's public base URL without a trailing slash (issuer and resource base).
+    let publicURL: String
+
+    /// The browser session cookie's name.
+    static let sessionCookie = "junction_session"
+    /// The CSRF header a cookie-authenticated unsafe request must carry.
+    static let csrfHeader = "X-CSRF-Token"
+    /// Scopes Junction's authorization server grants.
+    static let scopes = ["mcp"]
+
+    init(database: AppDatabase, publicURL: String = "http://127.0.0.1:8080") {
+        self.database = database
+        var base = publicURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.publicURL = base
+    }
+
+    /// The authorization server's issuer identifier (RFC 8414).
+    var issuer: String { publicURL }
+    /// The protected resource clients request tokens for (RFC 8707) and every access token's audience.
+    var mcpResource: String { publicURL + "/mcp" }
+    /// Where the `/mcp` resource's RFC 9728 metadata lives.
+    var resourceMetadataURL: String { publicURL + "/.well-known/oauth-protected-resource/mcp" }
+    /// Cookies may drop `Secure` only when Junction is served over plain-HTTP loopback.
+    var cookiesSecure: Bool {
+        guard let url = URL(string: publicURL), url.scheme?.lowercased() == "http" else { return true }
+        return !["127.0.0.1", "localhost", "::1", "[::1]"].contains(url.host?.lowercased() ?? "")
+    }
+
+    /// The `WWW-Authenticate` value for a 401 from `/mcp` (RFC 9728 §5.1, RFC 6750 §3).
+    func challenge(for error: JunctionError? = nil) -> String {
+        var value = "Bearer resource_metadata=\"\(resourceMetadataURL)\", scope=\"\(Self.scopes.joined(separator: " "))\""
+        if let error, error.code == "invalid_token" {
+            value += ", error=\"invalid_token\", error_description=\"\(error.message.replacingOccurrences(of: "\"", with: "'"))\""
+        }
+        return value
+    }
 
     func user(for request: Request) throws -> User {
-        guard let header = request.headers[.authorization] else {
-            throw JunctionError.unauthorized("missing Authorization: Bearer <token> header")
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+                throw JunctionError.unauthorized("the Authorization header must be 'Bearer <token>'")
+            }
+            let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
+            if let user = try database.authenticate(token: token) { return user }
+            if let user = try database.userForAccessToken(token, resource: mcpResource) { return user }
+            throw JunctionError("invalid_token", "the token is invalid, expired, revoked, issued for another resource, or its user is disabled",
+                                status: 401)
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            throw JunctionError.unauthorized("the Authorization header must be 'Bearer <token>'")
+        if request.uri.path.hasPrefix("/api/"), let cookie = request.cookies[Self.sessionCookie]?.value {
+            guard let user = try database.userForWebSession(token: cookie) else {
+                throw JunctionError.unauthorized("the session has expired; sign in again")
+            }
+            if request.method != .get, request.method != .head {
+                let sent = request.headers[HTTPField.Name(Self.csrfHeader)!] ?? ""
+                guard Self.constantTimeEquals(sent, Self.csrfToken(forSession: cookie)) else {
+                    throw JunctionError("csrf_failed", "missing or wrong \(Self.csrfHeader) header", status: 403)
+                }
+            }
+            return user
         }
-        guard let user = try database.authenticate(token: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
-            throw JunctionError.unauthorized("the token is invalid, revoked, or its user is disabled")
-        }
-        return user
+        throw JunctionError.unauthorized("missing Authorization: Bearer <token> header")
+    }
+
+    /// The CSRF token of a session: derived from the cookie value, so nothing more is stored
+    /// and it cannot be computed without the (HttpOnly) cookie.
+    static func csrfToken(forSession cookie: String) -> String {
+        "jcsrf_" + String(TokenHasher.hash("csrf:" + cookie).prefix(43))
+    }
+
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in x.indices { diff |= x[i] ^ y[i] }
+        return diff == 0
     }
 }
