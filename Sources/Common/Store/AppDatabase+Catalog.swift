@@ -167,51 +167,6 @@ extension AppDatabase {
         }
     }
 
-    /// Ranked full-text search (BM25 over call name, title, description, tags and
-    /// parameter names), ranking before limiting. User text is turned into quoted
-    /// prefix terms, so it can never break the FTS query syntax.
-    package func searchCatalog(owner: String, query: CatalogQuery) throws -> [CatalogHit] {
-        let terms = Self.ftsTerms(query.text)
-        var filters = "e.owner = ? AND s.owner = ? AND s.enabled = 1"
-        var arguments: [any DatabaseValueConvertible] = [owner, owner]
-        if let source = query.source { filters += " AND s.slug = ?"; arguments.append(source) }
-        if let type = query.type { filters += " AND s.type = ?"; arguments.append(type) }
-        if let kind = query.kind { filters += " AND e.kind = ?"; arguments.append(kind) }
-        let columns = "e.callName, s.slug, e.kind, e.title, e.description, e.method, e.path, e.signature"
-        return try writer.read { db in
-            let rows: [Row]
-            if terms.isEmpty {
-                rows = try Row.fetchAll(db, sql: """
-                    SELECT \(columns) FROM catalog_entries e JOIN sources s ON s.id = e.sourceId
-                    WHERE \(filters) ORDER BY e.callName LIMIT ?
-                    """, arguments: StatementArguments(arguments + [query.limit]))
-            } else {
-                let match = terms.joined(separator: query.matchAll ? " AND " : " OR ")
-                // Rank in the full-text index alone first (joining every match is what
-                // costs), over-fetching so the owner/enabled filters still leave `limit`.
-                let window = max(200, query.limit * 10)
-                let ranked = """
-                    SELECT \(columns), h.score FROM (
-                        SELECT rowid AS id, bm25(catalog_fts, 10.0, 5.0, 1.0, 3.0, 2.0) AS score FROM catalog_fts
-                        WHERE catalog_fts MATCH ? ORDER BY score LIMIT ?
-                    ) h
-                    JOIN catalog_entries e ON e.id = h.id
-                    JOIN sources s ON s.id = e.sourceId
-                    WHERE \(filters) ORDER BY h.score, e.callName LIMIT ?
-                    """
-                var found = try Row.fetchAll(db, sql: ranked, arguments: StatementArguments([match, window] + arguments + [query.limit]))
-                if found.count < query.limit {
-                    // Other owners' or disabled entries filled the window: rank every match.
-                    found = try Row.fetchAll(db, sql: ranked, arguments: StatementArguments([match, Int.max] + arguments + [query.limit]))
-                }
-                rows = found
-            }
-            return rows.map { r in
-                CatalogHit(callName: r[0], source: r[1], kind: r[2], title: r[3], description: r[4], method: r[5], path: r[6], signature: r[7])
-            }
-        }
-    }
-
     /// Compatibility shorthand for a plain text query.
     package func searchCatalog(owner: String, query: String, limit: Int) throws -> [CatalogHit] {
         try searchCatalog(owner: owner, query: CatalogQuery(text: query, limit: limit))

@@ -9,6 +9,8 @@ import Glibc
 /// owner and scopes its query by it.
 package final class AppDatabase: Sendable {
     package let writer: DatabasePool
+    /// In-memory catalog search indexes of this process (see `searchCatalog`).
+    package let catalogIndexes = CatalogIndexCache()
 
     /// Opens (creating when needed) the database at `path` and migrates it.
     package init(path: String) throws {
@@ -19,6 +21,9 @@ package final class AppDatabase: Sendable {
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // In WAL mode NORMAL never corrupts the file and survives process crashes; it
+            // skips the fsync per commit (an execution log row per run) that FULL pays.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         writer = try DatabasePool(path: path, configuration: config)
         // Frontend, workers and refreshers open the same file at once; a file lock makes
@@ -125,6 +130,7 @@ package final class AppDatabase: Sendable {
         }
         migrator.registerMigration("v3-mcp-sources") { db in try migrateMCPSources(db) }
         migrator.registerMigration("v4-auth") { db in try migrateAuth(db) }
+        migrator.registerMigration("catalog-versions") { db in try migrateCatalogVersions(db) }
         return migrator
     }
 }
