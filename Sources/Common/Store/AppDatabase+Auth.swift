@@ -101,6 +101,19 @@ extension AppDatabase {
         }
     }
 
+    /// Creates a user (optionally with a password); 409 when the email is taken.
+    package func createUser(email rawEmail: String, isAdmin: Bool, passwordHash: String?) throws -> User {
+        let email = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
+        guard email.contains("@"), email.count <= 320 else { throw JunctionError.badRequest("'\(rawEmail)' is not an email address") }
+        return try writer.write { db in
+            if try User.filter(Column("email") == email).fetchCount(db) > 0 { throw JunctionError.conflict("a user with email \(email) exists") }
+            let user = User(id: UUID().uuidString.lowercased(), email: email, isAdmin: isAdmin, disabled: false, createdAt: Date())
+            try user.insert(db)
+            if let passwordHash { try PasswordCredential(userId: user.id, passwordHash: passwordHash, updatedAt: Date()).insert(db) }
+            return user
+        }
+    }
+
     /// Sets (or replaces) a user's password hash.
     package func setPasswordHash(userId: String, hash: String) throws {
         try writer.write { db in

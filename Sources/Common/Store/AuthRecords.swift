@@ -9,6 +9,14 @@ package struct WebSessionRecord: Sendable, Codable, Equatable, FetchableRecord, 
     package var tokenHash: String
     package var createdAt: Date
     package var expiresAt: Date
+
+    package init(id: String, userId: String, tokenHash: String, createdAt: Date, expiresAt: Date) {
+        self.id = id
+        self.userId = userId
+        self.tokenHash = tokenHash
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
 }
 
 /// A built-in account's password hash (PBKDF2-SHA256, self-describing string).
@@ -17,6 +25,12 @@ package struct PasswordCredential: Sendable, Codable, Equatable, FetchableRecord
     package var userId: String
     package var passwordHash: String
     package var updatedAt: Date
+
+    package init(userId: String, passwordHash: String, updatedAt: Date) {
+        self.userId = userId
+        self.passwordHash = passwordHash
+        self.updatedAt = updatedAt
+    }
 }
 
 /// One allowlist entry: an exact email (`ada@example.com`) or a domain (`example.com`).
@@ -26,6 +40,13 @@ package struct AllowlistEntry: Sendable, Codable, Equatable, FetchableRecord, Pe
     package var kind: String
     package var value: String
     package var createdAt: Date
+
+    package init(id: String, kind: String, value: String, createdAt: Date) {
+        self.id = id
+        self.kind = kind
+        self.value = value
+        self.createdAt = createdAt
+    }
 }
 
 /// An OAuth client of Junction's authorization server: dynamically registered
@@ -43,6 +64,17 @@ package struct OAuthClientRecord: Sendable, Codable, Equatable, FetchableRecord,
     package var createdAt: Date
     /// For metadata documents: when the cached copy must be fetched again.
     package var refreshAfter: Date?
+
+    package init(id: String, kind: String, name: String, redirectUris: String, metadata: String, registrationTokenHash: String?, createdAt: Date, refreshAfter: Date?) {
+        self.id = id
+        self.kind = kind
+        self.name = name
+        self.redirectUris = redirectUris
+        self.metadata = metadata
+        self.registrationTokenHash = registrationTokenHash
+        self.createdAt = createdAt
+        self.refreshAfter = refreshAfter
+    }
 }
 
 /// A person's remembered consent for a client.
@@ -52,6 +84,13 @@ package struct OAuthConsent: Sendable, Codable, Equatable, FetchableRecord, Pers
     package var clientId: String
     package var scope: String
     package var createdAt: Date
+
+    package init(userId: String, clientId: String, scope: String, createdAt: Date) {
+        self.userId = userId
+        self.clientId = clientId
+        self.scope = scope
+        self.createdAt = createdAt
+    }
 }
 
 /// An authorization code (hashed), single-use and short-lived.
@@ -68,6 +107,19 @@ package struct OAuthCode: Sendable, Codable, Equatable, FetchableRecord, Persist
     package var familyId: String
     package var expiresAt: Date
     package var usedAt: Date?
+
+    package init(codeHash: String, clientId: String, userId: String, redirectUri: String, codeChallenge: String, scope: String, resource: String, familyId: String, expiresAt: Date, usedAt: Date?) {
+        self.codeHash = codeHash
+        self.clientId = clientId
+        self.userId = userId
+        self.redirectUri = redirectUri
+        self.codeChallenge = codeChallenge
+        self.scope = scope
+        self.resource = resource
+        self.familyId = familyId
+        self.expiresAt = expiresAt
+        self.usedAt = usedAt
+    }
 }
 
 /// An issued access or refresh token (hashed). Tokens of one grant share a family.
@@ -87,6 +139,21 @@ package struct OAuthToken: Sendable, Codable, Equatable, FetchableRecord, Persis
     /// For refresh tokens: when it was exchanged (a second use is reuse).
     package var usedAt: Date?
     package var revokedAt: Date?
+
+    package init(id: String, tokenHash: String, kind: String, familyId: String, clientId: String, userId: String, scope: String, resource: String, createdAt: Date, expiresAt: Date, usedAt: Date?, revokedAt: Date?) {
+        self.id = id
+        self.tokenHash = tokenHash
+        self.kind = kind
+        self.familyId = familyId
+        self.clientId = clientId
+        self.userId = userId
+        self.scope = scope
+        self.resource = resource
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.usedAt = usedAt
+        self.revokedAt = revokedAt
+    }
 }
 
 /// A pending OpenID Connect sign-in (state hashed), single-use.
@@ -97,4 +164,12 @@ package struct OIDCLoginState: Sendable, Codable, Equatable, FetchableRecord, Pe
     package var codeVerifier: String
     package var next: String
     package var expiresAt: Date
+
+    package init(stateHash: String, nonce: String, codeVerifier: String, next: String, expiresAt: Date) {
+        self.stateHash = stateHash
+        self.nonce = nonce
+        self.codeVerifier = codeVerifier
+        self.next = next
+        self.expiresAt = expiresAt
+    }
 }

@@ -1,0 +1,80 @@
+import Common
+import Foundation
+import Hummingbird
+import Logging
+
+/// Admin-only JSON API: users (list, create with password, disable/enable) and the sign-in allowlist.
+struct AdminAPI: Sendable {
+    let auth: Authenticator
+    let logger: Logger
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/api/v1/admin/users") { request, _ in await admin(request) { _, _ in
+            JSONResponse.make(["users": .array(try auth.database.listUsers().map(Self.json))])
+        } }
+        router.post("/api/v1/admin/users") { request, _ in await admin(request) { _, request in
+            let body = try await request.jsonBody(limit: 16_384)
+            guard let email = body["email"]?.stringValue else { throw JunctionError.badRequest("email is required", code: "invalid_email") }
+            var hash: String?
+            if let password = body["password"]?.stringValue {
+                guard password.count >= 10 else { throw JunctionError.badRequest("password must have at least 10 characters", code: "weak_password") }
+                hash = try await PasswordHasher.hash(password)
+            }
+            let user = try auth.database.createUser(email: email, isAdmin: body["isAdmin"]?.boolValue ?? false, passwordHash: hash)
+            return JSONResponse.make(Self.json(user), status: .created)
+        } }
+        router.patch("/api/v1/admin/users/{id}") { request, context in await admin(request) { me, request in
+            let body = try await request.jsonBody(limit: 16_384)
+            let id = context.parameters.get("id") ?? ""
+            guard let disabled = body["disabled"]?.boolValue else { throw JunctionError.badRequest("send {\"disabled\": true|false}") }
+            if disabled && id == me.id { throw JunctionError.badRequest("you cannot disable yourself", code: "cannot_disable_self") }
+            guard let user = try auth.database.setUserDisabled(id: id, disabled: disabled) else {
+                throw JunctionError.notFound("no such user", code: "user_not_found")
+            }
+            logger.notice(disabled ? "user disabled" : "user enabled", metadata: ["user": "\(id)", "by": "\(me.id)"])
+            return JSONResponse.make(Self.json(user))
+        } }
+        router.get("/api/v1/admin/allowlist") { request, _ in await admin(request) { _, _ in
+            JSONResponse.make(["entries": .array(try auth.database.listAllowlist().map(Self.json))])
+        } }
+        router.post("/api/v1/admin/allowlist") { request, _ in await admin(request) { _, request in
+            let body = try await request.jsonBody(limit: 16_384)
+            let entry: AllowlistEntry
+            if let email = body["email"]?.stringValue {
+                guard email.contains("@"), email.count <= 320 else { throw JunctionError.badRequest("'\(email)' is not an email address", code: "invalid_email") }
+                entry = try auth.database.addAllowlistEntry(kind: "email", value: email)
+            } else if var domain = body["domain"]?.stringValue {
+                if domain.hasPrefix("@") { domain.removeFirst() }
+                guard !domain.isEmpty, !domain.contains("@"), domain.contains("."), domain.count <= 253 else {
+                    throw JunctionError.badRequest("'\(domain)' is not a domain", code: "invalid_domain")
+                }
+                entry = try auth.database.addAllowlistEntry(kind: "domain", value: domain)
+            } else {
+                throw JunctionError.badRequest("send {\"email\": …} or {\"domain\": …}")
+            }
+            return JSONResponse.make(Self.json(entry), status: .created)
+        } }
+        router.delete("/api/v1/admin/allowlist/{id}") { request, context in await admin(request) { _, _ in
+            guard try auth.database.deleteAllowlistEntry(id: context.parameters.get("id") ?? "") else {
+                throw JunctionError.notFound("no such allowlist entry", code: "entry_not_found")
+            }
+            return JSONResponse.empty(.noContent)
+        } }
+    }
+
+    private func admin(_ request: Request, _ body: (User, inout Request) async throws -> Response) async -> Response {
+        await guarded(request, auth: auth, logger: logger) { user, request in
+            guard user.isAdmin else { throw JunctionError("forbidden", "administrators only", status: 403) }
+            return try await body(user, &request)
+        }
+    }
+
+    static func json(_ u: User) -> JSONValue {
+        ["id": .string(u.id), "email": .string(u.email), "isAdmin": .bool(u.isAdmin), "disabled": .bool(u.disabled),
+         "createdAt": .string(ISO8601DateFormatter().string(from: u.createdAt))]
+    }
+
+    static func json(_ e: AllowlistEntry) -> JSONValue {
+        ["id": .string(e.id), "kind": .string(e.kind), "value": .string(e.value), "createdAt": .string(ISO8601DateFormatter().string(from: e.createdAt))]
+    }
+}

@@ -1,0 +1,213 @@
+import Common
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JWTKit
+import Logging
+
+/// Sign-in with any standard OpenID Connect issuer: discovery, authorization code flow
+/// with PKCE (S256), `state` bound to the browser and `nonce`; the ID token is verified
+/// against the issuer's JWKS (signature, `iss`, `aud`, `exp`, `nonce`). Every outbound
+/// call goes through `UpstreamHTTP` (SSRF policy, size caps, timeouts).
+struct OIDCSignIn: Sendable {
+    let auth: Authenticator
+    let policy: SignInPolicy
+    let http: UpstreamHTTP
+    let config: AuthConfiguration
+    let logger: Logger
+
+    static let stateCookie = "junction_oidc"
+    var database: AppDatabase { auth.database }
+    var callbackURL: String { auth.publicURL + "/signin/oidc/callback" }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/signin/oidc") { request, _ in await self.start(request) }
+        router.get("/signin/oidc/callback") { request, _ in await self.callback(request) }
+    }
+
+    /// The issuer's discovery document (the fields used here).
+    struct Discovery: Sendable {
+        var issuer: String
+        var authorizationEndpoint: String
+        var tokenEndpoint: String
+        var jwksURI: String
+        var authMethods: [String]
+    }
+
+    struct SignInError: Error { var message: String }
+
+    private func getJSON(_ url: String, what: String) async throws -> [String: JSONValue] {
+        guard let u = URL(string: url) else { throw SignInError(message: "the issuer's \(what) URL is invalid") }
+        let r: UpstreamResponse
+        do { r = try await http.send(method: "GET", url: u, headers: [("Accept", "application/json")], maxBytes: 1_048_576, timeout: .seconds(10)) } catch let e as JunctionError {
+            throw SignInError(message: "cannot reach the identity provider (\(what)): \(e.message)")
+        }
+        guard r.status == 200, case .object(let o) = (try? JSONValue.parse(r.body)) ?? .null else {
+            throw SignInError(message: "the identity provider's \(what) answered HTTP \(r.status) without a JSON object")
+        }
+        return o
+    }
+
+    func discover() async throws -> Discovery {
+        guard let issuer = config.oidcIssuer else { throw SignInError(message: "OpenID Connect is not configured") }
+        var base = issuer
+        while base.hasSuffix("/") { base.removeLast() }
+        let o = try await getJSON(base + "/.well-known/openid-configuration", what: "discovery document")
+        guard let iss = o["issuer"]?.stringValue, iss == issuer || iss == base else {
+            throw SignInError(message: "the discovery document's issuer does not match JUNCTION_OIDC_ISSUER")
+        }
+        guard let authz = o["authorization_endpoint"]?.stringValue, let token = o["token_endpoint"]?.stringValue,
+              let jwks = o["jwks_uri"]?.stringValue else {
+            throw SignInError(message: "the discovery document lacks authorization_endpoint, token_endpoint or jwks_uri")
+        }
+        return Discovery(issuer: iss, authorizationEndpoint: authz, tokenEndpoint: token, jwksURI: jwks,
+                         authMethods: o["token_endpoint_auth_methods_supported"]?.arrayValue?.compactMap(\.stringValue) ?? ["client_secret_basic"])
+    }
+
+    private func fail(_ message: String, status: HTTPResponse.Status = .badRequest) -> Response {
+        AuthPages.error(title: "Sign-in failed", message: message, status: status)
+    }
+
+    private func start(_ request: Request) async -> Response {
+        guard config.oidcEnabled, let clientID = config.oidcClientID else { return fail("Single sign-on is not configured.", status: .notFound) }
+        do {
+            let d = try await discover()
+            let state = TokenHasher.newToken(prefix: "st"), nonce = TokenHasher.newToken(prefix: "n")
+            let verifier = TokenHasher.newToken(prefix: "v").replacingOccurrences(of: "_", with: "-")
+            try database.insertOIDCState(OIDCLoginState(stateHash: TokenHasher.hash(state), nonce: nonce, codeVerifier: verifier,
+                                                        next: Authenticator.safeNext(request.queryFields["next"]),
+                                                        expiresAt: Date().addingTimeInterval(600)))
+            let query = FormCoding.encode([("response_type", "code"), ("client_id", clientID), ("redirect_uri", callbackURL),
+                                           ("scope", config.oidcScopes), ("state", state), ("nonce", nonce),
+                                           ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256")])
+            let cookie = Cookie(name: Self.stateCookie, value: state, maxAge: 600, path: "/signin/oidc", secure: auth.cookiesSecure,
+                                httpOnly: true, sameSite: .lax)
+            return AuthPages.redirect(d.authorizationEndpoint + (d.authorizationEndpoint.contains("?") ? "&" : "?") + query, cookies: [cookie])
+        } catch let e as SignInError {
+            logger.warning("OIDC sign-in could not start", metadata: ["error": "\(e.message)"])
+            return fail(e.message, status: .badGateway)
+        } catch {
+            logger.error("OIDC sign-in failure", metadata: ["error": "\(error)"])
+            return fail("Something went wrong.", status: .internalServerError)
+        }
+    }
+
+    private func callback(_ request: Request) async -> Response {
+        guard config.oidcEnabled, let clientID = config.oidcClientID else { return fail("Single sign-on is not configured.", status: .notFound) }
+        let q = request.queryFields
+        let clearState = Cookie(name: Self.stateCookie, value: "", maxAge: 0, path: "/signin/oidc", secure: auth.cookiesSecure, httpOnly: true, sameSite: .lax)
+        do {
+            guard let state = q["state"], !state.isEmpty, let bound = request.cookies[Self.stateCookie]?.value,
+                  Authenticator.constantTimeEquals(bound, state),
+                  let pending = try database.takeOIDCState(hash: TokenHasher.hash(state)) else {
+                throw SignInError(message: "The sign-in request is unknown or expired (state mismatch); start again.")
+            }
+            if let error = q["error"] { throw SignInError(message: "The identity provider refused: \(error) \(q["error_description"] ?? "")") }
+            guard let code = q["code"], !code.isEmpty else { throw SignInError(message: "The identity provider sent no code.") }
+            let d = try await discover()
+            let idToken = try await exchange(code: code, verifier: pending.codeVerifier, discovery: d, clientID: clientID)
+            let claims = try await verify(idToken: idToken, discovery: d, clientID: clientID, nonce: pending.nonce)
+            // The email must be in the ID token (scope `email`); it is what the allowlist and accounts key on.
+            guard let email = claims.email?.lowercased(), email.contains("@") else {
+                throw SignInError(message: "The identity provider's ID token carries no email address (request the email scope).")
+            }
+            if claims.emailVerified == false { throw SignInError(message: "The identity provider says this email address is not verified.") }
+            let existing = try database.user(email: email)
+            guard try policy.maySignIn(email: email, existing: existing) else {
+                logger.info("OIDC sign-in refused by allowlist or disabled account")
+                var r = fail("\(email) may not sign in to this Junction (not on the allowlist, or disabled).", status: .forbidden)
+                r.setCookie(clearState)
+                return r
+            }
+            let user = try existing ?? database.userCreatingIfNeeded(email: email)
+            logger.info("OIDC sign-in", metadata: ["user": "\(user.id)", "created": "\(existing == nil)"])
+            return AuthPages.redirect(pending.next, cookies: [clearState, try auth.startSession(for: user)])
+        } catch let e as SignInError {
+            logger.warning("OIDC sign-in failed", metadata: ["error": "\(e.message)"])
+            var r = fail(e.message)
+            r.setCookie(clearState)
+            return r
+        } catch {
+            logger.error("OIDC sign-in failure", metadata: ["error": "\(error)"])
+            return fail("Something went wrong.", status: .internalServerError)
+        }
+    }
+
+    private func exchange(code: String, verifier: String, discovery d: Discovery, clientID: String) async throws -> String {
+        var form: [(String, String)] = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", callbackURL), ("code_verifier", verifier)]
+        var headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")]
+        if let secret = config.oidcClientSecret {
+            if d.authMethods.contains("client_secret_basic") || !d.authMethods.contains("client_secret_post") {
+                let enc = { (s: String) in s.addingPercentEncoding(withAllowedCharacters: FormCoding.unreserved) ?? s }
+                headers.append(("Authorization", "Basic " + Data("\(enc(clientID)):\(enc(secret))".utf8).base64EncodedString()))
+            } else {
+                form += [("client_id", clientID), ("client_secret", secret)]
+            }
+        } else {
+            form.append(("client_id", clientID))
+        }
+        guard let url = URL(string: d.tokenEndpoint) else { throw SignInError(message: "the token endpoint URL is invalid") }
+        let r: UpstreamResponse
+        do {
+            r = try await http.send(method: "POST", url: url, headers: headers, body: Data(FormCoding.encode(form).utf8),
+                                    maxBytes: 1_048_576, timeout: .seconds(10), followRedirects: false)
+        } catch let e as JunctionError { throw SignInError(message: "cannot reach the identity provider's token endpoint: \(e.message)") }
+        let o = (try? JSONValue.parse(r.body))?.objectValue ?? [:]
+        guard r.status == 200, let idToken = o["id_token"]?.stringValue else {
+            let err = o["error"]?.stringValue ?? "HTTP \(r.status)"
+            throw SignInError(message: "The identity provider refused the code: \(err) \(o["error_description"]?.stringValue ?? "")")
+        }
+        return idToken
+    }
+
+    /// The ID token claims Junction reads.
+    struct IDTokenClaims: JWTPayload {
+        var iss: IssuerClaim
+        var sub: SubjectClaim
+        var aud: AudienceClaim
+        var exp: ExpirationClaim
+        var nonce: String?
+        var email: String?
+        var emailVerified: Bool?
+
+        enum CodingKeys: String, CodingKey { case iss, sub, aud, exp, nonce, email, emailVerified = "email_verified" }
+
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            iss = try c.decode(IssuerClaim.self, forKey: .iss)
+            sub = try c.decode(SubjectClaim.self, forKey: .sub)
+            aud = try c.decode(AudienceClaim.self, forKey: .aud)
+            exp = try c.decode(ExpirationClaim.self, forKey: .exp)
+            nonce = try c.decodeIfPresent(String.self, forKey: .nonce)
+            email = try c.decodeIfPresent(String.self, forKey: .email)
+            // Some issuers send "true"/"false" as strings.
+            if let b = try? c.decodeIfPresent(Bool.self, forKey: .emailVerified) { emailVerified = b }
+            else if let s = try? c.decodeIfPresent(String.self, forKey: .emailVerified) { emailVerified = s.lowercased() == "true" }
+        }
+
+        func verify(using algorithm: some JWTAlgorithm) async throws {
+            try exp.verifyNotExpired(currentDate: Date().addingTimeInterval(-60))
+        }
+    }
+
+    func verify(idToken: String, discovery d: Discovery, clientID: String, nonce: String) async throws -> IDTokenClaims {
+        let jwks = try await getJSON(d.jwksURI, what: "JWKS")
+        let keys = JWTKeyCollection()
+        var added = 0
+        for key in jwks["keys"]?.arrayValue ?? [] {
+            guard key["use"]?.stringValue != "enc",
+                  let jwk = try? JSONDecoder().decode(JWK.self, from: Data(key.jsonString().utf8)) else { continue }
+            if (try? await keys.add(jwk: jwk)) != nil { added += 1 }
+        }
+        guard added > 0 else { throw SignInError(message: "the identity provider's JWKS holds no usable signing key") }
+        let claims: IDTokenClaims
+        do { claims = try await keys.verify(idToken, as: IDTokenClaims.self) } catch {
+            logger.warning("ID token rejected", metadata: ["error": "\(error)"])
+            throw SignInError(message: "The ID token's signature or expiry is not valid.")
+        }
+        guard claims.iss.value == d.issuer else { throw SignInError(message: "The ID token comes from another issuer.") }
+        guard claims.aud.value.contains(clientID) else { throw SignInError(message: "The ID token was issued for another client.") }
+        guard let n = claims.nonce, Authenticator.constantTimeEquals(n, nonce) else { throw SignInError(message: "The ID token's nonce does not match.") }
+        return claims
+    }
+}

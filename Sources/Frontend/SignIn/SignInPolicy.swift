@@ -1,0 +1,37 @@
+import Common
+import Foundation
+
+/// Who may sign in. A person may sign in when they are on the allowlist
+/// (`JUNCTION_ALLOWED_EMAILS`/`JUNCTION_ALLOWED_DOMAINS` or the admin-managed table), or
+/// when they already have an enabled account and no allowlist is configured at all; admins
+/// may always sign in (no lock-out). Accounts are created on first OIDC sign-in only for
+/// allowlisted people; with an empty allowlist only existing users and the first-run
+/// admin (`/setup`) get in.
+struct SignInPolicy: Sendable {
+    let database: AppDatabase
+    let config: AuthConfiguration
+
+    /// Whether `email` is on the allowlist (config or table).
+    func isListed(_ rawEmail: String) throws -> Bool {
+        let email = rawEmail.lowercased()
+        let domain = email.split(separator: "@").last.map(String.init) ?? ""
+        if config.allowedEmails.contains(email) || config.allowedDomains.contains(domain) { return true }
+        return try database.listAllowlist().contains { ($0.kind == "email" && $0.value == email) || ($0.kind == "domain" && $0.value == domain) }
+    }
+
+    /// Whether an allowlist exists at all.
+    func hasAllowlist() throws -> Bool {
+        if !config.allowedEmails.isEmpty || !config.allowedDomains.isEmpty { return true }
+        return try !database.listAllowlist().isEmpty
+    }
+
+    /// Decides whether this person may sign in now. `existing` is their account, if any.
+    func maySignIn(email: String, existing: User?) throws -> Bool {
+        if let existing {
+            if existing.disabled { return false }
+            if existing.isAdmin { return true }
+            return try !hasAllowlist() || isListed(email)
+        }
+        return try isListed(email)
+    }
+}

@@ -1,0 +1,98 @@
+import Common
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Built-in accounts: `/setup` (first account, admin), `/login`, `/logout`.
+struct SignInRoutes: Sendable {
+    let auth: Authenticator
+    let policy: SignInPolicy
+    let config: AuthConfiguration
+    let logger: Logger
+
+    var database: AppDatabase { auth.database }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/login") { request, _ in try await self.loginPage(request) }
+        router.post("/login") { request, _ in try await self.login(request) }
+        router.get("/setup") { _, _ in try self.setupPage() }
+        router.post("/setup") { request, _ in try await self.setup(request) }
+        router.get("/logout") { request, _ in try await self.logoutPage(request) }
+        router.post("/logout") { request, _ in try await self.logout(request) }
+    }
+
+    private func loginPage(_ request: Request) async throws -> Response {
+        let next = Authenticator.safeNext(request.queryFields["next"])
+        if try await auth.webSession(for: request) != nil { return AuthPages.redirect(next) }
+        return AuthPages.login(next: next, oidcEnabled: config.oidcEnabled, setupOpen: try database.userCount() == 0)
+    }
+
+    private func login(_ incoming: Request) async throws -> Response {
+        var request = incoming
+        let form = try await request.formFields()
+        let next = Authenticator.safeNext(form["next"])
+        let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        let password = form["password"] ?? ""
+        func refuse(_ message: String, _ status: HTTPResponse.Status) throws -> Response {
+            AuthPages.login(next: next, error: message, oidcEnabled: config.oidcEnabled, setupOpen: try database.userCount() == 0, status: status)
+        }
+        let user = try database.user(email: email)
+        let stored = try user.flatMap { try database.passwordHash(userId: $0.id) }
+        // Always pay for one hash so unknown emails are not distinguishable by timing.
+        let matches = await PasswordHasher.verify(password, against: stored ?? PasswordHasher.decoy)
+        guard let user, stored != nil, matches else {
+            logger.info("sign-in refused: wrong email or password")
+            return try refuse("Wrong email or password.", .unauthorized)
+        }
+        guard try policy.maySignIn(email: email, existing: user) else {
+            logger.info("sign-in refused by allowlist or disabled account", metadata: ["user": "\(user.id)"])
+            return try refuse("This account may not sign in (disabled or not on the allowlist).", .forbidden)
+        }
+        return AuthPages.redirect(next, cookies: [try auth.startSession(for: user)])
+    }
+
+    private func setupPage() throws -> Response {
+        guard try database.userCount() == 0 else { return AuthPages.redirect("/login") }
+        return AuthPages.setup()
+    }
+
+    private func setup(_ incoming: Request) async throws -> Response {
+        var request = incoming
+        guard try database.userCount() == 0 else {
+            return AuthPages.error(title: "Setup is done", message: "An account exists already; sign in instead.", status: .conflict)
+        }
+        let form = try await request.formFields()
+        let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        let password = form["password"] ?? ""
+        guard email.contains("@"), email.count <= 320 else { return AuthPages.setup(error: "Enter an email address.", status: .badRequest) }
+        guard password.count >= 10 else { return AuthPages.setup(error: "The password must have at least 10 characters.", status: .badRequest) }
+        let hash = try await PasswordHasher.hash(password)
+        let user: User
+        do { user = try database.createFirstAdmin(email: email, passwordHash: hash) } catch let error as JunctionError where error.status == 409 {
+            return AuthPages.error(title: "Setup is done", message: "An account exists already; sign in instead.", status: .conflict)
+        }
+        logger.notice("first-run setup created the admin account", metadata: ["user": "\(user.id)"])
+        return AuthPages.redirect("/", cookies: [try auth.startSession(for: user)])
+    }
+
+    private func logoutPage(_ request: Request) async throws -> Response {
+        guard let session = try await auth.webSession(for: request) else { return AuthPages.loggedOut() }
+        return AuthPages.response(title: "Sign out", body: """
+            <p>Signed in as \(AuthPages.escape(session.user.email)).</p>
+            <form method="post" action="/logout">\(AuthPages.hidden("csrf", session.csrfToken))<button type="submit">Sign out</button></form>
+            """)
+    }
+
+    private func logout(_ incoming: Request) async throws -> Response {
+        var request = incoming
+        if let session = try await auth.webSession(for: request) {
+            let form = try await request.formFields()
+            let sent = form["csrf"] ?? request.headers[HTTPField.Name(Authenticator.csrfHeader)!] ?? ""
+            guard Authenticator.constantTimeEquals(sent, session.csrfToken) else {
+                return AuthPages.error(title: "Not signed out", message: "The sign-out form expired; try again.", status: .forbidden)
+            }
+        }
+        return AuthPages.redirect("/login", cookies: [try auth.endSession(for: request)])
+    }
+}
