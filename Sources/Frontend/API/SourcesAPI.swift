@@ -30,9 +30,15 @@ struct SourcesAPI: Sendable {
         } }
         api.post("/sources/:slug/refresh") { req, ctx in await self.guarded(req) { user, _ in
             let source = try self.source(user, ctx)
-            try await self.enqueueRefresh(source)
+            // Shown until a refresher picks it up, so a watcher never mistakes the old outcome for the new one.
+            try database.updateSourceStatus(owner: user.id, id: source.id, status: "queued", error: source.lastError)
+            do { try await self.enqueueRefresh(source) } catch {
+                try? database.updateSourceStatus(owner: user.id, id: source.id, status: source.status, error: source.lastError)
+                throw error
+            }
             return JSONResponse.make(["status": "queued", "source": .string(source.slug)], status: .accepted)
         } }
+        registerEdit(on: api)
         api.get("/executions") { req, _ in await self.guarded(req) { user, req in
             let limit = req.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50
             let rows = try database.executions(owner: user.id, limit: limit, after: req.uri.queryParameters.get("before").map { String($0) })
@@ -48,7 +54,7 @@ struct SourcesAPI: Sendable {
     }
 
     /// Authenticates, runs the handler, and maps errors to JSON error responses.
-    private func guarded(_ incoming: Request, _ body: (User, inout Request) async throws -> Response) async -> Response {
+    func guarded(_ incoming: Request, _ body: (User, inout Request) async throws -> Response) async -> Response {
         var request = incoming
         do {
             let user = try auth.user(for: request)
@@ -61,7 +67,7 @@ struct SourcesAPI: Sendable {
         }
     }
 
-    private func source(_ user: User, _ context: BasicRequestContext) throws -> Source {
+    func source(_ user: User, _ context: BasicRequestContext) throws -> Source {
         let slug = context.parameters.get("slug") ?? ""
         guard let source = try database.source(owner: user.id, slug: slug) else {
             throw JunctionError.notFound("no source with slug '\(slug)'", code: "source_not_found")
@@ -123,7 +129,7 @@ struct SourcesAPI: Sendable {
         return JSONResponse.make(Self.render(source), status: .created)
     }
 
-    private func enqueueRefresh(_ source: Source) async throws {
+    func enqueueRefresh(_ source: Source) async throws {
         do {
             try await queue.enqueue(JobEnvelope(kind: .refresh, owner: source.owner, body: RefreshRequest(sourceID: source.id).json))
         } catch {
@@ -132,7 +138,7 @@ struct SourcesAPI: Sendable {
         }
     }
 
-    private static func url(_ value: JSONValue?, field: String) throws -> String? {
+    static func url(_ value: JSONValue?, field: String) throws -> String? {
         guard let value, !value.isNull else { return nil }
         guard let text = value.stringValue, let url = URL(string: text), let scheme = url.scheme?.lowercased(),
               scheme == "https" || scheme == "http", url.host != nil, text.count <= 2048 else {
@@ -141,7 +147,7 @@ struct SourcesAPI: Sendable {
         return text
     }
 
-    private static func isHeaderName(_ name: String) -> Bool {
+    static func isHeaderName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 100 && name.unicodeScalars.allSatisfy {
             CharacterSet.alphanumerics.contains($0) && $0.isASCII || "!#$%&'*+-.^_`|~".unicodeScalars.contains($0)
         } && !["host", "content-length", "transfer-encoding", "connection", "cookie"].contains(name.lowercased())

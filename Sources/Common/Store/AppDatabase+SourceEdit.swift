@@ -1,0 +1,51 @@
+import Foundation
+import GRDB
+
+/// What an edit of a source changes (nil: unchanged).
+package struct SourceChanges: Sendable {
+    package var name: String?
+    package var baseUrl: String??
+    package var specUrl: String??
+    package var enabled: Bool?
+    package var authType: SourceAuthType?
+    package var authHeaderName: String??
+    /// `.some(nil)` removes the secret, `.some(x)` seals x, nil keeps it.
+    package var secret: String??
+    package var status: String?
+
+    package init() {}
+}
+
+extension AppDatabase {
+    /// Applies `changes` to the owner's source in one transaction and returns it as stored.
+    /// A new secret is sealed with `box`, bound to owner and source like at registration.
+    package func updateSource(owner: String, slug: String, changes: SourceChanges, box: SecretBox) throws -> Source? {
+        try writer.write { db in
+            guard var source = try Source.filter(Column("owner") == owner && Column("slug") == slug).fetchOne(db) else { return nil }
+            if let name = changes.name { source.name = name }
+            if let baseUrl = changes.baseUrl { source.baseUrl = baseUrl }
+            if let specUrl = changes.specUrl { source.specUrl = specUrl }
+            if let enabled = changes.enabled { source.enabled = enabled }
+            if let authType = changes.authType { source.authType = authType }
+            if let headerName = changes.authHeaderName { source.authHeaderName = headerName }
+            if let secret = changes.secret {
+                source.secretSealed = try secret.map { try box.seal($0, context: SecretBox.sourceContext(owner: owner, sourceID: source.id)) }
+            }
+            if let status = changes.status { source.status = status }
+            source.updatedAt = Date()
+            try db.execute(sql: """
+                UPDATE sources SET name = ?, baseUrl = ?, specUrl = ?, enabled = ?, authType = ?, authHeaderName = ?,
+                secretSealed = ?, status = ?, updatedAt = ? WHERE owner = ? AND id = ?
+                """, arguments: [source.name, source.baseUrl, source.specUrl, source.enabled, source.authType.rawValue,
+                                 source.authHeaderName, source.secretSealed, source.status, source.updatedAt, owner, source.id])
+            return source
+        }
+    }
+
+    /// One of the owner's runs.
+    package func execution(owner: String, id: String) throws -> ExecutionLog? {
+        try writer.read { db in
+            try ExecutionLog.filter(Column("owner") == owner && Column("id") == id).fetchOne(db)
+        }
+    }
+}

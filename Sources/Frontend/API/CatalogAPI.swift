@@ -1,0 +1,51 @@
+import Common
+import Foundation
+import Hummingbird
+import Logging
+
+/// `GET /api/v1/catalog?q=&source=&type=&kind=&limit=&match=`: the catalog search of
+/// `codemode.catalog` (same store query, same ranking) for the dashboard and scripts.
+struct CatalogAPI: Sendable {
+    let auth: Authenticator
+    let database: AppDatabase
+    let logger: Logger
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/api/v1/catalog") { request, _ in
+            do {
+                let user = try auth.user(for: request)
+                let query = try Self.query(request.uri.queryParameters)
+                let hits = try database.searchCatalog(owner: user.id, query: query)
+                return JSONResponse.make(["results": .array(hits.map(Self.render)), "count": .number(Double(hits.count))])
+            } catch let error as JunctionError {
+                return JSONResponse.error(error, headers: error.status == 401 ? [.wwwAuthenticate: "Bearer realm=\"junction\""] : [:])
+            } catch {
+                logger.error("catalog API failure", metadata: ["error": "\(error)"])
+                return JSONResponse.error(JunctionError("internal_error", "internal error"))
+            }
+        }
+    }
+
+    /// The query parameters as a `CatalogQuery`, validated like `codemode.catalog({…})`.
+    static func query(_ parameters: Parameters) throws -> CatalogQuery {
+        func text(_ name: String) -> String? { parameters.get(name).flatMap { $0.isEmpty ? nil : String($0) } }
+        var object: [String: JSONValue] = ["query": .string(String((text("q") ?? "").prefix(1000)))]
+        if let source = text("source") { object["source"] = .string(source) }
+        if let type = text("type") { object["type"] = .string(type) }
+        if let kind = text("kind") { object["kind"] = .string(kind) }
+        if let match = text("match") { object["match"] = .string(match) }
+        if let limit = text("limit") {
+            guard let n = Int(limit), n >= 1, n <= CatalogQuery.maxLimit else {
+                throw JunctionError.badRequest("limit must be a whole number from 1 to \(CatalogQuery.maxLimit)")
+            }
+            object["limit"] = .number(Double(n))
+        }
+        return try CatalogQuery(json: .object(object))
+    }
+
+    static func render(_ hit: CatalogHit) -> JSONValue {
+        ["callName": .string(hit.callName), "source": .string(hit.source), "kind": .string(hit.kind), "title": .string(hit.title),
+         "description": .string(hit.description), "method": hit.method.map { .string($0) } ?? .null,
+         "path": hit.path.map { .string($0) } ?? .null, "signature": .string(hit.signature)]
+    }
+}

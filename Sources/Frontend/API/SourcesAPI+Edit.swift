@@ -1,0 +1,154 @@
+import Common
+import Foundation
+import Hummingbird
+
+/// `PATCH /api/v1/sources/{slug}`: rename, change URLs or authentication, rotate the
+/// secret, enable or disable. Absent fields stay as they are; a change of URL or
+/// authentication queues a refresh (the catalog may differ). The secret stays write-only.
+extension SourcesAPI {
+    static let editableFields: Set<String> = ["name", "baseUrl", "specUrl", "enabled", "auth", "slug", "type"]
+
+    func registerEdit(on api: RouterGroup<BasicRequestContext>) {
+        api.patch("/sources/:slug") { req, ctx in await self.guarded(req) { user, req in
+            try await self.edit(user: user, source: try self.source(user, ctx), request: &req)
+        } }
+    }
+
+    private func edit(user: User, source: Source, request: inout Request) async throws -> Response {
+        let body = try await request.jsonBody(limit: 64 * 1024)
+        guard let object = body.objectValue else { throw JunctionError.badRequest("the body must be a JSON object") }
+        if let unknown = object.keys.sorted().first(where: { !Self.editableFields.contains($0) }) {
+            throw JunctionError.badRequest("unknown field '\(unknown)': a source's name, baseUrl, specUrl, enabled and auth can be changed",
+                                           code: "unknown_field")
+        }
+        if let slug = object["slug"], slug.stringValue != source.slug {
+            throw JunctionError.badRequest("the slug cannot be changed (call names derive from it); register a new source instead")
+        }
+        if let type = object["type"], type.stringValue != source.type.rawValue {
+            throw JunctionError.badRequest("the type cannot be changed; register a new source instead")
+        }
+
+        var changes = SourceChanges()
+        var needsRefresh = false
+        if let value = object["name"] {
+            guard let name = value.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else {
+                throw JunctionError.badRequest("name must be a non-empty string")
+            }
+            changes.name = String(name.prefix(200))
+        }
+        if let value = object["enabled"] {
+            guard let enabled = value.boolValue else { throw JunctionError.badRequest("enabled must be true or false") }
+            changes.enabled = enabled
+        }
+        if let value = object["baseUrl"] {
+            let url = try Self.url(value, field: "baseUrl")
+            if source.type == .mcp && url == nil { throw JunctionError.badRequest("an mcp source needs baseUrl") }
+            if url != source.baseUrl { changes.baseUrl = .some(url); needsRefresh = true }
+        }
+        if let value = object["specUrl"] {
+            let url = try Self.url(value, field: "specUrl")
+            if source.type == .openapi && url == nil { throw JunctionError.badRequest("an openapi source needs specUrl") }
+            if source.type == .mcp && url != nil { throw JunctionError.badRequest("an mcp source has no specUrl") }
+            if url != source.specUrl { changes.specUrl = .some(url); needsRefresh = true }
+        }
+        for case let url? in [changes.baseUrl ?? nil, changes.specUrl ?? nil] {
+            try await policy.check(URL(string: url)!)
+        }
+        if let auth = object["auth"] {
+            if try applyAuth(auth, to: source, changes: &changes) { needsRefresh = true }
+        }
+
+        let signInNeeded = changes.authType?.rawValue == "oauth"
+        if signInNeeded {
+            changes.status = "needs_sign_in"
+        } else if needsRefresh {
+            changes.status = "queued"
+        }
+        guard let updated = try database.updateSource(owner: user.id, slug: source.slug, changes: changes, box: box) else {
+            throw JunctionError.notFound("no source with slug '\(source.slug)'", code: "source_not_found")
+        }
+        if signInNeeded {
+            try database.updateSourceStatus(owner: user.id, id: updated.id, status: "needs_sign_in",
+                                            error: "sign in to \(updated.slug) (Connect on the dashboard) so Junction can list its tools")
+        } else if needsRefresh {
+            do { try await enqueueRefresh(updated) } catch {
+                try? database.updateSourceStatus(owner: user.id, id: updated.id, status: source.status, error: source.lastError)
+                throw error
+            }
+        }
+        return JSONResponse.make(Self.render(try database.source(owner: user.id, id: updated.id) ?? updated))
+    }
+
+    /// Validates `auth` against the source and records what changes. Returns whether
+    /// anything changed (type, header/parameter name, or secret).
+    private func applyAuth(_ auth: JSONValue, to source: Source, changes: inout SourceChanges) throws -> Bool {
+        guard auth.objectValue != nil else { throw JunctionError.badRequest("auth must be an object") }
+        if let t = auth["type"], t.stringValue == nil { throw JunctionError.badRequest("auth.type must be a string") }
+        let type = auth["type"]?.stringValue?.lowercased() ?? source.authType.rawValue
+        guard let parsed = SourceAuthType(rawValue: type) else {
+            throw JunctionError.badRequest("auth.type must be none, bearer, header, query, basic or oauth (mcp sources)")
+        }
+        if let s = auth["secret"], !s.isNull, s.stringValue == nil { throw JunctionError.badRequest("auth.secret must be a string") }
+        let secret = auth["secret"]?.stringValue
+        if let secret, secret.contains(where: { $0 == "\r" || $0 == "\n" }) {
+            throw JunctionError.badRequest("auth.secret must not contain line breaks")
+        }
+        let typeChanged = parsed != source.authType
+        var headerName = source.authHeaderName
+        let needsSecret: Bool
+        switch type {
+        case "none":
+            guard secret == nil else { throw JunctionError.badRequest("auth.secret must not be given when auth.type is none") }
+            headerName = nil
+            needsSecret = false
+        case "bearer":
+            headerName = nil
+            needsSecret = true
+        case "header":
+            if let name = auth["headerName"] {
+                guard let text = name.stringValue, Self.isHeaderName(text) else {
+                    throw JunctionError.badRequest("auth.headerName must be a valid HTTP header name for header auth")
+                }
+                headerName = text
+            } else if typeChanged {
+                throw JunctionError.badRequest("auth.headerName must be a valid HTTP header name for header auth")
+            }
+            needsSecret = true
+        case "query":
+            guard source.type == .openapi else { throw JunctionError.badRequest("query auth is only supported for openapi sources") }
+            if let name = auth["paramName"] {
+                guard let text = name.stringValue, !text.isEmpty, text.count <= 100 else {
+                    throw JunctionError.badRequest("auth.paramName is required for query auth (the query parameter carrying the key)")
+                }
+                headerName = text
+            } else if typeChanged {
+                throw JunctionError.badRequest("auth.paramName is required for query auth (the query parameter carrying the key)")
+            }
+            needsSecret = true
+        case "basic":
+            guard source.type == .openapi else { throw JunctionError.badRequest("basic auth is only supported for openapi sources") }
+            if let secret, !secret.contains(":") { throw JunctionError.badRequest("auth.secret must be \"user:password\" for basic auth") }
+            headerName = nil
+            needsSecret = true
+        default: // oauth
+            guard source.type == .mcp else { throw JunctionError.badRequest("auth.type oauth is only supported for mcp sources") }
+            guard secret == nil else {
+                throw JunctionError.badRequest("auth.secret must not be given for oauth; sign in with POST /api/v1/sources/{slug}/oauth/start")
+            }
+            headerName = nil
+            needsSecret = false
+        }
+        if needsSecret {
+            if let secret, secret.isEmpty { throw JunctionError.badRequest("auth.secret must not be empty") }
+            if secret == nil && (typeChanged || source.secretSealed == nil) {
+                throw JunctionError.badRequest("auth.secret is required for \(type) auth")
+            }
+        }
+        var changed = false
+        if typeChanged { changes.authType = parsed; changed = true }
+        if headerName != source.authHeaderName { changes.authHeaderName = .some(headerName); changed = true }
+        if needsSecret, let secret { changes.secret = .some(secret); changed = true }
+        if !needsSecret && source.secretSealed != nil { changes.secret = .some(nil); changed = true }
+        return changed
+    }
+}

@@ -1,0 +1,55 @@
+import Common
+import HTTPTypes
+import Hummingbird
+
+/// Static files of the dashboard (stylesheet, script, icon), compiled into the binary and
+/// served under `/assets/` with an ETag. Pages link them with `?v=<hash>`, so a browser may
+/// cache them for a year and still sees a new version after an upgrade.
+enum Assets {
+    struct File: Sendable {
+        let contentType: String
+        let body: String
+        let etag: String
+    }
+
+    static let files: [String: File] = {
+        var files: [String: File] = [:]
+        func add(_ name: String, _ type: String, _ body: String) {
+            files[name] = File(contentType: type, body: body, etag: "\"" + String(TokenHasher.hash(body).prefix(16)) + "\"")
+        }
+        add("app.css", "text/css; charset=utf-8", css)
+        add("app.js", "text/javascript; charset=utf-8", js)
+        add("favicon.svg", "image/svg+xml", favicon)
+        return files
+    }()
+
+    /// The URL of an asset, versioned by its content.
+    static func path(_ name: String) -> String {
+        guard let file = files[name] else { return "/assets/" + name }
+        return "/assets/\(name)?v=\(file.etag.dropFirst().prefix(10))"
+    }
+
+    static func register(on router: Router<BasicRequestContext>) {
+        router.get("/assets/:name") { request, context in
+            let name = context.parameters.get("name") ?? ""
+            guard let file = files[name] else {
+                return Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: "not found")))
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = file.contentType
+            headers[.eTag] = file.etag
+            headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+            let versioned = request.uri.queryParameters.get("v") != nil
+            headers[.cacheControl] = versioned ? "public, max-age=31536000, immutable" : "public, max-age=300"
+            if request.headers[.ifNoneMatch] == file.etag {
+                return Response(status: .notModified, headers: headers)
+            }
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: file.body)))
+        }
+    }
+
+    static let favicon = #"""
+<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#3557d6"/><path d="M9 9h9v9H9zM14 14h9v9h-9z" fill="none" stroke="#fff" stroke-width="2.4"/></svg>
+"""#
+}
