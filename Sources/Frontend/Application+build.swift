@@ -11,8 +11,9 @@ func buildApplication(config: FrontendConfiguration, logger: Logger) throws -> s
     let auth = Authenticator(database: database, publicURL: config.publicURL)
     let router = Router()
     router.get("/healthz") { _, _ in "ok" }
-    MCPEndpoint(auth: auth, sessions: MCPSessionStore(redis: redis),
+    MCPEndpoint(auth: auth, sessions: MCPSessionStore(redis: redis), streams: LegacySSESessionStore(redis: redis),
                 dispatcher: RunDispatcher(queue: queue, listener: listener, slots: RunSlots(redis: redis, maxPerUser: config.maxRunsPerUser), timeout: config.executeTimeout, queueWait: config.queueWait),
+                limiter: RateLimiter(redis: redis, ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst),
                 config: config, logger: logger).register(on: router)
     SourcesAPI(auth: auth, database: database, queue: queue, box: SecretBox(keyring: config.common.keyring),
                policy: config.common.outboundPolicy, config: config, logger: logger).register(on: router)

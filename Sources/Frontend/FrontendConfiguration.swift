@@ -14,6 +14,9 @@ import Foundation
 /// | `JUNCTION_QUEUE_WAIT_MS` | how long a run may wait for a free worker | 15000 |
 /// | `JUNCTION_MAX_CODE_BYTES` | largest code accepted by search/execute | 100000 |
 /// | `JUNCTION_MAX_RUNS_PER_USER` | runs one user may have in flight | 4 |
+/// | `JUNCTION_RATE_LIMIT_PER_SECOND` | MCP requests per second one user may make, sustained (token bucket in Redis shared by all instances; 0 = off) | 20 |
+/// | `JUNCTION_RATE_LIMIT_BURST` | MCP requests one user may make at once after a quiet period (bucket size) | 100 |
+/// | `JUNCTION_SSE_KEEPALIVE_MS` | interval of keep-alive comments on MCP event streams (also how soon a closed stream is noticed) | 15000 |
 package struct FrontendConfiguration: Sendable {
     package var common: CommonConfiguration
     package var host: String
@@ -25,6 +28,9 @@ package struct FrontendConfiguration: Sendable {
     package var queueWait: Duration
     package var maxCodeBytes: Int
     package var maxRunsPerUser: Int
+    package var rateLimitPerSecond: Double
+    package var rateLimitBurst: Int
+    package var sseKeepAlive: Duration
 
     package init(environment env: Environment = Environment()) throws {
         common = try CommonConfiguration(environment: env)
@@ -39,5 +45,8 @@ package struct FrontendConfiguration: Sendable {
         queueWait = .milliseconds(try env.int("JUNCTION_QUEUE_WAIT_MS", default: 15_000))
         maxCodeBytes = try env.int("JUNCTION_MAX_CODE_BYTES", default: 100_000)
         maxRunsPerUser = max(1, try env.int("JUNCTION_MAX_RUNS_PER_USER", default: 4))
+        rateLimitPerSecond = max(0, Double(env.string("JUNCTION_RATE_LIMIT_PER_SECOND") ?? "20") ?? 20)
+        rateLimitBurst = max(1, try env.int("JUNCTION_RATE_LIMIT_BURST", default: 100))
+        sseKeepAlive = .milliseconds(max(50, try env.int("JUNCTION_SSE_KEEPALIVE_MS", default: 15_000)))
     }
 }

@@ -314,6 +314,18 @@ class Stack:
             if not p.alive():
                 raise self._fail(f"{p.name} exited during start-up (code {p.popen.returncode})", p)
 
+    def start_frontend(self, name: str, extra_env: dict[str, str] | None = None, timeout: float = 60) -> str:
+        """Start one more junction-frontend (stopped with the stack) against the same
+        redis and data dir, on its own port; returns its base URL."""
+        port = free_port()
+        env = self.junction_env()
+        env["JUNCTION_PORT"] = str(port)
+        env.update(extra_env or {})
+        proc = self._spawn(name, [str(bin_dir() / "junction-frontend"), "serve"], env)
+        url = f"http://127.0.0.1:{port}"
+        self._wait_http(proc, f"{url}/healthz", timeout)
+        return url
+
     def admin_token(self, email: str = "e2e@example.com") -> str:
         exe = bin_dir() / "junction-frontend"
         r = subprocess.run([str(exe), "admin", "token", "--email", email],

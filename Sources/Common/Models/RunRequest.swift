@@ -5,22 +5,29 @@ package struct RunRequest: Sendable, Codable, Equatable {
     package var code: String
     /// Wall time the run may take, in milliseconds.
     package var timeoutMs: Int
+    /// Whether the waiting frontend wants progress events (one per upstream call
+    /// started and finished) on its reply stream.
+    package var progress: Bool
 
-    package init(tool: Tool, code: String, timeoutMs: Int) {
+    package init(tool: Tool, code: String, timeoutMs: Int, progress: Bool = false) {
         self.tool = tool
         self.code = code
         self.timeoutMs = timeoutMs
+        self.progress = progress
     }
 
     package var json: JSONValue {
-        ["tool": .string(tool.rawValue), "code": .string(code), "timeoutMs": .number(Double(timeoutMs))]
+        var out: [String: JSONValue] = ["tool": .string(tool.rawValue), "code": .string(code), "timeoutMs": .number(Double(timeoutMs))]
+        if progress { out["progress"] = true }
+        return .object(out)
     }
 
     package init(json: JSONValue) throws {
         guard let tool = json["tool"]?.stringValue.flatMap(Tool.init(rawValue:)), let code = json["code"]?.stringValue else {
             throw JunctionError.badRequest("malformed run request")
         }
-        self.init(tool: tool, code: code, timeoutMs: json["timeoutMs"]?.intValue ?? 30_000)
+        self.init(tool: tool, code: code, timeoutMs: json["timeoutMs"]?.intValue ?? 30_000,
+                  progress: json["progress"]?.boolValue ?? false)
     }
 }
 

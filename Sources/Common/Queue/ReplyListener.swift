@@ -10,6 +10,7 @@ package final class ReplyListener: Service, Sendable {
     private let queue: JobQueue
     private let logger: Logger
     private let waiters = Mutex<[String: Waiter]>([:])
+    private let channels = Mutex<[String: AsyncStream<JSONValue>.Continuation]>([:])
 
     private enum Waiter {
         case registered
@@ -62,6 +63,27 @@ package final class ReplyListener: Service, Sendable {
         }
     }
 
+    /// Events published to `channel` on this instance's reply stream (run progress,
+    /// legacy SSE messages), until `unsubscribe`. One subscriber per channel.
+    package func subscribe(channel: String) -> AsyncStream<JSONValue> {
+        let (stream, continuation) = AsyncStream<JSONValue>.makeStream(bufferingPolicy: .bufferingNewest(1000))
+        let old = channels.withLock { c -> AsyncStream<JSONValue>.Continuation? in
+            defer { c[channel] = continuation }
+            return c[channel]
+        }
+        old?.finish()
+        return stream
+    }
+
+    package func unsubscribe(channel: String) {
+        channels.withLock { $0.removeValue(forKey: channel) }?.finish()
+    }
+
+    private func deliver(event: JSONValue) {
+        guard let channel = event["channel"]?.stringValue, let data = event["data"] else { return }
+        _ = channels.withLock { $0[channel] }?.yield(data)
+    }
+
     private func resolve(jobID: String, with reply: JobReply?) {
         let cont: CheckedContinuation<JobReply?, Never>? = waiters.withLock { w in
             switch w[jobID] {
@@ -100,6 +122,10 @@ package final class ReplyListener: Service, Sendable {
                         guard let parts = entry.array, parts.count == 2, let id = parts[0].string else { continue }
                         lastID = id
                         let fields = parts[1].array ?? []
+                        if fields.count >= 2, fields[0].string == "event", let text = fields[1].string {
+                            if let event = try? JSONValue.parse(Data(text.utf8)) { deliver(event: event) }
+                            continue
+                        }
                         guard fields.count >= 2, fields[0].string == "reply", let text = fields[1].string,
                               let decoded = try? JSONDecoder().decode(JobReply.self, from: Data(text.utf8)) else { continue }
                         resolve(jobID: decoded.jobID, with: decoded)

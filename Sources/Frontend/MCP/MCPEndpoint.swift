@@ -4,79 +4,170 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// `/mcp` over Streamable HTTP for the `initialize`-based revisions (2025-11-25,
-/// 2025-06-18, 2025-03-26), answering with JSON.
+/// `/mcp` over Streamable HTTP for every revision Junction serves: the stateless
+/// 2026-07-28 (per-request `_meta`, `server/discover`) and the `initialize`-based
+/// 2025-11-25, 2025-06-18 and 2025-03-26 (sessions in Redis, so any instance serves
+/// any session). Answers JSON, or an SSE stream for tool calls when the client accepts
+/// one. The deprecated HTTP+SSE transport lives in `MCPEndpoint+LegacySSE.swift`.
 struct MCPEndpoint: Sendable {
-    static let supportedVersions = ["2025-11-25", "2025-06-18", "2025-03-26"]
+    static let modernVersions = [MCPProtocol.modern]
+    static let handshakeVersions = ["2025-11-25", "2025-06-18", "2025-03-26"]
+    /// Every version, newest first (what `server/discover` and -32022 errors list).
+    static let allVersions = modernVersions + handshakeVersions
+    /// Kept for callers of the walking skeleton.
+    static let supportedVersions = handshakeVersions
 
     let auth: Authenticator
     let sessions: MCPSessionStore
+    let streams: LegacySSESessionStore
     let dispatcher: RunDispatcher
+    let limiter: RateLimiter
     let config: FrontendConfiguration
     let logger: Logger
 
+    var origins: OriginPolicy { OriginPolicy(publicURL: config.publicURL, allowed: config.allowedOrigins) }
+
     func register(on router: Router<BasicRequestContext>) {
-        router.post("/mcp") { request, _ in await self.post(request) }
-        router.delete("/mcp") { request, _ in await self.delete(request) }
-        router.get("/mcp") { request, _ in
-            // No server-initiated stream is offered; clients fall back to plain POSTs.
-            JSONResponse.make(["error": "this server does not offer a GET event stream"], status: .methodNotAllowed,
-                              headers: [.allow: "POST, DELETE"])
+        let group = router.group().add(middleware: CORSMiddleware<BasicRequestContext>(origins: origins))
+        group.post("/mcp") { request, _ in await self.post(request) }
+        group.delete("/mcp") { request, _ in await self.delete(request) }
+        group.get("/mcp") { request, _ in
+            // No server-initiated stream is offered (2026-07-28 removed it; older clients fall back to POSTs).
+            if let denied = checkOrigin(request) { return denied }
+            return JSONResponse.make(["error": "this server does not offer a GET event stream"], status: .methodNotAllowed,
+                                     headers: [.allow: "POST, DELETE, OPTIONS"])
+        }
+        group.get("/sse") { request, _ in await self.openLegacyStream(request) }
+        group.post("/messages") { request, _ in await self.postLegacyMessage(request) }
+        for path in ["/mcp", "/sse", "/messages"] {
+            // Preflights from allowed origins are answered by the CORS middleware.
+            group.on(RouterPath(path), method: .options) { request, _ in
+                if let denied = checkOrigin(request) { return denied }
+                return Response(status: .noContent, headers: [.allow: "GET, POST, DELETE, OPTIONS"])
+            }
         }
     }
 
-    private func post(_ incoming: Request) async -> Response {
-        var request = incoming
-        if let denied = checkOrigin(request) { return denied }
+    // MARK: admission (shared by every route)
+
+    /// Authenticates the request; on failure returns the response refusing it.
+    func authenticate(_ request: Request, user out: inout User?) -> Response? {
         let user: User
         do { user = try auth.user(for: request) } catch let error as JunctionError {
-            return JSONResponse.error(error, headers: [.wwwAuthenticate: "Bearer realm=\"junction\""])
+            return JSONResponse.error(error, headers: [.wwwAuthenticate: auth.challenge(for: error)])
         } catch {
             logger.error("authentication failed", metadata: ["error": "\(error)"])
             return JSONResponse.error(JunctionError("internal_error", "internal error"))
         }
+        out = user
+        return nil
+    }
+
+    /// Origin, authentication and the user's rate limit, in that order; the user, or
+    /// the response refusing the request.
+    func admit(_ request: Request) async -> (User?, Response?) {
+        if let denied = checkOrigin(request) { return (nil, denied) }
+        var user: User?
+        if let refused = authenticate(request, user: &user) { return (nil, refused) }
+        guard let user else { return (nil, JSONResponse.error(JunctionError("internal_error", "internal error"))) }
+        if let limited = await rateLimit(user) { return (nil, limited) }
+        return (user, nil)
+    }
+
+    /// 429 with `Retry-After` when the user's token bucket is empty. If Redis is down the
+    /// request goes ahead: the run itself will then report the queue as unavailable.
+    func rateLimit(_ user: User) async -> Response? {
+        guard limiter.isEnabled, case .limited(let ms)? = try? await limiter.take(owner: user.id) else { return nil }
+        let seconds = max(1, Int((Double(ms) / 1000).rounded(.up)))
+        return JSONResponse.make(
+            JSONRPC.error(id: .null, code: JSONRPC.serverError,
+                          message: "rate limit exceeded: at most \(limiter.ratePerSecond) requests per second (burst \(limiter.burst)); retry after \(seconds) s",
+                          data: ["retryAfterMs": .number(Double(ms))]),
+            status: .tooManyRequests, headers: [.retryAfter: String(seconds)])
+    }
+
+    /// Browsers send `Origin`; only Junction's own origin, loopback, and configured
+    /// origins may call (DNS-rebinding protection). 403 with a JSON-RPC error without id.
+    func checkOrigin(_ request: Request) -> Response? {
+        guard let origin = request.headers[.origin], let reason = origins.refusal(for: origin) else { return nil }
+        return JSONResponse.make(["jsonrpc": "2.0", "error": ["code": .number(Double(JSONRPC.invalidRequest)), "message": .string("Forbidden: \(reason)")]],
+                                 status: .forbidden)
+    }
+
+    /// Reads and parses one JSON-RPC message: the body is read only up to the limit
+    /// (413 beyond it), and malformed messages get the JSON-RPC error for their defect.
+    func readMessage(_ request: inout Request) async -> ReadOutcome {
         let body: ByteBuffer
         do { body = try await request.collectBody(limit: config.maxBodyBytes) } catch let error as JunctionError {
-            return JSONResponse.make(JSONRPC.error(id: .null, code: JSONRPC.invalidRequest, message: error.message),
-                                     status: .contentTooLarge)
+            return .refused(JSONResponse.make(JSONRPC.error(id: .null, code: JSONRPC.invalidRequest, message: error.message),
+                                              status: .contentTooLarge))
         } catch {
-            return JSONResponse.make(JSONRPC.error(id: .null, code: JSONRPC.invalidRequest, message: "cannot read the body"), status: .badRequest)
+            return .refused(JSONResponse.make(JSONRPC.error(id: .null, code: JSONRPC.invalidRequest, message: "cannot read the body"),
+                                              status: .badRequest))
         }
-        guard let message = try? JSONValue.parse(Data(body.readableBytesView)) else {
-            return JSONResponse.make(JSONRPC.error(id: .null, code: JSONRPC.parseError, message: "Parse error: the body is not valid JSON"),
-                                     status: .badRequest)
+        switch JSONRPCRequest.parse(Data(body.readableBytesView)) {
+        case .success(let message): return .message(message)
+        case .failure(let rejection):
+            return .refused(JSONResponse.make(JSONRPC.error(id: rejection.id, code: rejection.code, message: rejection.message),
+                                              status: .badRequest))
         }
-        guard case .object(let object) = message else {
-            let text = message.arrayValue != nil ? "JSON-RPC batches are not supported" : "a JSON-RPC message must be an object"
-            return JSONResponse.make(JSONRPC.error(id: .null, code: JSONRPC.invalidRequest, message: text), status: .badRequest)
-        }
-        let id = object["id"] ?? .null
-        guard object["jsonrpc"]?.stringValue == "2.0" else {
-            return JSONResponse.make(JSONRPC.error(id: id, code: JSONRPC.invalidRequest, message: "jsonrpc must be \"2.0\""), status: .badRequest)
-        }
-        guard let method = object["method"]?.stringValue else {
-            // A response or error from the client: nothing to answer.
-            if object["result"] != nil || object["error"] != nil { return JSONResponse.empty(.accepted) }
-            return JSONResponse.make(JSONRPC.error(id: id, code: JSONRPC.invalidRequest, message: "missing method"), status: .badRequest)
-        }
-        switch id {
-        case .string, .number, .null: break
-        default:
-            return JSONResponse.make(JSONRPC.error(id: .null, code: JSONRPC.invalidRequest, message: "id must be a string or a number"),
-                                     status: .badRequest)
-        }
-        let isNotification = object["id"] == nil
-        let params = object["params"] ?? .object([:])
+    }
 
+    enum ReadOutcome {
+        case message(JSONRPCRequest)
+        case refused(Response)
+    }
+
+    // MARK: POST /mcp
+
+    private func post(_ incoming: Request) async -> Response {
+        var request = incoming
+        let (admitted, refusal) = await admit(request)
+        guard let user = admitted else { return refusal! }
+        let message: JSONRPCRequest
+        switch await readMessage(&request) {
+        case .message(let m): message = m
+        case .refused(let response): return response
+        }
+        guard let method = message.method else { return JSONResponse.empty(.accepted) }  // a client's response: nothing to answer
+        let era = ProtocolEra.classify(method: method, params: message.params, sessionHeader: request.headers[.mcpSessionID],
+                                       versionHeader: request.headers[.mcpProtocolVersion])
+        switch era {
+        case .modern: return await postModern(request, message: message, method: method, user: user)
+        case .handshake: return await postHandshake(request, message: message, method: method, user: user)
+        }
+    }
+
+    private func postModern(_ request: Request, message: JSONRPCRequest, method: String, user: User) async -> Response {
+        // This revision defines no client notifications over HTTP; accept and ignore any.
+        if message.isNotification { return JSONResponse.empty(.accepted) }
+        let headers = ModernRequest.Headers(protocolVersion: request.headers[.mcpProtocolVersion], method: request.headers[.mcpMethod],
+                                            name: request.headers[.mcpName])
+        if case .failure(let rejection) = ModernRequest.validate(method: method, params: message.params, headers: headers,
+                                                                 supported: Self.modernVersions, advertised: Self.allVersions) {
+            return JSONResponse.make(JSONRPC.error(id: message.id, code: rejection.code, message: rejection.message, data: rejection.data),
+                                     status: .badRequest)
+        }
+        let context = CallContext(id: message.id, user: user, modern: true, session: nil)
+        if method == "tools/call", accepts(request, "text/event-stream") {
+            switch toolCall(params: message.params) {
+            case .refused(let answer): return respond(answer, context: context)
+            case .call(let call): return streamToolCall(call, params: message.params, context: context)
+            }
+        }
+        return respond(await answer(method: method, params: message.params, context: context), context: context)
+    }
+
+    private func postHandshake(_ request: Request, message: JSONRPCRequest, method: String, user: User) async -> Response {
+        let id = message.id
         if method == "initialize" {
-            guard !isNotification else { return JSONResponse.empty(.accepted) }
-            return await initialize(id: id, params: params, user: user)
+            guard !message.isNotification else { return JSONResponse.empty(.accepted) }
+            return await initialize(id: id, params: message.params, user: user)
         }
-
         // Every other message belongs to a session.
         guard let sessionID = request.headers[.mcpSessionID] else {
             return JSONResponse.make(JSONRPC.error(id: id, code: JSONRPC.invalidRequest,
-                                                   message: "Bad Request: missing Mcp-Session-Id header; send initialize first"),
+                                                   message: "Bad Request: missing Mcp-Session-Id header; send initialize first (or use protocol \(MCPProtocol.modern) with per-request _meta)"),
                                      status: .badRequest)
         }
         let session: MCPSessionStore.Session?
@@ -87,77 +178,54 @@ struct MCPEndpoint: Sendable {
         guard let session, session.owner == user.id else {
             return JSONResponse.make(JSONRPC.error(id: id, code: JSONRPC.invalidRequest, message: "Session not found"), status: .notFound)
         }
-        if let version = request.headers[.mcpProtocolVersion], !Self.supportedVersions.contains(version) {
+        if let version = request.headers[.mcpProtocolVersion], !Self.handshakeVersions.contains(version) {
             return JSONResponse.make(JSONRPC.error(id: id, code: JSONRPC.invalidRequest,
-                                                   message: "Unsupported MCP-Protocol-Version \(version); supported: \(Self.supportedVersions.joined(separator: ", "))"),
+                                                   message: "Unsupported MCP-Protocol-Version \(version); supported: \(Self.handshakeVersions.joined(separator: ", "))"),
                                      status: .badRequest)
         }
-        if isNotification { return JSONResponse.empty(.accepted) }
-        let reply = await handle(method: method, id: id, params: params, user: user)
-        return JSONResponse.make(reply)
+        if message.isNotification {
+            if method == "notifications/cancelled" { await cancelSessionRun(session: session.id, params: message.params) }
+            return JSONResponse.empty(.accepted)
+        }
+        let context = CallContext(id: id, user: user, modern: false, session: session.id)
+        if method == "tools/call", accepts(request, "text/event-stream") {
+            switch toolCall(params: message.params) {
+            case .refused(let answer): return respond(answer, context: context)
+            case .call(let call): return streamToolCall(call, params: message.params, context: context)
+            }
+        }
+        return respond(await answer(method: method, params: message.params, context: context), context: context)
+    }
+
+    /// `notifications/cancelled` names a request of the session; the run answering it is
+    /// cancelled wherever it runs.
+    func cancelSessionRun(session: String, params: JSONValue) async {
+        guard let requestID = params["requestId"], let jobID = await sessions.run(session: session, requestID: requestID) else { return }
+        logger.info("client cancelled a run", metadata: ["job": "\(jobID)"])
+        await dispatcher.cancel(jobID: jobID)
     }
 
     private func initialize(id: JSONValue, params: JSONValue, user: User) async -> Response {
         let requested = params["protocolVersion"]?.stringValue ?? ""
-        let version = Self.supportedVersions.contains(requested) ? requested : Self.supportedVersions[0]
+        let version = Self.handshakeVersions.contains(requested) ? requested : Self.handshakeVersions[0]
         let session: MCPSessionStore.Session
         do { session = try await sessions.create(owner: user.id, protocolVersion: version) } catch {
             logger.error("cannot create session", metadata: ["error": "\(error)"])
             return JSONResponse.make(JSONRPC.error(id: id, code: JSONRPC.internalError, message: "session store unavailable"),
                                      status: .serviceUnavailable)
         }
-        let result: JSONValue = [
-            "protocolVersion": .string(version),
-            "capabilities": ["tools": ["listChanged": false]],
-            "serverInfo": ["name": "junction", "title": "Junction", "version": "0.1.0"],
-            "instructions": "Use `search` to find the user's API operations, then `execute` to call them from code.",
-        ]
-        return JSONResponse.make(JSONRPC.result(id: id, result), headers: [.mcpSessionID: session.id])
-    }
-
-    private func handle(method: String, id: JSONValue, params: JSONValue, user: User) async -> JSONValue {
-        switch method {
-        case "ping":
-            return JSONRPC.result(id: id, .object([:]))
-        case "tools/list":
-            return JSONRPC.result(id: id, ["tools": ToolDefinitions.tools])
-        case "tools/call":
-            guard let name = params["name"]?.stringValue else {
-                return JSONRPC.error(id: id, code: JSONRPC.invalidParams, message: "tools/call needs params.name")
-            }
-            guard let tool = RunRequest.Tool(rawValue: name) else {
-                return JSONRPC.error(id: id, code: JSONRPC.invalidParams, message: "Unknown tool: \(name). Available tools: search, execute")
-            }
-            guard let code = params["arguments"]?["code"]?.stringValue, !code.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                return JSONRPC.error(id: id, code: JSONRPC.invalidParams, message: "\(name) needs arguments.code: a non-empty string of JavaScript/TypeScript")
-            }
-            guard code.utf8.count <= config.maxCodeBytes else {
-                return JSONRPC.result(id: id, Self.toolResult(.error("the code is larger than the limit of \(config.maxCodeBytes) bytes (maxCodeBytes)", code: "code_too_large")))
-            }
-            let result = await dispatcher.run(tool, code: code, owner: user.id)
-            return JSONRPC.result(id: id, Self.toolResult(result))
-        case "resources/list":
-            return JSONRPC.result(id: id, ["resources": []])
-        case "prompts/list":
-            return JSONRPC.result(id: id, ["prompts": []])
-        default:
-            return JSONRPC.error(id: id, code: JSONRPC.methodNotFound, message: "Method not found: \(method)")
-        }
-    }
-
-    static func toolResult(_ result: RunResult) -> JSONValue {
-        // The text twin is exactly the structured content, as the MCP spec recommends.
-        ["content": [["type": "text", "text": .string(result.structured.jsonString())]], "structuredContent": result.structured,
-         "isError": .bool(result.isError)]
+        return JSONResponse.make(JSONRPC.result(id: id, Self.initializeResult(version: version)), headers: [.mcpSessionID: session.id])
     }
 
     private func delete(_ request: Request) async -> Response {
         if let denied = checkOrigin(request) { return denied }
-        guard let user = try? auth.user(for: request) else {
-            return JSONResponse.error(.unauthorized("missing or invalid bearer token"), headers: [.wwwAuthenticate: "Bearer realm=\"junction\""])
-        }
+        var authed: User?
+        if let refused = authenticate(request, user: &authed) { return refused }
+        guard let user = authed else { return JSONResponse.error(JunctionError("internal_error", "internal error")) }
         guard let sessionID = request.headers[.mcpSessionID] else {
-            return JSONResponse.error(.badRequest("missing Mcp-Session-Id header"))
+            // 2026-07-28 has no sessions: DELETE means nothing there.
+            return JSONResponse.make(["error": "DELETE ends an Mcp-Session-Id session; this request has none"], status: .methodNotAllowed,
+                                     headers: [.allow: "POST, OPTIONS"])
         }
         guard let session = try? await sessions.get(sessionID), session.owner == user.id else {
             return JSONResponse.error(.notFound("Session not found"))
@@ -166,14 +234,7 @@ struct MCPEndpoint: Sendable {
         return JSONResponse.empty(.noContent)
     }
 
-    /// Browsers send `Origin`; only Junction's own origin, loopback, and configured
-    /// origins may call /mcp (DNS-rebinding protection).
-    private func checkOrigin(_ request: Request) -> Response? {
-        guard let origin = request.headers[.origin]?.lowercased() else { return nil }
-        if origin == "null" { return JSONResponse.error(JunctionError("forbidden_origin", "requests from opaque origins are not allowed", status: 403)) }
-        if config.allowedOrigins.contains(origin) { return nil }
-        if let own = URL(string: config.publicURL), UpstreamHTTP.originString(own).lowercased() == origin { return nil }
-        if let url = URL(string: origin), let host = url.host?.lowercased(), ["localhost", "127.0.0.1", "[::1]", "::1"].contains(host) { return nil }
-        return JSONResponse.error(JunctionError("forbidden_origin", "origin \(origin) is not allowed", status: 403))
+    func accepts(_ request: Request, _ type: String) -> Bool {
+        request.headers[values: .accept].contains { $0.lowercased().contains(type) }
     }
 }

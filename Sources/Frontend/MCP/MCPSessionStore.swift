@@ -39,4 +39,17 @@ struct MCPSessionStore: Sendable {
     func delete(_ id: String) async throws {
         try await redis.send("DEL", key(id))
     }
+
+    private func runKey(session: String, requestID: JSONValue) -> String { "junction:sessionrun:\(session):\(requestID.jsonString())" }
+
+    /// Remembers which job answers a session's request, so `notifications/cancelled`
+    /// (which names the request) can cancel the run from any instance.
+    func rememberRun(session: String, requestID: JSONValue, jobID: String, ttl: Duration) async {
+        _ = try? await redis.send(["SET", runKey(session: session, requestID: requestID), jobID, "PX", String(max(1000, ttl.milliseconds))])
+    }
+
+    /// The job started for a session's request, if it is still known.
+    func run(session: String, requestID: JSONValue) async -> String? {
+        try? await redis.send(["GET", runKey(session: session, requestID: requestID)]).string
+    }
 }

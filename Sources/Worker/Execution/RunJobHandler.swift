@@ -34,10 +34,14 @@ package struct RunJobHandler: JobHandler {
         let queuedMs = Int64(Date().timeIntervalSince1970 * 1000) - envelope.createdAt
         let result: RunResult
         var request: RunRequest?
+        let cancelled = CancelFlag()
         do {
             let req = try RunRequest(json: envelope.body)
             request = req
-            result = try await run(req, owner: envelope.owner, deadline: envelope.deadline)
+            let progress = req.progress ? envelope.replyTo.map { RunProgress(queue: queue, jobID: envelope.id, frontend: $0) } : nil
+            result = try await runCancellable(jobID: envelope.id, flag: cancelled) {
+                try await run(req, owner: envelope.owner, deadline: envelope.deadline, progress: progress)
+            }
         } catch let error as JunctionError {
             result = .error(error.message, code: error.code)
         } catch {
@@ -53,7 +57,45 @@ package struct RunJobHandler: JobHandler {
             "job": "\(envelope.id)", "queuedMs": "\(queuedMs)",
             "runMs": "\((ContinuousClock.now - started).milliseconds)",
         ])
-        writeLog(envelope: envelope, request: request, result: result, duration: ContinuousClock.now - started)
+        writeLog(envelope: envelope, request: request, result: result, duration: ContinuousClock.now - started,
+                 status: cancelled.isSet ? "cancelled" : nil)
+    }
+
+    /// Runs `body` until it ends or the run's caller asks to cancel it (the cancel key
+    /// appears in Redis): then the body's task is cancelled, which stops the sandbox
+    /// isolate and any upstream calls in flight. Polling one key every 200 ms costs a
+    /// worker a few Redis commands per second per run, and needs no extra connection.
+    private func runCancellable(jobID: String, flag: CancelFlag,
+                                _ body: @escaping @Sendable () async throws -> RunResult) async throws -> RunResult {
+        if (try? await queue.isCancelRequested(jobID: jobID)) == true {
+            flag.set()
+            return .error("the run was cancelled before it started", code: "cancelled")
+        }
+        let task = Task { try await body() }
+        let watcher = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(200))
+                if Task.isCancelled { return }
+                if (try? await queue.isCancelRequested(jobID: jobID)) == true {
+                    flag.set()
+                    logger.info("cancelling run at its caller's request", metadata: ["job": "\(jobID)"])
+                    task.cancel()
+                    return
+                }
+            }
+        }
+        defer { watcher.cancel() }
+        let result = try await task.value
+        if flag.isSet {
+            var structured = result.structured
+            if case .object(var o) = structured {
+                o["error"] = ["name": "Cancelled", "message": "the run was cancelled by its caller (the client closed the stream or sent notifications/cancelled)"]
+                o.removeValue(forKey: "result")
+                structured = .object(o)
+            }
+            return RunResult(isError: true, structured: structured)
+        }
+        return result
     }
 
     package func handleLost(_ delivery: JobDelivery) async {
@@ -64,7 +106,7 @@ package struct RunJobHandler: JobHandler {
                  result: .error(reply.errorMessage ?? "lost", code: "run_lost"), duration: .zero, status: "lost")
     }
 
-    private func run(_ request: RunRequest, owner: String, deadline: Int64?) async throws -> RunResult {
+    private func run(_ request: RunRequest, owner: String, deadline: Int64?, progress: RunProgress?) async throws -> RunResult {
         var timeout = Duration.milliseconds(request.timeoutMs)
         if let deadline {
             let remaining = Duration.milliseconds(deadline - Int64(Date().timeIntervalSince1970 * 1000))
@@ -85,14 +127,18 @@ package struct RunJobHandler: JobHandler {
                 await budget.slots.acquire()
                 defer { budget.slots.release() }
                 let started = ContinuousClock.now
+                await progress?.report("calling \(name)")
                 let result = await self.perform(owner: owner, name: name, args: args)
-                recorder.record(name: name, ok: (try? result.get()) != nil, started: started)
+                let ok = (try? result.get()) != nil
+                recorder.record(name: name, ok: ok, started: started)
+                await progress?.report("\(name) \(ok ? "finished" : "failed") in \((ContinuousClock.now - started).milliseconds) ms")
                 return result
             }
         case .search:
             functions = ["catalog", "describe", "spec", "sources"]
             handler = { name, args in await self.searchCall(owner: owner, name: name, args: args) }
         }
+        await progress?.report("started")
         let outcome = await pool.run(code: request.code, functions: functions, timeout: timeout, handler: handler)
         let calls = JSONValue.array(recorder.all)
         if outcome.ok {

@@ -1,0 +1,143 @@
+import Common
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The MCP methods Junction answers, shared by every transport and revision.
+extension MCPEndpoint {
+    /// Who asked, and how the answer must be shaped.
+    struct CallContext: Sendable {
+        var id: JSONValue
+        var user: User
+        /// 2026-07-28: results carry `resultType`; errors map to HTTP statuses.
+        var modern: Bool
+        /// The handshake-era session, for `notifications/cancelled`.
+        var session: String?
+    }
+
+    /// A method's outcome before it is framed as a JSON-RPC message.
+    enum Answer: Sendable {
+        case result(JSONValue)
+        case error(code: Int, message: String)
+    }
+
+    /// A validated `tools/call` of `search` or `execute`.
+    struct ToolCall: Sendable {
+        var tool: RunRequest.Tool
+        var code: String
+    }
+
+    enum ToolCallCheck {
+        case call(ToolCall)
+        case refused(Answer)
+    }
+
+    static let instructions = "Use `search` to find the user's API operations, then `execute` to call them from code."
+    static let serverInfo: JSONValue = ["name": "junction", "title": "Junction", "version": "0.1.0"]
+    static let capabilities: JSONValue = ["tools": ["listChanged": false]]
+    /// The two tool definitions never change while a server runs and hold nothing
+    /// user-specific, so clients and shared caches may keep them for an hour.
+    static let toolsTTLMs = 3_600_000
+
+    static func initializeResult(version: String) -> JSONValue {
+        ["protocolVersion": .string(version), "capabilities": capabilities, "serverInfo": serverInfo, "instructions": .string(instructions)]
+    }
+
+    static var discoverResult: JSONValue {
+        ["supportedVersions": .array(allVersions.map { .string($0) }), "capabilities": capabilities,
+         "instructions": .string(instructions), "_meta": ["io.modelcontextprotocol/serverInfo": serverInfo],
+         "ttlMs": .number(Double(toolsTTLMs)), "cacheScope": "public"]
+    }
+
+    /// Checks a `tools/call` before anything is queued.
+    func toolCall(params: JSONValue) -> ToolCallCheck {
+        guard let name = params["name"]?.stringValue else {
+            return .refused(.error(code: JSONRPC.invalidParams, message: "tools/call needs params.name"))
+        }
+        guard let tool = RunRequest.Tool(rawValue: name) else {
+            return .refused(.error(code: JSONRPC.invalidParams, message: "Unknown tool: \(name). Available tools: search, execute"))
+        }
+        guard let code = params["arguments"]?["code"]?.stringValue, !code.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            return .refused(.error(code: JSONRPC.invalidParams, message: "\(name) needs arguments.code: a non-empty string of JavaScript/TypeScript"))
+        }
+        guard code.utf8.count <= config.maxCodeBytes else {
+            return .refused(.result(Self.toolResult(.error("the code is larger than the limit of \(config.maxCodeBytes) bytes (maxCodeBytes)", code: "code_too_large"))))
+        }
+        return .call(ToolCall(tool: tool, code: code))
+    }
+
+    /// Answers one request (a `tools/call` runs to completion, without progress).
+    func answer(method: String, params: JSONValue, context: CallContext) async -> Answer {
+        switch method {
+        case "ping":
+            return .result(.object([:]))
+        case "server/discover" where context.modern:
+            return .result(Self.discoverResult)
+        case "tools/list":
+            var result: [String: JSONValue] = ["tools": ToolDefinitions.tools]
+            if context.modern {
+                result["ttlMs"] = .number(Double(Self.toolsTTLMs))
+                result["cacheScope"] = "public"
+            }
+            return .result(.object(result))
+        case "tools/call":
+            switch toolCall(params: params) {
+            case .refused(let answer): return answer
+            case .call(let call): return .result(Self.toolResult(await run(call, context: context)))
+            }
+        case "resources/list":
+            return .result(["resources": []])
+        case "resources/templates/list":
+            return .result(["resourceTemplates": []])
+        case "prompts/list":
+            return .result(["prompts": []])
+        default:
+            return .error(code: JSONRPC.methodNotFound, message: "Method not found: \(method)")
+        }
+    }
+
+    /// Runs a tool call for the caller; progress events, when wanted, go to `onProgress`.
+    func run(_ call: ToolCall, context: CallContext,
+             onProgress: (@Sendable (RunDispatcher.Progress) async -> Void)? = nil) async -> RunResult {
+        let sessions = self.sessions
+        let ttl = config.executeTimeout + config.queueWait + .seconds(60)
+        var onStart: (@Sendable (String) async -> Void)?
+        if let session = context.session {
+            let requestID = context.id
+            onStart = { @Sendable jobID in await sessions.rememberRun(session: session, requestID: requestID, jobID: jobID, ttl: ttl) }
+        }
+        return await dispatcher.run(call.tool, code: call.code, owner: context.user.id, onStart: onStart, onProgress: onProgress)
+    }
+
+    /// The JSON-RPC message for an answer.
+    static func message(_ answer: Answer, context: CallContext) -> JSONValue {
+        switch answer {
+        case .result(let value):
+            guard context.modern, case .object(var object) = value else { return JSONRPC.result(id: context.id, value) }
+            object["resultType"] = "complete"
+            return JSONRPC.result(id: context.id, .object(object))
+        case .error(let code, let message):
+            return JSONRPC.error(id: context.id, code: code, message: message)
+        }
+    }
+
+    /// The HTTP response for an answer: in 2026-07-28 an unknown method is 404 and
+    /// invalid params 400, as the transport prescribes; earlier revisions answer 200.
+    func respond(_ answer: Answer, context: CallContext) -> Response {
+        var status = HTTPResponse.Status.ok
+        if context.modern, case .error(let code, _) = answer {
+            switch code {
+            case JSONRPC.methodNotFound: status = .notFound
+            case JSONRPC.invalidParams, JSONRPC.invalidRequest: status = .badRequest
+            default: break
+            }
+        }
+        return JSONResponse.make(Self.message(answer, context: context), status: status)
+    }
+
+    static func toolResult(_ result: RunResult) -> JSONValue {
+        // The text twin is exactly the structured content, as the MCP spec recommends.
+        ["content": [["type": "text", "text": .string(result.structured.jsonString())]], "structuredContent": result.structured,
+         "isError": .bool(result.isError)]
+    }
+}

@@ -1,0 +1,68 @@
+import Common
+import Foundation
+import Hummingbird
+import Synchronization
+
+/// `tools/call` answered as an SSE stream: keep-alive comments while the run lasts,
+/// `notifications/progress` when the request carries a progress token, then the
+/// response. A client that closes the stream cancels its run.
+extension MCPEndpoint {
+    func streamToolCall(_ call: ToolCall, params: JSONValue, context: CallContext) -> Response {
+        let progressToken = params["_meta"]?["progressToken"].flatMap { token -> JSONValue? in
+            switch token {
+            case .string, .number: return token
+            default: return nil
+            }
+        }
+        let keepAlive = config.sseKeepAlive
+        let logger = self.logger
+        let body = ResponseBody { writer in
+            let (chunks, sink) = AsyncStream<ByteBuffer>.makeStream()
+            let last = Mutex<Double>(-1)
+            var onProgress: (@Sendable (RunDispatcher.Progress) async -> Void)?
+            if let token = progressToken {
+                onProgress = { @Sendable progress in
+                    // Progress must only increase; events of concurrent calls may arrive out of order.
+                    let fresh = last.withLock { l -> Bool in
+                        guard progress.progress > l else { return false }
+                        l = progress.progress
+                        return true
+                    }
+                    guard fresh else { return }
+                    var p: [String: JSONValue] = ["progressToken": token, "progress": .number(progress.progress)]
+                    if let message = progress.message { p["message"] = .string(message) }
+                    sink.yield(SSE.message(JSONRPC.notification("notifications/progress", params: .object(p))))
+                }
+            }
+            let progressHandler = onProgress
+            let run = Task {
+                let result = await self.run(call, context: context, onProgress: progressHandler)
+                if !Task.isCancelled { sink.yield(SSE.message(Self.message(.result(Self.toolResult(result)), context: context))) }
+                sink.finish()
+            }
+            let ticker = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: keepAlive)
+                    if Task.isCancelled { return }
+                    sink.yield(SSE.keepAlive)
+                }
+            }
+            defer { ticker.cancel() }
+            var clientGone = false
+            for await chunk in chunks {
+                do { try await writer.write(chunk) } catch {
+                    clientGone = true
+                    break
+                }
+            }
+            if clientGone {
+                // Closing the stream is the client's cancellation (2026-07-28 §Cancellation).
+                logger.info("client closed the response stream; cancelling its run")
+                run.cancel()
+                return
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: SSE.headers, body: body)
+    }
+}
