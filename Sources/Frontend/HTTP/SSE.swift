@@ -24,3 +24,21 @@ enum SSE {
     /// a quiet stream, and finds out early when the client has gone.
     static let keepAlive = ByteBuffer(string: ": keep-alive\n\n")
 }
+
+/// A response after which the connection is closed instead of kept alive.
+enum ClosingResponse {
+    private struct CloseConnection: Error {}
+
+    /// Hummingbird drains an unread request body before it reads the next request on
+    /// the connection, so refusing an oversized chunked body would still read all of
+    /// it. Failing the body writer after the complete response makes the server close
+    /// the connection instead: the client gets the whole answer and nothing more is read.
+    static func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {
+        let buffer = ByteBuffer(string: value.jsonString())
+        let headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store", .connection: "close"]
+        return Response(status: status, headers: headers, body: ResponseBody(contentLength: buffer.readableBytes) { writer in
+            try await writer.write(buffer)
+            throw CloseConnection()
+        })
+    }
+}

@@ -99,8 +99,8 @@ struct MCPEndpoint: Sendable {
     func readMessage(_ request: inout Request) async -> ReadOutcome {
         let body: ByteBuffer
         do { body = try await request.collectBody(limit: config.maxBodyBytes) } catch let error as JunctionError {
-            return .refused(JSONResponse.make(JSONRPC.error(id: .null, code: JSONRPC.invalidRequest, message: error.message),
-                                              status: .contentTooLarge))
+            return .refused(ClosingResponse.json(JSONRPC.error(id: .null, code: JSONRPC.invalidRequest, message: error.message),
+                                                 status: .contentTooLarge))
         } catch {
             return .refused(JSONResponse.make(JSONRPC.error(id: .null, code: JSONRPC.invalidRequest, message: "cannot read the body"),
                                               status: .badRequest))
