@@ -19,6 +19,7 @@ func buildApplication(config: FrontendConfiguration, logger: Logger) throws -> s
                policy: config.common.outboundPolicy, config: config, logger: logger).register(on: router)
     Dashboard(auth: auth, database: database, config: config, logger: logger).register(on: router)
     try registerAuthRoutes(on: router, auth: auth, config: config, logger: logger)
+    SourceOAuthAPI(auth: auth, database: database, queue: queue, box: SecretBox(keyring: config.common.keyring), config: config, logger: logger).register(on: router)
     return Application(router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Junction"),
                        services: [listener], logger: logger)
 }

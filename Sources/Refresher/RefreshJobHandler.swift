@@ -12,6 +12,8 @@ package struct RefreshJobHandler: JobHandler {
     package let box: SecretBox
     package let maxSpecBytes: Int
     package let logger: Logger
+    /// Access tokens of OAuth MCP sources (refreshed under the cross-process lock).
+    package let oauth: MCPOAuthTokens
 
     package init(database: AppDatabase, queue: JobQueue, http: UpstreamHTTP, box: SecretBox, maxSpecBytes: Int, logger: Logger) {
         self.database = database
@@ -20,6 +22,7 @@ package struct RefreshJobHandler: JobHandler {
         self.box = box
         self.maxSpecBytes = maxSpecBytes
         self.logger = logger
+        self.oauth = MCPOAuthTokens(database: database, redis: queue.redis, box: box, http: http, logger: logger)
     }
 
     package func handle(_ delivery: JobDelivery) async {
@@ -76,7 +79,7 @@ package struct RefreshJobHandler: JobHandler {
                 let slug = source.slug
                 spec = { names in SpecCombiner.fragment(document, slug: slug, callNames: names) }
             case .mcp:
-                drafts = try await MCPCatalogFetcher(database: database, http: http, box: box, logger: logger).drafts(for: source)
+                drafts = try await MCPCatalogFetcher(database: database, http: http, box: box, oauth: oauth, logger: logger).drafts(for: source)
             }
             let entries = try database.replaceCatalog(owner: owner, sourceID: sourceID, drafts: drafts, spec: spec)
             if !warnings.isEmpty {
@@ -88,7 +91,8 @@ package struct RefreshJobHandler: JobHandler {
             return entries.count
         } catch let error as JunctionError {
             // Keep the previous catalog; say what went wrong.
-            try? database.updateSourceStatus(owner: owner, id: sourceID, status: "error", error: error.message)
+            try? database.updateSourceStatus(owner: owner, id: sourceID, status: error.code == "source_needs_sign_in" ? "needs_sign_in" : "error",
+                                             error: error.message)
             throw error
         } catch {
             try? database.updateSourceStatus(owner: owner, id: sourceID, status: "error", error: "refresh failed: \(error)")

@@ -39,6 +39,10 @@ package struct MCPSourceConnector: Sendable {
         case .header:
             guard let secret else { throw JunctionError("source_misconfigured", "source \(source.slug) has header auth but no secret", status: 400) }
             return [(source.authHeaderName ?? "X-Api-Key", secret)]
+        case .oauth:
+            // `secret` is the current access token (MCPOAuthTokens), sent only to the source's origin.
+            guard let secret else { throw UpstreamOAuthError.needsSignIn(source.slug, reason: "nobody has signed in to it yet") }
+            return [("Authorization", "Bearer \(secret)")]
         default:
             throw JunctionError("source_misconfigured", "auth type \(source.authType.rawValue) is not supported for MCP sources", status: 400)
         }

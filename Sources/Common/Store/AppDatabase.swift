@@ -131,6 +131,7 @@ package final class AppDatabase: Sendable {
         migrator.registerMigration("v3-mcp-sources") { db in try migrateMCPSources(db) }
         migrator.registerMigration("v4-auth") { db in try migrateAuth(db) }
         migrator.registerMigration("catalog-versions") { db in try migrateCatalogVersions(db) }
+        migrator.registerMigration("source-oauth") { db in try migrateSourceOAuth(db) }
         return migrator
     }
 }

@@ -38,6 +38,8 @@ package enum SourceAuthType: String, Sendable, Codable {
     case query
     /// HTTP basic; the secret is `user:password`.
     case basic
+    /// OAuth (MCP sources): tokens from the user's sign-in, kept in `source_oauth`.
+    case oauth
 }
 
 /// A registered upstream. The secret is held only sealed (`secretSealed`).

@@ -92,7 +92,7 @@ struct SourcesAPI: Sendable {
         let auth = body["auth"] ?? ["type": "none"]
         guard let authType = (auth["type"]?.stringValue ?? "none").lowercased() as String?,
               let parsedAuth = SourceAuthType(rawValue: authType) else {
-            throw JunctionError.badRequest("auth.type must be none, bearer, header, query or basic")
+            throw JunctionError.badRequest("auth.type must be none, bearer, header, query, basic or oauth (mcp sources)")
         }
         var headerName: String?
         let secret = auth["secret"]?.stringValue
@@ -115,6 +115,10 @@ struct SourcesAPI: Sendable {
             headerName = name
         case .basic:
             guard let secret, secret.contains(":") else { throw JunctionError.badRequest("auth.secret must be \"user:password\" for basic auth") }
+        case .oauth:
+            // Tokens come from the user's sign-in (POST …/oauth/start), never from this body.
+            guard type == .mcp else { throw JunctionError.badRequest("auth.type oauth is only supported for mcp sources") }
+            guard secret == nil else { throw JunctionError.badRequest("auth.secret must not be given for oauth; sign in with POST /api/v1/sources/{slug}/oauth/start") }
         }
         if let secret, secret.contains(where: { $0 == "\r" || $0 == "\n" }) {
             throw JunctionError.badRequest("auth.secret must not contain line breaks")
@@ -125,6 +129,12 @@ struct SourcesAPI: Sendable {
             draft: SourceDraft(slug: slug, type: type, name: name, baseUrl: baseUrl, specUrl: specUrl, authType: parsedAuth,
                                authHeaderName: headerName, secret: parsedAuth == .none ? nil : secret),
             box: box)
+        if parsedAuth == .oauth {
+            // Nothing to list until the user signs in; the callback queues the first refresh.
+            let message = UpstreamOAuthError.needsSignIn(source.slug, reason: "nobody has signed in to it yet").message
+            try database.updateSourceStatus(owner: user.id, id: source.id, status: "needs_sign_in", error: message)
+            return JSONResponse.make(Self.render(try database.source(owner: user.id, id: source.id) ?? source), status: .created)
+        }
         try await enqueueRefresh(source)
         return JSONResponse.make(Self.render(source), status: .created)
     }

@@ -10,17 +10,30 @@ struct MCPCatalogFetcher {
     let database: AppDatabase
     let connector: MCPSourceConnector
     let box: SecretBox
+    let oauth: MCPOAuthTokens?
     let logger: Logger
 
-    init(database: AppDatabase, http: UpstreamHTTP, box: SecretBox, logger: Logger) {
+    init(database: AppDatabase, http: UpstreamHTTP, box: SecretBox, oauth: MCPOAuthTokens? = nil, logger: Logger) {
         self.database = database
+        self.oauth = oauth
         self.connector = MCPSourceConnector(http: StreamingUpstream(http), maxMessageBytes: 8 * 1024 * 1024, requestTimeout: .seconds(30))
         self.box = box
         self.logger = logger
     }
 
     func drafts(for source: Source) async throws -> [CatalogEntryDraft] {
-        let secret = try database.sourceSecret(source, box: box)
+        guard source.authType == .oauth else { return try await drafts(for: source, secret: try database.sourceSecret(source, box: box)) }
+        guard let oauth else { throw JunctionError("source_misconfigured", "this refresher has no OAuth support configured", status: 500) }
+        let token = try await oauth.accessToken(for: source)
+        do {
+            return try await drafts(for: source, secret: token)
+        } catch let error as JunctionError where error.code == "upstream_unauthorized" {
+            let fresh = try await oauth.accessToken(for: source, rejected: token)
+            return try await drafts(for: source, secret: fresh)
+        }
+    }
+
+    private func drafts(for source: Source, secret: String?) async throws -> [CatalogEntryDraft] {
         let remembered = try database.mcpConnectionInfo(owner: source.owner, sourceID: source.id)
         do {
             return try await list(source, secret: secret, remembered: remembered)

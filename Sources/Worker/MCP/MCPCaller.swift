@@ -10,11 +10,14 @@ package struct MCPCaller: Sendable {
     package let connector: MCPSourceConnector
     package let pool: MCPSessionPool
     package var timeout: Duration
+    /// Access tokens of OAuth sources (nil: OAuth sources cannot be called).
+    package let oauth: MCPOAuthTokens?
     let logger: Logger
 
     package init(database: AppDatabase, http: UpstreamHTTP, pool: MCPSessionPool, timeout: Duration = .seconds(30),
-                 maxResponseBytes: Int = 1_000_000, logger: Logger) {
+                 maxResponseBytes: Int = 1_000_000, oauth: MCPOAuthTokens? = nil, logger: Logger) {
         self.database = database
+        self.oauth = oauth
         self.connector = MCPSourceConnector(http: StreamingUpstream(http), maxMessageBytes: maxResponseBytes, requestTimeout: min(timeout, .seconds(30)))
         self.pool = pool
         self.timeout = timeout
@@ -26,11 +29,34 @@ package struct MCPCaller: Sendable {
         guard args.isNull || args.objectValue != nil else {
             throw JunctionError.badRequest("\(entry.callName) takes one object argument with the tool's parameters")
         }
+        guard source.authType == .oauth else { return try await call(entry: entry, source: source, credential: secret, args: args) }
+        guard let oauth else {
+            throw JunctionError("source_misconfigured", "this worker has no OAuth support configured for \(source.slug)", status: 500)
+        }
+        let token = try await oauth.accessToken(for: source)
+        do {
+            return try await call(entry: entry, source: source, credential: token, args: args)
+        } catch let error as JunctionError where error.code == "upstream_unauthorized" {
+            // The server refused the token before it expired (revoked, or its clock differs):
+            // refresh under the cross-process lock, then try once more.
+            logger.info("upstream refused the OAuth token; refreshing", metadata: ["source": "\(source.slug)"])
+            let fresh = try await oauth.accessToken(for: source, rejected: token)
+            do {
+                return try await call(entry: entry, source: source, credential: fresh, args: args)
+            } catch let again as JunctionError where again.code == "upstream_unauthorized" {
+                throw UpstreamOAuthError.needsSignIn(source.slug, reason: "the server refused a freshly refreshed token")
+            }
+        }
+    }
+
+    private func call(entry: CatalogEntry, source: Source, credential: String?, args: JSONValue) async throws -> JSONValue {
         let details = (try? JSONValue.parse(entry.details)) ?? .object([:])
         let tool = details["tool"]?.stringValue ?? entry.operationKey
-        let client = try await pool.client(for: source) {
+        // A new access token makes a new client (its headers are fixed at creation).
+        let tag = source.authType == .oauth ? TokenHasher.hash(credential ?? "") : ""
+        let client = try await pool.client(for: source, credentialTag: tag) {
             let remembered = try database.mcpConnectionInfo(owner: source.owner, sourceID: source.id)
-            return try connector.client(for: source, secret: secret, remembered: remembered)
+            return try connector.client(for: source, secret: credential, remembered: remembered)
         }
         do {
             let before = await client.handshakes

@@ -27,9 +27,11 @@ package actor MCPSessionPool {
     }
 
     /// The pooled client for `source`, made by `make` when there is none (or it is stale).
-    package func client(for source: Source, make: () throws -> MCPClient) throws -> MCPClient {
+    /// `credentialTag` changes when a credential kept outside the source row changes (an
+    /// OAuth access token), so a client holding an old one is replaced.
+    package func client(for source: Source, credentialTag: String = "", make: () throws -> MCPClient) throws -> MCPClient {
         let key = "\(source.owner)\u{1}\(source.id)"
-        let fingerprint = MCPSourceConnector.fingerprint(source)
+        let fingerprint = MCPSourceConnector.fingerprint(source) + "\u{1}" + credentialTag
         let now = ContinuousClock.now
         if var entry = entries[key], entry.fingerprint == fingerprint {
             entry.lastUsed = now

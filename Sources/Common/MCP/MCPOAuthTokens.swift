@@ -1,0 +1,87 @@
+import Foundation
+import Logging
+
+/// Access tokens of OAuth-protected MCP sources, for workers and refreshers. Refreshes
+/// run under a Redis lock per source shared by every process, and re-read the stored
+/// grant once the lock is held, so a rotating refresh token is spent exactly once even
+/// when several processes find the token expired at the same moment. A refresh that
+/// fails for good (`invalid_grant` …) marks the source `needs_sign_in`.
+package struct MCPOAuthTokens: Sendable {
+    package let database: AppDatabase
+    package let redis: RedisClient
+    package let box: SecretBox
+    package let tokenClient: UpstreamOAuthTokenClient
+    let logger: Logger
+    /// Tokens expiring sooner than this are refreshed before use.
+    package var margin: TimeInterval = 60
+
+    package init(database: AppDatabase, redis: RedisClient, box: SecretBox, http: UpstreamHTTP, logger: Logger) {
+        self.database = database
+        self.redis = redis
+        self.box = box
+        self.tokenClient = UpstreamOAuthTokenClient(http: http)
+        self.logger = logger
+    }
+
+    /// The lock serialising refreshes of one source.
+    package func lock(owner: String, sourceID: String) -> RedisLock {
+        RedisLock(redis: redis, key: "junction:{u:\(owner)}:oauth-refresh:\(sourceID)", ttl: .seconds(30))
+    }
+
+    /// A usable access token for `source`. `rejected` is a token the server just answered
+    /// 401 to: unless the stored token has changed since, it is refreshed.
+    package func accessToken(for source: Source, rejected: String? = nil) async throws -> String {
+        guard let grant = try database.sourceOAuthGrant(owner: source.owner, sourceID: source.id, box: box) else {
+            throw UpstreamOAuthError.needsSignIn(source.slug, reason: "nobody has signed in to it yet")
+        }
+        if grant.needsSignIn { throw UpstreamOAuthError.needsSignIn(source.slug, reason: "its refresh token was refused") }
+        if let rejected, grant.accessToken != rejected { return grant.accessToken }
+        if rejected == nil && !grant.expires(within: margin) { return grant.accessToken }
+        return try await refresh(source, staleToken: grant.accessToken, force: rejected != nil)
+    }
+
+    /// Refreshes the token of `source` if it is still `staleToken` (or expiring) once the
+    /// lock is held. Returns the current access token.
+    @discardableResult
+    package func refresh(_ source: Source, staleToken: String?, force: Bool) async throws -> String {
+        try await lock(owner: source.owner, sourceID: source.id).withLock(wait: .seconds(25)) {
+            // Re-read: another process may have refreshed while we waited.
+            guard var grant = try database.sourceOAuthGrant(owner: source.owner, sourceID: source.id, box: box) else {
+                throw UpstreamOAuthError.needsSignIn(source.slug, reason: "nobody has signed in to it yet")
+            }
+            if grant.needsSignIn { throw UpstreamOAuthError.needsSignIn(source.slug, reason: "its refresh token was refused") }
+            let changed = staleToken != nil && grant.accessToken != staleToken
+            if changed && !grant.expires(within: margin) { return grant.accessToken }
+            if !force && !changed && !grant.expires(within: margin) { return grant.accessToken }
+            guard let refreshToken = grant.refreshToken else {
+                try markNeedsSignIn(source, grant: &grant, reason: "its access token expired and the server gave no refresh token")
+                throw UpstreamOAuthError.needsSignIn(source.slug, reason: "its access token expired and the server gave no refresh token")
+            }
+            do {
+                let tokens = try await tokenClient.refresh(refreshToken: refreshToken, resource: grant.resource, client: grant.client,
+                                                           tokenEndpoint: grant.tokenEndpoint)
+                grant.apply(tokens)
+                try database.saveSourceOAuthGrant(owner: source.owner, sourceID: source.id, grant: grant, box: box)
+                logger.info("refreshed upstream OAuth token", metadata: [
+                    "source": "\(source.slug)", "rotated": "\(tokens.refreshToken != nil && tokens.refreshToken != refreshToken)",
+                    "expiresIn": "\(tokens.expiresIn.map(String.init) ?? "unknown")",
+                ])
+                return grant.accessToken
+            } catch let failure as UpstreamOAuthTokenFailure {
+                if failure.isPermanent {
+                    try markNeedsSignIn(source, grant: &grant, reason: "the token refresh was refused: \(failure.error)")
+                    throw UpstreamOAuthError.needsSignIn(source.slug, reason: "the token refresh was refused: \(failure.error)")
+                }
+                throw UpstreamOAuthError.token(failure)
+            }
+        }
+    }
+
+    private func markNeedsSignIn(_ source: Source, grant: inout UpstreamOAuthGrant, reason: String) throws {
+        grant.needsSignIn = true
+        try database.saveSourceOAuthGrant(owner: source.owner, sourceID: source.id, grant: grant, box: box)
+        try database.updateSourceStatus(owner: source.owner, id: source.id, status: "needs_sign_in",
+                                         error: UpstreamOAuthError.needsSignIn(source.slug, reason: reason).message)
+        logger.warning("upstream OAuth sign-in needed", metadata: ["source": "\(source.slug)", "reason": "\(reason)"])
+    }
+}

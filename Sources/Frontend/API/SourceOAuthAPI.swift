@@ -1,0 +1,253 @@
+import AsyncHTTPClient
+import Common
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Signing in to OAuth-protected MCP sources (Junction as an OAuth client):
+/// `POST /api/v1/sources/{slug}/oauth/start` discovers the server's authorization server,
+/// registers Junction (Client ID Metadata Document or RFC 7591), and returns the
+/// authorization URL; `GET /upstream-oauth/callback` finishes the exchange and stores the
+/// grant sealed; `GET /upstream-oauth/client-metadata.json` is Junction's own client
+/// document; `GET /upstream-oauth/callback.js` tells the opening window how it went.
+struct SourceOAuthAPI: Sendable {
+    let auth: Authenticator
+    let database: AppDatabase
+    let queue: JobQueue
+    let box: SecretBox
+    let config: FrontendConfiguration
+    let logger: Logger
+
+    /// One client for the process (a global never deinitialises, so it needs no shutdown);
+    /// it follows no redirects on its own, UpstreamHTTP checks each hop.
+    private static let client = UpstreamHTTP.makeClient()
+
+    private var http: UpstreamHTTP { UpstreamHTTP(client: Self.client, policy: config.common.outboundPolicy) }
+    private var flows: UpstreamOAuthFlowStore { UpstreamOAuthFlowStore(redis: queue.redis, box: box) }
+    private var base: String {
+        var b = config.publicURL
+        while b.hasSuffix("/") { b.removeLast() }
+        return b
+    }
+    private var redirectURI: String { base + "/upstream-oauth/callback" }
+    private var clientMetadataURL: String? {
+        UpstreamOAuthRegistration.clientMetadataURL(publicURL: base, allowInsecure: config.common.outboundPolicy.allowLoopbackHTTP)
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/api/v1/sources/:slug/oauth/start") { req, ctx in
+            var request = req
+            do {
+                let user = try auth.user(for: request)
+                let slug = ctx.parameters.get("slug") ?? ""
+                let body = try await Self.optionalJSON(&request)
+                let url = try await start(user: user, slug: slug, forceConsent: body?["forceConsent"]?.boolValue ?? false)
+                return JSONResponse.make(["authorizationUrl": .string(url.absoluteString)])
+            } catch let error as JunctionError {
+                return JSONResponse.error(error, headers: error.status == 401 ? [.wwwAuthenticate: "Bearer realm=\"junction\""] : [:])
+            } catch {
+                logger.error("oauth start failed", metadata: ["error": "\(error)"])
+                return JSONResponse.error(JunctionError("internal_error", "internal error"))
+            }
+        }
+        router.get("/upstream-oauth/callback") { req, _ in await callback(req) }
+        router.get("/upstream-oauth/callback.js") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=300",
+                                            HTTPField.Name("X-Content-Type-Options")!: "nosniff"],
+                     body: .init(byteBuffer: ByteBuffer(string: Self.callbackScript)))
+        }
+        router.get("/upstream-oauth/client-metadata.json") { _, _ in
+            guard let id = clientMetadataURL else {
+                return JSONResponse.error(.notFound("Junction's public URL is not https, so it publishes no client metadata document"))
+            }
+            var response = JSONResponse.make(UpstreamOAuthRegistration.metadataDocument(clientID: id, redirectURI: redirectURI, clientURI: base))
+            response.headers[.cacheControl] = "public, max-age=3600"
+            return response
+        }
+    }
+
+    // MARK: - start
+
+    func start(user: User, slug: String, forceConsent: Bool) async throws -> URL {
+        guard let source = try database.source(owner: user.id, slug: slug) else {
+            throw JunctionError.notFound("no source with slug '\(slug)'", code: "source_not_found")
+        }
+        guard source.type == .mcp, source.authType == SourceAuthType.oauth else {
+            throw JunctionError.badRequest("source \(slug) does not use OAuth (its auth.type is \(source.authType.rawValue))", code: "not_oauth_source")
+        }
+        guard let text = source.baseUrl, let mcpURL = URL(string: text) else { throw JunctionError.badRequest("source \(slug) has no baseUrl") }
+        let plan = try await UpstreamOAuthDiscovery(http: http).discover(mcpURL: mcpURL)
+        let client = try await clientRegistration(for: source, plan: plan)
+        let pkce = UpstreamPKCE.generate()
+        let flow = UpstreamOAuthFlow(owner: user.id, sourceID: source.id, verifier: pkce.verifier, redirectURI: redirectURI,
+                                     resource: plan.resource, scope: plan.scope, issuer: plan.metadata.issuer,
+                                     tokenEndpoint: plan.metadata.tokenEndpoint, issRequired: plan.metadata.issParameterSupported, client: client)
+        let state = try await flows.begin(flow)
+        var parameters: [(String, String)] = [
+            ("response_type", "code"), ("client_id", client.clientID), ("redirect_uri", redirectURI), ("state", state),
+            ("code_challenge", pkce.challenge), ("code_challenge_method", UpstreamPKCE.method), ("resource", plan.resource),
+        ]
+        if let scope = plan.scope { parameters.append(("scope", scope)) }
+        if forceConsent { parameters.append(("prompt", "consent")) }
+        logger.info("upstream OAuth sign-in started", metadata: [
+            "source": "\(slug)", "issuer": "\(plan.metadata.issuer)", "client": "\(client.kind)",
+        ])
+        return try UpstreamOAuthURLs.authorizationURL(endpoint: plan.metadata.authorizationEndpoint, parameters: parameters)
+    }
+
+    /// The registration to use: the one stored with an earlier grant from the same issuer
+    /// (re-authorisation does not register again), else a new one.
+    private func clientRegistration(for source: Source, plan: UpstreamOAuthPlan) async throws -> UpstreamOAuthClient {
+        let choice = UpstreamOAuthRegistration.choose(plan.metadata, clientMetadataURL: clientMetadataURL)
+        if let grant = try? database.sourceOAuthGrant(owner: source.owner, sourceID: source.id, box: box),
+           UpstreamOAuthURLs.sameIssuer(grant.issuer, plan.metadata.issuer) {
+            if case .metadataDocument(let id) = choice, grant.client.clientID != id {
+                // fall through: the document URL changed (new public URL)
+            } else {
+                return grant.client
+            }
+        }
+        switch choice {
+        case .metadataDocument(let id):
+            return UpstreamOAuthClient(kind: "metadata_document", clientID: id)
+        case .dynamic(let endpoint):
+            return try await UpstreamOAuthRegistration.register(http: http, endpoint: endpoint, redirectURI: redirectURI, scope: plan.scope)
+        case .unsupported(let message):
+            throw UpstreamOAuthError.discovery(message)
+        }
+    }
+
+    // MARK: - callback
+
+    private func callback(_ request: Request) async -> Response {
+        let query = request.uri.queryParameters
+        let state = query.get("state") ?? ""
+        do {
+            guard !state.isEmpty, let pending = try await flows.peek(state) else {
+                return page(ok: false, status: .badRequest, title: "Sign-in link not valid",
+                            message: "This sign-in link is unknown, has expired, or was already used. Start the sign-in again from the Sources page.")
+            }
+            // Bound to the user who started it: a signed-in browser or API caller must be them.
+            if let caller = try await callerID(request), caller != pending.owner {
+                return page(ok: false, status: .forbidden, title: "Sign-in belongs to another account",
+                            message: "This sign-in was started by a different Junction account. Sign in to Junction as that account, or start the sign-in again.")
+            }
+            guard let flow = try await flows.take(state) else {
+                return page(ok: false, status: .badRequest, title: "Sign-in link not valid", message: "This sign-in link was already used.")
+            }
+            guard let source = try database.source(owner: flow.owner, id: flow.sourceID), source.authType == SourceAuthType.oauth else {
+                return page(ok: false, status: .notFound, title: "Source not found", message: "The source this sign-in was for no longer exists.")
+            }
+            if let error = query.get("error") {
+                let detail = query.get("error_description").map { ": \($0)" } ?? ""
+                logger.info("upstream OAuth sign-in declined", metadata: ["source": "\(source.slug)", "error": "\(error)"])
+                return page(ok: false, status: .badRequest, title: "Sign-in to \(source.name) was not completed",
+                            message: "The authorization server answered \(error)\(detail). Nothing was changed; you can start again.", slug: source.slug)
+            }
+            do {
+                try flow.checkIssuer(query.get("iss"))
+            } catch let error as JunctionError {
+                logger.warning("upstream OAuth issuer mismatch", metadata: ["source": "\(source.slug)", "error": "\(error.message)"])
+                return page(ok: false, status: .badRequest, title: "Sign-in refused", message: error.message + ". Nothing was changed.", slug: source.slug)
+            }
+            guard let code = query.get("code"), !code.isEmpty else {
+                return page(ok: false, status: .badRequest, title: "Sign-in refused", message: "The authorization response carried no code.", slug: source.slug)
+            }
+            let tokens: UpstreamOAuthTokens
+            do {
+                tokens = try await UpstreamOAuthTokenClient(http: http).exchange(
+                    code: code, verifier: flow.verifier, redirectURI: flow.redirectURI, resource: flow.resource,
+                    client: flow.client, tokenEndpoint: flow.tokenEndpoint)
+            } catch let failure as UpstreamOAuthTokenFailure {
+                return page(ok: false, status: .badGateway, title: "Sign-in to \(source.name) failed",
+                            message: "The token exchange failed: \(failure.description). Nothing was changed; you can start again.", slug: source.slug)
+            }
+            let grant = UpstreamOAuthGrant(issuer: flow.issuer, tokenEndpoint: flow.tokenEndpoint, resource: flow.resource,
+                                           scope: tokens.scope ?? flow.scope, client: flow.client, tokens: tokens)
+            try database.saveSourceOAuthGrant(owner: source.owner, sourceID: source.id, grant: grant, box: box)
+            try database.updateSourceStatus(owner: source.owner, id: source.id, status: "ready", error: nil)
+            try? await queue.enqueue(JobEnvelope(kind: .refresh, owner: source.owner, body: RefreshRequest(sourceID: source.id).json))
+            logger.info("upstream OAuth sign-in completed", metadata: ["source": "\(source.slug)", "refreshToken": "\(tokens.refreshToken != nil)"])
+            return page(ok: true, status: .ok, title: "Signed in to \(source.name)",
+                        message: "Junction can now use \(source.name). Its tools are being listed; you can close this window.", slug: source.slug)
+        } catch let error as JunctionError {
+            return page(ok: false, status: HTTPResponse.Status(code: error.status), title: "Sign-in failed", message: error.message)
+        } catch {
+            logger.error("upstream OAuth callback failed", metadata: ["error": "\(error)"])
+            return page(ok: false, status: .internalServerError, title: "Sign-in failed", message: "Junction could not finish the sign-in (internal error).")
+        }
+    }
+
+    /// Who is calling: the browser session, else a Bearer token; nil when anonymous.
+    private func callerID(_ request: Request) async throws -> String? {
+        if let session = try await auth.webSession(for: request) { return session.user.id }
+        if request.headers[.authorization] != nil { return try auth.user(for: request).id }
+        return nil
+    }
+
+    private static func optionalJSON(_ request: inout Request) async throws -> JSONValue? {
+        let buffer = try await request.collectBody(limit: 16 * 1024)
+        guard buffer.readableBytes > 0 else { return nil }
+        guard let value = try? JSONValue.parse(Data(buffer.readableBytesView)), value.objectValue != nil else {
+            throw JunctionError.badRequest("the body must be a JSON object such as {\"forceConsent\": true}", code: "invalid_json")
+        }
+        return value
+    }
+
+    // MARK: - pages
+
+    /// The result page: no inline script (CSP `script-src 'self'`), the outcome in data
+    /// attributes read by callback.js, and no Referer (the URL carried the code).
+    private func page(ok: Bool, status: HTTPResponse.Status, title: String, message: String, slug: String? = nil) -> Response {
+        let e = Self.escape
+        let html = """
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(e(title)) · Junction</title><link rel="stylesheet" href="/assets/app.css">
+            <script src="/upstream-oauth/callback.js" defer></script></head>
+            <body data-oauth-result="\(ok ? "ok" : "error")" data-source="\(e(slug ?? ""))" data-message="\(e(message))">
+            <main class="auth-card"><h1>\(e(title))</h1><p id="oauth-message">\(e(message))</p>
+            <p><a href="/sources">Back to sources</a></p></main></body></html>
+            """
+        return Response(status: status, headers: [
+            .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+            .contentSecurityPolicy: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            HTTPField.Name("Referrer-Policy")!: "no-referrer", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        ], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    private static func escape(_ s: String) -> String {
+        var out = ""
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    /// Tells the window that opened the sign-in (the dashboard) how it went, addressed to
+    /// Junction's own origin only; without an opener, a success goes back to /sources.
+    static let callbackScript = """
+        (function () {
+          var body = document.body;
+          var ok = body.getAttribute("data-oauth-result") === "ok";
+          var message = { type: "junction:upstream-oauth", ok: ok,
+                          source: body.getAttribute("data-source") || null,
+                          message: body.getAttribute("data-message") || "" };
+          if (window.opener && !window.opener.closed) {
+            try { window.opener.postMessage(message, window.location.origin); } catch (e) {}
+            if (ok) { window.close(); }
+          } else if (ok) {
+            window.location.replace("/sources");
+          }
+        })();
+        """
+}
