@@ -80,7 +80,10 @@ package struct JobQueue: Sendable {
             reply = try await redis.send(command)
         }
         guard let delivery = Self.parseReadReply(reply, stream: stream, kind: kind).first else { return nil }
-        try await redis.send("ZADD", readyKey(kind), "NX", Self.nowScore(), owner)
+        // Off the job's critical path: the job starts while the owner goes back in line.
+        // Should this fail, the reclaim sweep re-queues owners with undelivered jobs.
+        let (redis, key, score) = (redis, readyKey(kind), Self.nowScore())
+        Task { _ = try? await redis.send("ZADD", key, "NX", score, owner) }
         return delivery
     }
 
