@@ -18,6 +18,7 @@ JUNCTION_VENV="$JUNCTION_ROOT/.venv"                   # mcp 2.x SDK, pytest, ht
 JUNCTION_HTTPBIN_VENV="$JUNCTION_ROOT/.venv-httpbin"   # httpbin + gunicorn (test upstream)
 JUNCTION_MCP1_VENV="$JUNCTION_ROOT/.venv-mcp1"         # mcp 1.x peers: mcpo, mcp-proxy, mcp-server-time/git
 JUNCTION_FASTMCP_VENV="$JUNCTION_ROOT/.venv-fastmcp"   # FastMCP (mcp 2.x) upstream servers and bench peer
+JUNCTION_OIDC_VENV="$JUNCTION_ROOT/.venv-oidc"         # oidc-provider-mock (OpenID Connect provider for sign-in tests)
 export JUNCTION_MCP1_VENV JUNCTION_FASTMCP_VENV
 
 if [[ -t 2 && -z "${NO_COLOR:-}" ]]; then
@@ -121,6 +122,7 @@ ensure_venvs() {
     ensure_venv "$JUNCTION_HTTPBIN_VENV" "$JUNCTION_ROOT/ops/requirements-httpbin.txt"
     ensure_venv "$JUNCTION_MCP1_VENV" "$JUNCTION_ROOT/ops/requirements-mcp1.txt"
     ensure_venv "$JUNCTION_FASTMCP_VENV" "$JUNCTION_ROOT/ops/requirements-fastmcp.txt"
+    ensure_venv "$JUNCTION_OIDC_VENV" "$JUNCTION_ROOT/ops/requirements-oidc.txt"
     "$JUNCTION_VENV/bin/deno" --version >/dev/null 2>&1 || die "deno from .venv does not run"
     export JUNCTION_DENO_BIN="$JUNCTION_VENV/bin/deno"
 }

@@ -196,12 +196,14 @@ struct OIDCSignIn: Sendable {
         var added = 0
         for key in jwks["keys"]?.arrayValue ?? [] {
             guard key["use"]?.stringValue != "enc",
-                  let jwk = try? JSONDecoder().decode(JWK.self, from: Data(key.jsonString().utf8)) else { continue }
+                  var jwk = try? JSONDecoder().decode(JWK.self, from: Data(key.jsonString().utf8)) else { continue }
+            // Some issuers publish keys without `kid`; name them so the collection accepts them.
+            if jwk.keyIdentifier == nil { jwk.keyIdentifier = JWKIdentifier(string: "junction-unnamed-\(added)") }
             if (try? await keys.add(jwk: jwk)) != nil { added += 1 }
         }
         guard added > 0 else { throw SignInError(message: "the identity provider's JWKS holds no usable signing key") }
         let claims: IDTokenClaims
-        do { claims = try await keys.verify(idToken, as: IDTokenClaims.self) } catch {
+        do { claims = try await keys.verify(idToken, as: IDTokenClaims.self, iteratingKeys: true) } catch {
             logger.warning("ID token rejected", metadata: ["error": "\(error)"])
             throw SignInError(message: "The ID token's signature or expiry is not valid.")
         }

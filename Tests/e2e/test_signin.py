@@ -1,0 +1,196 @@
+"""Sign-in for people: first-run setup, built-in accounts, sessions with CSRF, personal
+API tokens, the allowlist, and OpenID Connect against a real provider (oidc-provider-mock,
+lenient: no PKCE enforcement, no `kid`, `aud` as an array).
+
+This module runs its own Junction (redis + frontend + worker + refresher, no httpbin):
+first-run setup needs an empty user table, and OIDC settings are read at start-up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import re
+import subprocess
+import tempfile
+import urllib.parse
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from stack import REPO_ROOT, Stack, free_port
+
+ADMIN = "root@admin.example"
+PASSWORD = "correct horse battery staple"
+
+
+def oidc_mock_exe() -> str:
+    path = REPO_ROOT / ".venv-oidc" / "bin" / "oidc-provider-mock"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: run ops/test (it creates .venv-oidc)")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def signin_stack() -> Iterator[tuple[Stack, str]]:
+    workdir = Path(tempfile.mkdtemp(prefix="junction-signin-"))
+    stack = Stack(workdir=workdir, with_httpbin=False)
+    port = free_port()
+    mock = stack.start_upstream("oidc-mock", [oidc_mock_exe(), "--host", "127.0.0.1", "--port", str(port)], port)
+    issuer = httpx.get(f"http://127.0.0.1:{port}/.well-known/openid-configuration", timeout=30).json()["issuer"]
+    stack.extra_env.update({
+        "JUNCTION_OIDC_ISSUER": issuer,
+        "JUNCTION_OIDC_CLIENT_ID": "junction-e2e",
+        "JUNCTION_OIDC_CLIENT_SECRET": "mock-secret",
+        "JUNCTION_ALLOWED_DOMAINS": "allowed.example",
+    })
+    try:
+        stack.start_redis()
+        stack.start_junction()
+        yield stack, issuer
+    finally:
+        stack.stop()
+        mock.stop()
+
+
+def browser(stack: Stack) -> httpx.Client:
+    return httpx.Client(base_url=stack.base_url, timeout=30, follow_redirects=False)
+
+
+def csrf_of(b: httpx.Client) -> str:
+    page = b.get("/logout").text
+    m = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert m, page[:400]
+    return html.unescape(m.group(1))
+
+
+def login(b: httpx.Client, email: str, password: str = PASSWORD, next_: str = "/") -> httpx.Response:
+    return b.post("/login", data={"email": email, "password": password, "next": next_})
+
+
+def test_first_run_setup_creates_the_admin_once(signin_stack: tuple[Stack, str]) -> None:
+    stack, _ = signin_stack
+    with contextlib.closing(browser(stack)) as b:
+        assert b.get("/login").text.count('href="/setup"') == 1, "login offers setup while no account exists"
+        assert b.get("/setup").status_code == 200
+        r = b.post("/setup", data={"email": ADMIN, "password": "short"})
+        assert r.status_code == 400
+        r = b.post("/setup", data={"email": ADMIN, "password": PASSWORD})
+        assert r.status_code == 303, r.text
+        cookie = r.headers["set-cookie"]
+        assert "junction_session=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert "Secure" not in cookie, "plain-http loopback: no Secure flag"
+        me = b.get("/api/v1/me").json()
+        assert me["email"] == ADMIN and me["isAdmin"] is True
+    with contextlib.closing(browser(stack)) as other:
+        r = other.post("/setup", data={"email": "late@admin.example", "password": PASSWORD})
+        assert r.status_code == 409
+        assert other.get("/setup").status_code == 303
+    # The password is stored as a slow hash, never in clear.
+    import sqlite3
+    with sqlite3.connect(stack.data_dir / "junction.sqlite") as conn:
+        (stored,) = conn.execute("SELECT passwordHash FROM password_credentials").fetchone()
+    assert stored.startswith("pbkdf2-sha256$600000$") and PASSWORD not in stored
+
+
+def test_login_next_logout_and_csrf(signin_stack: tuple[Stack, str]) -> None:
+    stack, _ = signin_stack
+    with contextlib.closing(browser(stack)) as b:
+        assert login(b, ADMIN, "wrong password!").status_code == 401
+        assert login(b, "nobody@admin.example").status_code == 401
+        r = login(b, ADMIN, next_="/sources?x=1")
+        assert r.status_code == 303 and r.headers["location"] == "/sources?x=1"
+        for evil in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+            with contextlib.closing(browser(stack)) as c:
+                assert login(c, ADMIN, next_=evil).headers["location"] == "/", evil
+        # Cookie-authenticated writes need the session's CSRF token.
+        assert b.post("/api/v1/tokens", json={"name": "x"}).status_code == 403
+        csrf = csrf_of(b)
+        r = b.post("/api/v1/tokens", json={"name": "ci"}, headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 201, r.text
+        created = r.json()
+        secret = created["token"]
+        listed = b.get("/api/v1/tokens").json()["tokens"]
+        row = next(t for t in listed if t["id"] == created["id"])
+        assert "token" not in row and secret not in str(listed) and row["lastUsedAt"] is None
+        assert httpx.get(f"{stack.base_url}/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).json()["email"] == ADMIN
+        row = next(t for t in b.get("/api/v1/tokens").json()["tokens"] if t["id"] == created["id"])
+        assert row["lastUsedAt"] is not None
+        assert b.delete(f"/api/v1/tokens/{created['id']}", headers={"X-CSRF-Token": csrf}).status_code == 204
+        assert httpx.get(f"{stack.base_url}/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+        assert b.delete("/api/v1/tokens/nope", headers={"X-CSRF-Token": csrf}).status_code == 404
+        # Logout needs the CSRF token too, then the session is gone server-side.
+        old = b.cookies["junction_session"]
+        assert b.post("/logout", data={"csrf": "forged"}).status_code == 403
+        r = b.post("/logout", data={"csrf": csrf})
+        assert r.status_code == 303 and r.headers["location"] == "/login"
+        r = httpx.get(f"{stack.base_url}/api/v1/me", cookies={"junction_session": old})
+        assert r.status_code == 401
+
+
+def oidc_sign_in(stack: Stack, b: httpx.Client, email: str, next_: str = "/") -> httpx.Response:
+    """Junction → provider's authorize form → submit as `email` → Junction's callback."""
+    r = b.get("/signin/oidc", params={"next": next_})
+    assert r.status_code == 303, r.text
+    authorize = r.headers["location"]
+    q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(authorize).query))
+    assert q["code_challenge_method"] == "S256" and q["nonce"] and q["state"]
+    assert q["redirect_uri"] == f"{stack.base_url}/signin/oidc/callback"
+    r = httpx.post(authorize, data={"sub": email}, follow_redirects=False, timeout=30)
+    assert r.status_code in (302, 303), r.text[:400]
+    callback = urllib.parse.urlsplit(r.headers["location"])
+    return b.get(callback.path + "?" + callback.query)
+
+
+def test_oidc_sign_in_creates_allowlisted_users(signin_stack: tuple[Stack, str]) -> None:
+    stack, _ = signin_stack
+    with contextlib.closing(browser(stack)) as b:
+        r = oidc_sign_in(stack, b, "alice@allowed.example", next_="/catalog")
+        assert r.status_code == 303 and r.headers["location"] == "/catalog", r.text[:400]
+        me = b.get("/api/v1/me").json()
+        assert me["email"] == "alice@allowed.example" and me["isAdmin"] is False
+        # Not an admin: the admin API refuses.
+        assert b.get("/api/v1/admin/users").status_code == 403
+
+
+def test_allowlist_refusal_and_admin_managed_entries(signin_stack: tuple[Stack, str]) -> None:
+    stack, _ = signin_stack
+    with contextlib.closing(browser(stack)) as b:
+        r = oidc_sign_in(stack, b, "bob@elsewhere.example")
+        assert r.status_code == 403 and "may not sign in" in r.text
+        assert "junction_session" not in b.cookies
+    with contextlib.closing(browser(stack)) as admin:
+        assert login(admin, ADMIN).status_code == 303
+        csrf = csrf_of(admin)
+        r = admin.post("/api/v1/admin/allowlist", json={"email": "bob@elsewhere.example"}, headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 201, r.text
+        entry = r.json()
+        assert admin.post("/api/v1/admin/allowlist", json={"domain": "not a domain"}, headers={"X-CSRF-Token": csrf}).status_code == 400
+        with contextlib.closing(browser(stack)) as b:
+            r = oidc_sign_in(stack, b, "bob@elsewhere.example")
+            assert r.status_code == 303 and b.get("/api/v1/me").json()["email"] == "bob@elsewhere.example"
+        assert admin.delete(f"/api/v1/admin/allowlist/{entry['id']}", headers={"X-CSRF-Token": csrf}).status_code == 204
+        assert all(e["id"] != entry["id"] for e in admin.get("/api/v1/admin/allowlist").json()["entries"])
+        # With an allowlist configured, an existing non-admin account no longer on it is refused too.
+        with contextlib.closing(browser(stack)) as b:
+            r = oidc_sign_in(stack, b, "bob@elsewhere.example")
+            assert r.status_code == 403
+
+
+def test_oidc_state_must_match_the_browser(signin_stack: tuple[Stack, str]) -> None:
+    stack, _ = signin_stack
+    with contextlib.closing(browser(stack)) as victim, contextlib.closing(browser(stack)) as attacker:
+        r = attacker.get("/signin/oidc")
+        authorize = r.headers["location"]
+        r = httpx.post(authorize, data={"sub": "alice@allowed.example"}, follow_redirects=False, timeout=30)
+        callback = urllib.parse.urlsplit(r.headers["location"])
+        # The attacker's callback URL replayed in another browser (login CSRF) is refused.
+        r = victim.get(callback.path + "?" + callback.query)
+        assert r.status_code == 400 and "state" in r.text
+        assert "junction_session" not in victim.cookies
+        # A forged state with the right cookie name is refused as well.
+        q = dict(urllib.parse.parse_qsl(callback.query))
+        r = attacker.get("/signin/oidc/callback", params={**q, "state": "forged"})
+        assert r.status_code == 400
