@@ -22,6 +22,8 @@ struct MCPEndpoint: Sendable {
     let streams: LegacySSESessionStore
     let dispatcher: RunDispatcher
     let limiter: RateLimiter
+    /// Token → user for at most 1 s (`JUNCTION_AUTH_CACHE_MS`), see `UserCache`.
+    let users: UserCache
     let config: FrontendConfiguration
     let logger: Logger
 
@@ -53,7 +55,7 @@ struct MCPEndpoint: Sendable {
     /// Authenticates the request; on failure returns the response refusing it.
     func authenticate(_ request: Request, user out: inout User?) -> Response? {
         let user: User
-        do { user = try auth.user(for: request) } catch let error as JunctionError {
+        do { user = try users.user(for: request, auth: auth) } catch let error as JunctionError {
             return JSONResponse.error(error, headers: [.wwwAuthenticate: auth.challenge(for: error)])
         } catch {
             logger.error("authentication failed", metadata: ["error": "\(error)"])
