@@ -121,8 +121,8 @@ struct SourceOAuthAPI: Sendable {
     // MARK: - callback
 
     private func callback(_ request: Request) async -> Response {
-        let query = request.uri.queryParameters
-        let state = query.get("state") ?? ""
+        let query = Self.formQuery(request.uri.query ?? "")
+        let state = query["state"] ?? ""
         do {
             guard !state.isEmpty, let pending = try await flows.peek(state) else {
                 return page(ok: false, status: .badRequest, title: "Sign-in link not valid",
@@ -139,19 +139,19 @@ struct SourceOAuthAPI: Sendable {
             guard let source = try database.source(owner: flow.owner, id: flow.sourceID), source.authType == SourceAuthType.oauth else {
                 return page(ok: false, status: .notFound, title: "Source not found", message: "The source this sign-in was for no longer exists.")
             }
-            if let error = query.get("error") {
-                let detail = query.get("error_description").map { ": \($0)" } ?? ""
+            if let error = query["error"] {
+                let detail = query["error_description"].map { ": \($0)" } ?? ""
                 logger.info("upstream OAuth sign-in declined", metadata: ["source": "\(source.slug)", "error": "\(error)"])
                 return page(ok: false, status: .badRequest, title: "Sign-in to \(source.name) was not completed",
                             message: "The authorization server answered \(error)\(detail). Nothing was changed; you can start again.", slug: source.slug)
             }
             do {
-                try flow.checkIssuer(query.get("iss"))
+                try flow.checkIssuer(query["iss"])
             } catch let error as JunctionError {
                 logger.warning("upstream OAuth issuer mismatch", metadata: ["source": "\(source.slug)", "error": "\(error.message)"])
                 return page(ok: false, status: .badRequest, title: "Sign-in refused", message: error.message + ". Nothing was changed.", slug: source.slug)
             }
-            guard let code = query.get("code"), !code.isEmpty else {
+            guard let code = query["code"], !code.isEmpty else {
                 return page(ok: false, status: .badRequest, title: "Sign-in refused", message: "The authorization response carried no code.", slug: source.slug)
             }
             let tokens: UpstreamOAuthTokens
@@ -184,6 +184,19 @@ struct SourceOAuthAPI: Sendable {
         if let session = try await auth.webSession(for: request) { return session.user.id }
         if request.headers[.authorization] != nil { return try auth.user(for: request).id }
         return nil
+    }
+
+    /// The authorization response's query, decoded as a form (RFC 6749 appendix B: `+` is
+    /// a space); the first value of each name wins.
+    static func formQuery(_ raw: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in raw.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
+            let name = decode(parts[0])
+            if out[name] == nil { out[name] = parts.count > 1 ? decode(parts[1]) : "" }
+        }
+        return out
     }
 
     private static func optionalJSON(_ request: inout Request) async throws -> JSONValue? {

@@ -1,0 +1,278 @@
+"""OAuth-protected MCP sources end to end, against FastMCP's InMemoryOAuthProvider.
+
+Junction discovers the authorization server from the 401 (RFC 9728 then RFC 8414),
+registers itself dynamically (RFC 7591; FastMCP does not offer Client ID Metadata
+Documents), sends the user to /authorize with PKCE S256, `resource` and `state`, and
+finishes at /upstream-oauth/callback. The provider approves at once, so the test reads
+the code from the `Location` of /authorize and opens Junction's callback itself, as the
+browser would. Then: the catalog is listed with the token, `execute` calls tools, tokens
+are refreshed on a 401 (once, even with concurrent calls: refresh tokens rotate) and by
+the refresher ahead of expiry, and a refused refresh leaves the source needing sign-in.
+"""
+
+import asyncio
+import json
+import time
+import urllib.parse
+from pathlib import Path
+
+import httpx
+import pytest
+
+from helpers import mcp_client, wait_source
+from stack import Stack, free_port, venv_exe
+
+pytestmark = pytest.mark.anyio
+
+SERVER = str(Path(__file__).parent / "mcp_oauth_server.py")
+
+
+@pytest.fixture(scope="module")
+def ostack(tmp_path_factory: pytest.TempPathFactory):
+    s = Stack(workdir=tmp_path_factory.mktemp("junction-oauth"), with_httpbin=False, execute_timeout_ms=20000,
+              extra_env={"JUNCTION_UPSTREAM_TIMEOUT_MS": "5000", "JUNCTION_REFRESH_TICK_MS": "500",
+                         "JUNCTION_OAUTH_REFRESH_LEAD_MS": "4000", "JUNCTION_REFRESH_INTERVAL_MS": "5000"})
+    s.start()
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture(scope="module")
+def oapi(ostack: Stack):
+    with ostack.api() as client:
+        yield client
+
+
+def oauth_server(stack: Stack, name: str, token_seconds: int = 3600) -> str:
+    port = free_port()
+    stack.start_upstream(name, [venv_exe("fastmcp", "python"), SERVER, "--port", str(port),
+                                "--token-seconds", str(token_seconds)], port)
+    return f"http://127.0.0.1:{port}"
+
+
+def stats(base: str) -> dict:
+    return httpx.get(base + "/test/stats", timeout=10).json()
+
+
+def register(api: httpx.Client, slug: str, url: str) -> dict:
+    r = api.post("/api/v1/sources", json={"slug": slug, "type": "mcp", "name": slug, "baseUrl": url, "auth": {"type": "oauth"}})
+    assert r.status_code == 201, r.text
+    src = r.json()
+    assert src["auth"]["type"] == "oauth" and src["auth"]["hasSecret"] is False, src
+    assert src["status"] == "needs_sign_in", src
+    return src
+
+
+def start(api: httpx.Client, slug: str, body: dict | None = None) -> str:
+    r = api.post(f"/api/v1/sources/{slug}/oauth/start", json=body) if body is not None else api.post(f"/api/v1/sources/{slug}/oauth/start")
+    assert r.status_code == 200, r.text
+    return r.json()["authorizationUrl"]
+
+
+def authorize(authorization_url: str) -> str:
+    """What the browser does at the upstream: the provider approves at once and redirects
+    to Junction's callback; return that callback URL (not followed)."""
+    r = httpx.get(authorization_url, follow_redirects=False, timeout=10)
+    assert r.status_code in (302, 303, 307), f"{r.status_code}: {r.text}"
+    return r.headers["location"]
+
+
+def query(url: str) -> dict:
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+
+
+def sign_in(stack: Stack, api: httpx.Client, slug: str) -> httpx.Response:
+    callback = authorize(start(api, slug))
+    assert callback.startswith(stack.base_url + "/upstream-oauth/callback?"), callback
+    return httpx.get(callback, timeout=30)
+
+
+def wait_entries(api: httpx.Client, slug: str, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        src = api.get(f"/api/v1/sources/{slug}").json()
+        if src["status"] == "ready" and src["entryCount"] > 0:
+            return src
+        if src["status"] in ("error", "needs_sign_in"):
+            raise AssertionError(f"source {slug}: {src}")
+        time.sleep(0.25)
+    raise AssertionError(f"source {slug} has no catalog after {timeout} s: {api.get(f'/api/v1/sources/{slug}').json()}")
+
+
+async def execute(stack: Stack, code: str) -> tuple[bool, dict]:
+    async with mcp_client(stack) as client:
+        result = await client.call_tool("execute", {"code": code})
+        payload = result.structured_content or json.loads(result.content[0].text)
+        return (not result.is_error), payload
+
+
+async def test_oauth_source_full_flow_refresh_on_401_and_needs_sign_in(ostack: Stack, oapi) -> None:
+    base = oauth_server(ostack, "oauth-upstream")
+    src = register(oapi, "oa", base + "/mcp")
+    # Before sign-in the source says what to do.
+    assert "needs sign-in" in src["lastError"] and "/api/v1/sources/oa/oauth/start" in src["lastError"], src
+
+    # start: the authorization URL carries PKCE S256, resource, state and Junction's redirect URI.
+    url = start(oapi, "oa")
+    q = query(url)
+    assert url.startswith(base + "/authorize?"), url
+    assert q["response_type"] == "code" and q["code_challenge_method"] == "S256" and len(q["code_challenge"]) == 43, q
+    assert q["resource"] == base + "/mcp", q
+    assert q["redirect_uri"] == ostack.base_url + "/upstream-oauth/callback", q
+    assert len(q["state"]) >= 43 and "prompt" not in q, q
+    assert stats(base)["registrations"] == 1, "registered by RFC 7591"
+
+    callback = authorize(url)
+    page = httpx.get(callback, timeout=30)
+    assert page.status_code == 200, page.text
+    assert "Signed in" in page.text
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp, csp
+    assert '<script src="/upstream-oauth/callback.js"' in page.text and "<script>" not in page.text
+    assert page.headers.get("referrer-policy") == "no-referrer"
+    js = httpx.get(ostack.base_url + "/upstream-oauth/callback.js")
+    assert js.status_code == 200 and "postMessage(message, window.location.origin)" in js.text and 'location.replace("/sources")' in js.text
+
+    # The same state again is refused (single use), and nothing is lost.
+    replay = httpx.get(callback, timeout=30)
+    assert replay.status_code == 400 and "already used" in replay.text, replay.text
+
+    # The catalog is listed with the token; execute calls tools through the pipeline.
+    src = wait_entries(oapi, "oa")
+    assert src["entryCount"] == 2 and src["lastError"] is None, src
+    ok, payload = await execute(ostack, "async () => ({sum: await codemode.oa_add({a: 40, b: 2}), me: await codemode.oa_whoami({})})")
+    assert ok, payload
+    assert payload["result"]["sum"] in (42, {"result": 42}), payload
+    assert payload["result"]["me"]["clientId"], payload
+    assert stats(base)["refreshes"] == 0
+
+    # The provider forgets the access token: the next calls get 401, Junction refreshes
+    # once under its lock (the refresh token rotates, a second use would be refused) and
+    # every concurrent call succeeds.
+    httpx.post(base + "/test/expire-access")
+    ok, payload = await execute(ostack, """async () => {
+        const r = await Promise.all([1, 2, 3, 4, 5].map(i => codemode.oa_add({a: i, b: 100})));
+        return r.map(x => x.result ?? x); }""")
+    assert ok, payload
+    assert payload["result"] == [101, 102, 103, 104, 105], payload
+    assert stats(base)["refreshes"] == 1, stats(base)
+    ok, payload = await execute(ostack, "async () => await codemode.oa_add({a: 1, b: 1})")
+    assert ok and payload["result"] in (2, {"result": 2}), payload
+    assert stats(base)["refreshes"] == 1
+
+    # The refresh token is revoked: the source needs sign-in, and execute says so clearly.
+    httpx.post(base + "/test/revoke-refresh")
+    ok, payload = await execute(ostack, """async () => {
+        try { await codemode.oa_add({a: 1, b: 1}); return "no error"; } catch (e) { return e.message; } }""")
+    assert ok, payload
+    message = payload["result"]
+    assert "needs sign-in again" in message and "/api/v1/sources/oa/oauth/start" in message, message
+    src = oapi.get("/api/v1/sources/oa").json()
+    assert src["status"] == "needs_sign_in" and "needs sign-in again" in (src["lastError"] or ""), src
+    assert src["entryCount"] == 2, "the catalog is kept"
+
+    # Re-authorisation with forced consent works again, without registering again.
+    url = start(oapi, "oa", {"forceConsent": True})
+    assert query(url).get("prompt") == "consent", url
+    page = httpx.get(authorize(url), timeout=30)
+    assert page.status_code == 200, page.text
+    assert stats(base)["registrations"] == 1
+    deadline = time.monotonic() + 30
+    while oapi.get("/api/v1/sources/oa").json()["status"] != "ready" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    ok, payload = await execute(ostack, "async () => await codemode.oa_add({a: 20, b: 3})")
+    assert ok and payload["result"] in (23, {"result": 23}), payload
+
+
+async def test_callback_refuses_other_user_wrong_iss_and_denied_consent(ostack: Stack, oapi) -> None:
+    base = oauth_server(ostack, "oauth-upstream-2")
+    register(oapi, "ob", base + "/mcp")
+
+    # A state started by this user, opened by another signed-in user: refused, not used up.
+    other = ostack.admin_token(email="someone-else@example.com")
+    callback = authorize(start(oapi, "ob"))
+    r = httpx.get(callback, headers={"Authorization": f"Bearer {other}"}, timeout=30)
+    assert r.status_code == 403 and "another account" in r.text, r.text
+    assert oapi.get("/api/v1/sources/ob").json()["status"] == "needs_sign_in"
+    # Another user cannot even start a sign-in for this user's source.
+    with ostack.api(other) as other_api:
+        assert other_api.post("/api/v1/sources/ob/oauth/start").status_code == 404
+    # The rightful user (identified by their token) can still finish it.
+    r = httpx.get(callback, headers={"Authorization": f"Bearer {ostack.token}"}, timeout=30)
+    assert r.status_code == 200, r.text
+    wait_entries(oapi, "ob")
+
+    # A wrong `iss` (RFC 9207 mix-up defence) is refused and changes nothing.
+    before = stats(base)["codeExchanges"]
+    callback = authorize(start(oapi, "ob"))
+    r = httpx.get(callback + "&iss=" + urllib.parse.quote("https://evil.example/"), timeout=30)
+    assert r.status_code == 400 and "issuer" in r.text, r.text
+    assert stats(base)["codeExchanges"] == before, "the code was not exchanged"
+    assert oapi.get("/api/v1/sources/ob").json()["status"] == "ready"
+
+    # The right iss is accepted.
+    callback = authorize(start(oapi, "ob"))
+    r = httpx.get(callback + "&iss=" + urllib.parse.quote(base + "/"), timeout=30)
+    assert r.status_code == 200, r.text
+
+    # Denied consent: a clear page, the source keeps working.
+    q = query(start(oapi, "ob"))
+    r = httpx.get(ostack.base_url + "/upstream-oauth/callback?" + urllib.parse.urlencode(
+        {"state": q["state"], "error": "access_denied", "error_description": "the user said no"}), timeout=30)
+    assert r.status_code == 400 and "access_denied" in r.text and "the user said no" in r.text, r.text
+    # Unknown state and a bad code.
+    r = httpx.get(ostack.base_url + "/upstream-oauth/callback?state=made-up&code=x", timeout=30)
+    assert r.status_code == 400 and "unknown" in r.text
+    q = query(start(oapi, "ob"))
+    r = httpx.get(ostack.base_url + "/upstream-oauth/callback?" + urllib.parse.urlencode({"state": q["state"], "code": "not-a-code"}), timeout=30)
+    assert r.status_code == 502 and "token exchange failed" in r.text, r.text
+    wait_source(oapi, "ob", until=("ready",))
+    ok, payload = await execute(ostack, "async () => await codemode.ob_add({a: 2, b: 2})")
+    assert ok and payload["result"] in (4, {"result": 4}), payload
+
+    # Bad requests to start.
+    assert oapi.post("/api/v1/sources/nope/oauth/start").status_code == 404
+    r = oapi.post("/api/v1/sources", json={"slug": "oc", "type": "openapi", "specUrl": base + "/x", "auth": {"type": "oauth"}})
+    assert r.status_code == 400 and "only supported for mcp" in r.text, r.text
+    r = oapi.post("/api/v1/sources/ob/oauth/start", content=b"[1]", headers={"Content-Type": "application/json"})
+    assert r.status_code == 400, r.text
+
+
+async def test_refresher_refreshes_tokens_ahead_of_expiry_and_relists_on_schedule(ostack: Stack, oapi) -> None:
+    # Tokens live 7 s; the refresher refreshes 4 s ahead of expiry without any call.
+    base = oauth_server(ostack, "oauth-upstream-short", token_seconds=7)
+    register(oapi, "od", base + "/mcp")
+    page = sign_in(ostack, oapi, "od")
+    assert page.status_code == 200, page.text
+    first = wait_entries(oapi, "od")
+    deadline = time.monotonic() + 20
+    while stats(base)["refreshes"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert stats(base)["refreshes"] >= 2, f"no scheduled refresh: {stats(base)}"
+    # Each scheduled refresh happened once, not once per process or tick: 7 s tokens
+    # refreshed 4 s early give one refresh every ~3 s.
+    time.sleep(3)
+    n = stats(base)["refreshes"]
+    elapsed = time.monotonic() - (deadline - 20)
+    assert n <= elapsed / 2.5 + 2, f"{n} refreshes in {elapsed:.1f} s"
+    ok, payload = await execute(ostack, "async () => await codemode.od_add({a: 5, b: 6})")
+    assert ok and payload["result"] in (11, {"result": 11}), payload
+    # Catalogs are re-listed every JUNCTION_REFRESH_INTERVAL_MS (5 s here) with no request.
+    deadline = time.monotonic() + 30
+    later = first
+    while later["lastRefreshAt"] == first["lastRefreshAt"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+        later = oapi.get("/api/v1/sources/od").json()
+    assert later["lastRefreshAt"] != first["lastRefreshAt"], later
+    assert later["entryCount"] == 2
+
+
+def test_client_metadata_document(ostack: Stack) -> None:
+    r = httpx.get(ostack.base_url + "/upstream-oauth/client-metadata.json")
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["client_id"] == ostack.base_url + "/upstream-oauth/client-metadata.json"
+    assert doc["redirect_uris"] == [ostack.base_url + "/upstream-oauth/callback"]
+    assert doc["token_endpoint_auth_method"] == "none" and "refresh_token" in doc["grant_types"]
