@@ -152,6 +152,8 @@ async def test_oauth_source_full_flow_refresh_on_401_and_needs_sign_in(ostack: S
     # once under its lock (the refresh token rotates, a second use would be refused) and
     # every concurrent call succeeds.
     httpx.post(base + "/test/expire-access")
+    # The refresher re-lists at the same time (another process, same 401, same lock).
+    assert oapi.post("/api/v1/sources/oa/refresh").status_code == 202
     ok, payload = await execute(ostack, """async () => {
         const r = await Promise.all([1, 2, 3, 4, 5].map(i => codemode.oa_add({a: i, b: 100})));
         return r.map(x => x.result ?? x); }""")
