@@ -194,3 +194,102 @@ def test_oidc_state_must_match_the_browser(signin_stack: tuple[Stack, str]) -> N
         q = dict(urllib.parse.parse_qsl(callback.query))
         r = attacker.get("/signin/oidc/callback", params={**q, "state": "forged"})
         assert r.status_code == 400
+
+
+# --------------------------------------------------------------------------- #
+# glewlwyd: a strict provider (PKCE enforced, kid-signed RS256 ID tokens, aud as a string)
+# --------------------------------------------------------------------------- #
+
+GLEWLWYD = Path("/usr/bin/glewlwyd")
+GLEWLWYD_INIT = Path("/usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz")
+
+
+def start_glewlwyd(stack: Stack) -> tuple[str, httpx.Client]:
+    """glewlwyd on a free port with a temp config and SQLite DB; an OIDC plugin instance
+    with a fresh RSA key, PKCE required; returns (issuer, admin session)."""
+    import gzip
+    import sqlite3
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    if not GLEWLWYD.exists() or not GLEWLWYD_INIT.exists():
+        raise FileNotFoundError("glewlwyd not installed: run ops/test (apt package glewlwyd)")
+    home = stack.workdir / "glewlwyd"
+    home.mkdir(parents=True, exist_ok=True)
+    db_path = home / "glewlwyd.db"
+    with sqlite3.connect(db_path) as conn:
+        conn.executescript(gzip.decompress(GLEWLWYD_INIT.read_bytes()).decode())
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    conf = Path("/etc/glewlwyd/glewlwyd.conf").read_text()
+    conf = re.sub(r"(?m)^port=.*$", f"port={port}", conf)
+    conf = re.sub(r"(?m)^external_url=.*$", f'external_url="{base}"\nbind_address="127.0.0.1"', conf)
+    conf = re.sub(r"(?m)^log_mode=.*$", 'log_mode="console"', conf)
+    conf = conf.replace('@include "/etc/glewlwyd/glewlwyd-db.conf"', f'database = {{ type = "sqlite3" path = "{db_path}" }};')
+    (home / "glewlwyd.conf").write_text(conf)
+    stack.start_upstream("glewlwyd", [str(GLEWLWYD), "-c", str(home / "glewlwyd.conf")], port)
+    admin = httpx.Client(base_url=base + "/api", timeout=30)
+    assert admin.post("/auth/", json={"username": "admin", "password": "password"}).status_code == 200
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                    serialization.NoEncryption()).decode()
+    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    issuer = f"{base}/api/oidc"
+    r = admin.post("/mod/plugin/", json={"module": "oidc", "name": "oidc", "display_name": "OIDC", "enabled": True, "parameters": {
+        "iss": issuer, "jwt-type": "rsa", "jwt-key-size": "256", "key": private_pem, "cert": public_pem,
+        "code-duration": 600, "refresh-token-duration": 1209600, "access-token-duration": 3600,
+        "auth-type-code-enabled": True, "auth-type-refresh-enabled": True, "auth-type-client-enabled": False,
+        "auth-type-implicit-enabled": False, "auth-type-password-enabled": False,
+        "pkce-allowed": True, "pkce-method-plain-allowed": False, "pkce-required": True, "allow-non-oidc": False,
+        "discovery-enabled": True, "email-claim": "mandatory", "name-claim": "on-demand", "scope-claim": "no"}})
+    assert r.status_code == 200, r.text
+    r = admin.post("/user/", json={"username": "carol", "name": "Carol", "email": "carol@allowed.example", "enabled": True,
+                                   "password": "carol-password-1", "scope": ["openid", "g_profile"]})
+    assert r.status_code == 200, r.text
+    return issuer, admin
+
+
+@pytest.fixture(scope="module")
+def glewlwyd_stack() -> Iterator[tuple[Stack, httpx.Client]]:
+    workdir = Path(tempfile.mkdtemp(prefix="junction-glewlwyd-"))
+    stack = Stack(workdir=workdir, with_httpbin=False)
+    try:
+        issuer, admin = start_glewlwyd(stack)
+        stack.extra_env.update({"JUNCTION_OIDC_ISSUER": issuer, "JUNCTION_OIDC_CLIENT_ID": "junction",
+                                "JUNCTION_OIDC_CLIENT_SECRET": "glewlwyd-client-secret", "JUNCTION_ALLOWED_DOMAINS": "allowed.example"})
+        stack.start_redis()
+        stack.start_junction()
+        r = admin.post("/client/", json={
+            "client_id": "junction", "name": "Junction", "enabled": True, "confidential": True, "password": "glewlwyd-client-secret",
+            "redirect_uri": [f"{stack.base_url}/signin/oidc/callback"], "authorization_type": ["code", "refresh_token"],
+            "scope": ["openid"], "token_endpoint_auth_method": ["client_secret_basic"]})
+        assert r.status_code == 200, r.text
+        yield stack, admin
+    finally:
+        stack.stop()
+
+
+def test_oidc_sign_in_against_glewlwyd(glewlwyd_stack: tuple[Stack, httpx.Client]) -> None:
+    stack, admin = glewlwyd_stack
+    idp = httpx.Client(base_url=str(admin.base_url), timeout=30)
+    # The person signs in at the provider and grants Junction (glewlwyd's own API).
+    assert idp.post("/auth/", json={"username": "carol", "password": "carol-password-1"}).status_code == 200
+    assert idp.put("/auth/grant/junction", json={"scope": "openid"}).status_code == 200
+    with contextlib.closing(browser(stack)) as b:
+        r = b.get("/signin/oidc", params={"next": "/executions"})
+        assert r.status_code == 303
+        authorize = r.headers["location"]
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(authorize).query))
+        # glewlwyd refuses the same request without PKCE: Junction's PKCE is what makes it pass.
+        no_pkce = {k: v for k, v in q.items() if not k.startswith("code_challenge")}
+        bare = idp.get(authorize.split("?")[0] + "?" + urllib.parse.urlencode(no_pkce) + "&g_continue", follow_redirects=False)
+        assert "code=" not in bare.headers.get("location", ""), "glewlwyd must enforce PKCE"
+        r = idp.get(authorize + "&g_continue", follow_redirects=False)
+        assert r.status_code == 302 and "code=" in r.headers["location"], (r.status_code, r.headers.get("location"), r.text[:300])
+        callback = urllib.parse.urlsplit(r.headers["location"])
+        r = b.get(callback.path + "?" + callback.query)
+        assert r.status_code == 303 and r.headers["location"] == "/executions", r.text[:500]
+        me = b.get("/api/v1/me").json()
+        assert me["email"] == "carol@allowed.example"
+        # The code is single-use at the provider too: replaying the callback fails (state consumed first).
+        assert b.get(callback.path + "?" + callback.query).status_code == 400
