@@ -299,3 +299,45 @@ async def test_concurrent_run_cap_gives_a_clear_error(stack: Stack, stream_front
     err = res["structuredContent"]["error"]
     assert err["name"] == "too_many_runs" and "JUNCTION_MAX_RUNS_PER_USER" in err["message"], err
     assert '"result":1' in result["first"].replace(" ", ""), result["first"][:500]
+
+
+async def test_notifications_cancelled_on_another_instance_cancels_a_session_run(stack: Stack, stream_frontend: str, slow_calls) -> None:
+    h = {"Authorization": f"Bearer {stack.token}", "Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+         "MCP-Protocol-Version": "2025-11-25"}
+    r = httpx.post(stack.mcp_url, headers=h, json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "e2e", "version": "1"}}})
+    assert r.status_code == 200
+    h["Mcp-Session-Id"] = r.headers["mcp-session-id"]
+    h["Accept"] = "application/json"
+    marker = f"cancelled-by-notification-{int(time.time() * 1000)}"
+    code = f"""async () => {{
+        await codemode.{slow_calls['delay']}({{ params: {{ delay: 3 }} }});
+        await codemode.{slow_calls['anything']}({{ params: {{ anything: '{marker}' }} }});
+        return 'finished';
+    }}"""
+    answer: dict = {}
+
+    def call() -> None:
+        resp = httpx.post(stack.mcp_url, headers=h, timeout=60, json={
+            "jsonrpc": "2.0", "id": 77, "method": "tools/call", "params": {"name": "execute", "arguments": {"code": code}}})
+        answer["body"] = resp.json()
+
+    t = threading.Thread(target=call)
+    started = time.monotonic()
+    t.start()
+    time.sleep(1.0)
+    # The notification goes to the other instance: the run is found through Redis.
+    r = httpx.post(f"{stream_frontend}/mcp", headers=h, json={
+        "jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 77, "reason": "user pressed stop"}})
+    assert r.status_code == 202
+    t.join(30)
+    elapsed = time.monotonic() - started
+    result = answer["body"]["result"]
+    assert result["isError"] is True and result["structuredContent"]["error"]["name"] == "Cancelled", result
+    assert elapsed < 3.0, f"the run was not stopped early ({elapsed:.1f} s)"
+    time.sleep(1)
+    db = sqlite3.connect(f"file:{stack.data_dir / 'junction.sqlite'}?mode=ro", uri=True)
+    rows = db.execute("SELECT status FROM executions WHERE code LIKE ?", (f"%{marker}%",)).fetchall()
+    db.close()
+    assert rows == [("cancelled",)], rows
+    assert marker not in stack.procs["httpbin"].log_path.read_text(errors="replace")
