@@ -278,3 +278,108 @@ def test_client_metadata_document(ostack: Stack) -> None:
     assert doc["client_id"] == ostack.base_url + "/upstream-oauth/client-metadata.json"
     assert doc["redirect_uris"] == [ostack.base_url + "/upstream-oauth/callback"]
     assert doc["token_endpoint_auth_method"] == "none" and "refresh_token" in doc["grant_types"]
+
+
+class _CIMDStub:
+    """A minimal authorization server + protected resource that advertises Client ID
+    Metadata Documents and the RFC 9207 `iss` parameter (FastMCP's provider offers
+    neither). Used only for the registration branch: it fetches the client_id URL like a
+    real server would, and records the token requests."""
+
+    def __init__(self, junction_base: str) -> None:
+        import http.server
+        import threading
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.token_requests: list[dict] = []
+        self.fetched_documents: list[dict] = []
+        self.registrations = 0
+        stub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):  # quiet
+                pass
+
+            def _json(self, status: int, body: dict, headers: dict | None = None) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                path, _, qs = self.path.partition("?")
+                if path == "/.well-known/oauth-protected-resource/mcp":
+                    return self._json(200, {"resource": stub.base + "/mcp", "authorization_servers": [stub.base + "/as"],
+                                            "scopes_supported": ["tools"]})
+                if path == "/.well-known/oauth-authorization-server/as":
+                    return self._json(200, {"issuer": stub.base + "/as", "authorization_endpoint": stub.base + "/as/authorize",
+                                            "token_endpoint": stub.base + "/as/token", "registration_endpoint": stub.base + "/as/register",
+                                            "code_challenge_methods_supported": ["S256"], "client_id_metadata_document_supported": True,
+                                            "authorization_response_iss_parameter_supported": True})
+                if path == "/as/authorize":
+                    q = dict(urllib.parse.parse_qsl(qs))
+                    doc = httpx.get(q["client_id"], timeout=10).json()  # resolve the client like a CIMD server
+                    stub.fetched_documents.append(doc)
+                    assert q["redirect_uri"] in doc["redirect_uris"]
+                    loc = q["redirect_uri"] + "?" + urllib.parse.urlencode({"code": "cimd-code", "state": q["state"], "iss": stub.base + "/as"})
+                    self.send_response(302)
+                    self.send_header("Location", loc)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self._json(404, {"error": "not_found"})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode()
+                if self.path == "/mcp":
+                    return self._json(401, {"error": "unauthorized"}, {
+                        "WWW-Authenticate": f'Bearer resource_metadata="{stub.base}/.well-known/oauth-protected-resource/mcp", scope="tools"'})
+                if self.path == "/as/register":
+                    stub.registrations += 1
+                    return self._json(201, {"client_id": "should-not-be-used"})
+                if self.path == "/as/token":
+                    form = dict(urllib.parse.parse_qsl(body))
+                    stub.token_requests.append(form)
+                    return self._json(200, {"access_token": "cimd-access", "token_type": "Bearer", "expires_in": 3600,
+                                            "refresh_token": "cimd-refresh"})
+                self._json(404, {"error": "not_found"})
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_client_id_metadata_document_registration_and_required_iss(ostack: Stack, oapi) -> None:
+    stub = _CIMDStub(ostack.base_url)
+    try:
+        register(oapi, "oe", stub.base + "/mcp")
+        url = start(oapi, "oe")
+        q = query(url)
+        metadata_url = ostack.base_url + "/upstream-oauth/client-metadata.json"
+        assert q["client_id"] == metadata_url and q["scope"] == "tools" and q["resource"] == stub.base + "/mcp", q
+        assert stub.registrations == 0, "no dynamic registration when CIMD is offered"
+
+        # The server promised `iss`: a response without it is refused before any token request.
+        r = httpx.get(ostack.base_url + "/upstream-oauth/callback?" + urllib.parse.urlencode({"state": q["state"], "code": "cimd-code"}), timeout=30)
+        assert r.status_code == 400 and "iss" in r.text, r.text
+        assert stub.token_requests == []
+
+        callback = authorize(start(oapi, "oe"))
+        assert stub.fetched_documents and stub.fetched_documents[-1]["client_id"] == metadata_url
+        page = httpx.get(callback, timeout=30)
+        assert page.status_code == 200 and "Signed in" in page.text, page.text
+        form = stub.token_requests[-1]
+        assert form["grant_type"] == "authorization_code" and form["client_id"] == metadata_url, form
+        assert form["resource"] == stub.base + "/mcp" and len(form["code_verifier"]) == 43, form
+        assert "client_secret" not in form
+    finally:
+        stub.stop()
