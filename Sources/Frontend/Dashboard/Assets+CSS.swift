@@ -20,6 +20,7 @@ extension Assets {
   }
 }
 *, *::before, *::after { box-sizing: border-box; }
+[hidden] { display: none !important; }
 html { -webkit-text-size-adjust: 100%; }
 body {
   margin: 0; background: var(--bg); color: var(--text);
@@ -45,10 +46,11 @@ pre code { background: none; padding: 0; }
 .skip-link:focus { left: .5rem; }
 
 /* top bar */
-.topbar { background: var(--panel); border-bottom: 1px solid var(--line); position: sticky; top: 0; z-index: 5; }
+.topbar { background: var(--panel); border-bottom: 1px solid var(--line); }
 .topbar-inner { max-width: 1180px; margin: 0 auto; padding: .55rem 1.25rem; display: flex; align-items: center; gap: 1.25rem; flex-wrap: wrap; }
 .brand { font-weight: 700; font-size: 1.1rem; color: var(--text); text-decoration: none; display: flex; align-items: center; gap: .4rem; }
-.brand-mark { color: var(--accent); font-size: 1.25rem; }
+.brand-mark { width: 1.45rem; height: 1.45rem; display: block; }
+.mainnav { min-width: 0; }
 .nav { list-style: none; display: flex; gap: .15rem; margin: 0; padding: 0; flex-wrap: wrap; }
 .nav a { display: block; padding: .4rem .7rem; border-radius: 7px; color: var(--muted); text-decoration: none; font-weight: 500; }
 .nav a:hover { background: var(--accent-soft); color: var(--text); }
@@ -98,7 +100,10 @@ input[type=text], input[type=url], input[type=password], input[type=search], inp
   font: inherit; color: var(--text); background: var(--panel); border: 1px solid var(--line); border-radius: 7px;
   padding: .48rem .65rem; width: 100%; min-height: 2.4rem; }
 input:focus-visible, select:focus-visible, textarea:focus-visible { border-color: var(--accent); }
-input:invalid:not(:placeholder-shown) { border-color: var(--bad); }
+input:user-invalid { border-color: var(--bad); }
+.choices { display: flex; flex-wrap: wrap; gap: .4rem 1.5rem; }
+.choices label { font-weight: 400; font-size: .95rem; display: inline-flex; gap: .45rem; align-items: center; cursor: pointer; }
+.choices input { width: 1.05rem; height: 1.05rem; margin: 0; accent-color: var(--accent); }
 fieldset { border: 1px solid var(--line); border-radius: 8px; padding: .6rem .9rem .9rem; margin: 0; min-width: 0; }
 legend { font-weight: 600; font-size: .88rem; padding: 0 .3rem; }
 .form-actions { display: flex; gap: .6rem; align-items: center; margin-top: 1rem; flex-wrap: wrap; }
@@ -119,6 +124,7 @@ th, td { text-align: left; padding: .6rem .6rem; border-bottom: 1px solid var(--
 th { font-size: .78rem; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); font-weight: 600; }
 tbody tr:hover { background: color-mix(in srgb, var(--accent-soft) 45%, transparent); }
 td.num { font-variant-numeric: tabular-nums; }
+tbody th { text-transform: none; letter-spacing: normal; font-size: .95rem; color: var(--text); font-weight: 600; }
 .error-text { color: var(--bad); font-size: .85rem; max-width: 22rem; overflow-wrap: anywhere; }
 .empty { color: var(--muted); text-align: center; padding: 2rem 1rem; }
 .slug { display: block; color: var(--muted); font-family: var(--mono); font-size: .8rem; }
@@ -174,7 +180,24 @@ dialog h2 { margin-top: 0; }
 .toast:empty { display: none; }
 .toast.bad { background: var(--bad); color: #fff; }
 
-/* sign-in pages */
+/* sign-in pages (AuthPages: body.auth > main.auth-card, labels wrapping their inputs) */
+body.auth { min-height: 100vh; display: flex; align-items: center; justify-content: center; padding: 1.5rem; margin: 0; }
+body.auth::before { content: ""; position: fixed; inset: 0 0 auto 0; height: 4px; background: var(--accent); }
+main.auth-card { margin: 0; max-width: none; }
+.auth-card h1::before { content: ""; display: block; width: 2.2rem; height: 2.2rem; margin-bottom: .9rem; border-radius: 8px;
+  background: url("/assets/favicon.svg") center / contain no-repeat; }
+.auth-card label { display: flex; flex-direction: column; gap: .3rem; }
+.auth-card form + form, .auth-card form + p, .auth-card p + form { margin-top: .8rem; }
+.auth-card button, .auth-card a.button { font: inherit; font-weight: 600; border-radius: 8px; padding: .6rem 1rem; min-height: 2.6rem; cursor: pointer;
+  border: 1px solid var(--accent); background: var(--accent); color: var(--accent-ink); width: 100%; text-align: center; text-decoration: none; display: block; }
+.auth-card button:hover, .auth-card a.button:hover { filter: brightness(1.08); }
+.auth-card a.button { background: var(--panel); color: var(--text); border-color: var(--line); }
+.auth-card button[value="deny"] { background: var(--panel); color: var(--text); border-color: var(--line); margin-top: .5rem; }
+.auth-card .error { color: var(--bad); background: var(--bad-soft); border-radius: 8px; padding: .55rem .8rem; }
+.auth-card dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; margin: .5rem 0 1rem; }
+.auth-card dt { color: var(--muted); font-size: .88rem; }
+.auth-card dd { margin: 0; overflow-wrap: anywhere; }
+.auth-card p { color: var(--muted); }
 .auth-wrap { min-height: 100vh; display: flex; align-items: center; justify-content: center; padding: 1.5rem; }
 .auth-card { width: min(26rem, 100%); background: var(--panel); border: 1px solid var(--line); border-radius: 14px; box-shadow: var(--shadow); padding: 1.6rem 1.6rem 1.3rem; }
 .auth-card h1 { font-size: 1.35rem; }
@@ -187,7 +210,8 @@ dialog h2 { margin-top: 0; }
 @media (max-width: 700px) {
   body { font-size: 15px; }
   .topbar-inner { padding: .5rem .8rem; gap: .4rem .8rem; }
-  .nav { order: 3; width: 100%; overflow-x: auto; flex-wrap: nowrap; }
+  .mainnav { order: 3; width: 100%; overflow-x: auto; }
+  .nav { flex-wrap: nowrap; }
   .nav a { padding: .35rem .55rem; }
   .account-email { display: none; }
   main { padding: 1rem .8rem 3rem; }

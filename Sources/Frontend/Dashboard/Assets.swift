@@ -30,23 +30,26 @@ enum Assets {
     }
 
     static func register(on router: Router<BasicRequestContext>) {
-        router.get("/assets/:name") { request, context in
-            let name = context.parameters.get("name") ?? ""
-            guard let file = files[name] else {
-                return Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
-                                body: .init(byteBuffer: ByteBuffer(string: "not found")))
-            }
-            var headers = HTTPFields()
-            headers[.contentType] = file.contentType
-            headers[.eTag] = file.etag
-            headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-            let versioned = request.uri.queryParameters.get("v") != nil
-            headers[.cacheControl] = versioned ? "public, max-age=31536000, immutable" : "public, max-age=300"
-            if request.headers[.ifNoneMatch] == file.etag {
-                return Response(status: .notModified, headers: headers)
-            }
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: file.body)))
+        router.get("/assets/:name") { request, context in serve(context.parameters.get("name") ?? "", request) }
+        // Browsers ask for it on every page that links no icon (the sign-in pages).
+        router.get("/favicon.ico") { request, _ in serve("favicon.svg", request) }
+    }
+
+    private static func serve(_ name: String, _ request: Request) -> Response {
+        guard let file = files[name] else {
+            return Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: "not found")))
         }
+        var headers = HTTPFields()
+        headers[.contentType] = file.contentType
+        headers[.eTag] = file.etag
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        let versioned = request.uri.queryParameters.get("v") != nil
+        headers[.cacheControl] = versioned ? "public, max-age=31536000, immutable" : "public, max-age=300"
+        if request.headers[.ifNoneMatch] == file.etag {
+            return Response(status: .notModified, headers: headers)
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: file.body)))
     }
 
     static let favicon = #"""

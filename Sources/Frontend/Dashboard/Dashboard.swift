@@ -21,8 +21,10 @@ struct Dashboard: Sendable {
         router.get("/sources") { req, _ in await self.page(req) { try SourcesPage(database: database, session: $0).render() } }
         router.get("/sources/table") { req, _ in await self.page(req) { try SourcesPage(database: database, session: $0).tableFragment() } }
         router.get("/catalog") { req, _ in await self.page(req) { session in
-            try CatalogPage(database: database, session: session, query: req.uri.queryParameters.get("q") ?? "",
-                            source: req.uri.queryParameters.get("source").flatMap { $0.isEmpty ? nil : $0 }).render()
+            // Form encoding: a GET form sends spaces as '+'.
+            let fields = req.queryFields
+            return try CatalogPage(database: database, session: session, query: fields["q"] ?? "",
+                                   source: fields["source"].flatMap { $0.isEmpty ? nil : $0 }).render()
         } }
         router.get("/endpoint") { req, _ in await self.page(req) { EndpointPage(session: $0, mcpURL: mcpURL).render() } }
         router.get("/executions") { req, _ in await self.page(req) { session in

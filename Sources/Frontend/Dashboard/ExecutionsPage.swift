@@ -71,10 +71,35 @@ struct ExecutionsPage {
 
     /// JSON text indented for reading (unchanged when it is not JSON, e.g. cut short).
     static func pretty(_ text: String) -> String {
-        guard let data = text.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
-              let out = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .fragmentsAllowed, .withoutEscapingSlashes]),
-              let string = String(data: out, encoding: .utf8) else { return text }
-        return string
+        guard let value = try? JSONValue.parse(text) else { return text }
+        var out = ""
+        write(value, indent: "", to: &out)
+        return out
+    }
+
+    private static func write(_ value: JSONValue, indent: String, to out: inout String) {
+        let inner = indent + "  "
+        switch value {
+        case .array(let items) where !items.isEmpty:
+            out += "[\n"
+            for (i, item) in items.enumerated() {
+                out += inner
+                write(item, indent: inner, to: &out)
+                out += i == items.count - 1 ? "\n" : ",\n"
+            }
+            out += indent + "]"
+        case .object(let fields) where !fields.isEmpty:
+            out += "{\n"
+            let keys = fields.keys.sorted()
+            for (i, key) in keys.enumerated() {
+                out += inner + JSONValue.string(key).jsonString() + ": "
+                write(fields[key]!, indent: inner, to: &out)
+                out += i == keys.count - 1 ? "\n" : ",\n"
+            }
+            out += indent + "}"
+        default:
+            out += value.jsonString()
+        }
     }
 
     /// The runs table (also on the overview, compact).

@@ -55,8 +55,8 @@ enum Layout {
         let body: HTML = """
             <header class="topbar">
               <div class="topbar-inner">
-                <a class="brand" href="/" aria-label="Junction home"><span class="brand-mark" aria-hidden="true">⧉</span> Junction</a>
-                <nav aria-label="Main"><ul class="nav">\(nav)</ul></nav>
+                <a class="brand" href="/"><img class="brand-mark" src="\(Assets.path("favicon.svg"))" alt="" width="23" height="23"> Junction</a>
+                <nav class="mainnav" aria-label="Main"><ul class="nav">\(nav)</ul></nav>
                 <div class="account">
                   <span class="account-email" title="Signed in">\(session.user.email)</span>
                   <form method="post" action="/logout" class="inline">

@@ -62,11 +62,12 @@ struct SourcesPage {
               <p class="small muted">Start from an example, or fill in the form.</p>
               <div class="examples" role="group" aria-label="Examples">\(exampleButtons)</div>
               <form id="register-form" novalidate>
-                <fieldset class="field wide">
+                <fieldset>
                   <legend>Type</legend>
-                  <label class="inline"><input type="radio" name="type" value="openapi" checked> OpenAPI (HTTP API with a spec)</label>
-                  &nbsp;
-                  <label class="inline"><input type="radio" name="type" value="mcp"> MCP server (Streamable HTTP or SSE)</label>
+                  <div class="choices">
+                    <label><input type="radio" name="type" value="openapi" checked> OpenAPI (HTTP API with a spec)</label>
+                    <label><input type="radio" name="type" value="mcp"> MCP server (Streamable HTTP or SSE)</label>
+                  </div>
                 </fieldset>
                 <div class="form-grid spaced">
                   <div class="field">
