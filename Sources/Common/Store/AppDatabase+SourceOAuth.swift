@@ -63,15 +63,16 @@ extension AppDatabase {
         }
     }
 
-    /// Sources (of any owner) whose catalog was last refreshed before `date` (or never,
-    /// after a failure), excluding those waiting for a refresh or for their user's sign-in.
+    /// Sources (of any owner) whose catalog was last refreshed before `date` (one that never
+    /// refreshed counts from its creation), excluding those waiting for a refresh or for
+    /// their user's sign-in.
     package func sourcesDueForRefresh(before date: Date, limit: Int = 200) throws -> [SourceRef] {
         try writer.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT owner, id FROM sources
                 WHERE enabled = 1 AND status NOT IN ('pending', 'refreshing', 'needs_sign_in')
-                  AND (lastRefreshAt IS NULL OR lastRefreshAt < ?)
-                ORDER BY lastRefreshAt LIMIT ?
+                  AND COALESCE(lastRefreshAt, createdAt) < ?
+                ORDER BY COALESCE(lastRefreshAt, createdAt) LIMIT ?
                 """, arguments: [date, limit]).map { SourceRef(owner: $0[0], sourceID: $0[1]) }
         }
     }
