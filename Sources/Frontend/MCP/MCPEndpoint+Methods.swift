@@ -18,8 +18,18 @@ extension MCPEndpoint {
     /// A method's outcome before it is framed as a JSON-RPC message.
     enum Answer: Sendable {
         case result(JSONValue)
+        /// A result already serialised (a constant one, e.g. `tools/list`), spliced as is.
+        case encoded(String)
         case error(code: Int, message: String)
     }
+
+    /// `tools/list` never changes while the server runs: serialised once per revision
+    /// family instead of on every request (the most frequent request of every client).
+    static let toolsListModern: String = {
+        JSONValue.object(["tools": ToolDefinitions.tools, "ttlMs": .number(Double(toolsTTLMs)), "cacheScope": "public",
+                          "resultType": "complete"]).jsonString()
+    }()
+    static let toolsListHandshake: String = { JSONValue.object(["tools": ToolDefinitions.tools]).jsonString() }()
 
     /// A validated `tools/call` of `search` or `execute`.
     struct ToolCall: Sendable {
@@ -74,12 +84,7 @@ extension MCPEndpoint {
         case "server/discover" where context.modern:
             return .result(Self.discoverResult)
         case "tools/list":
-            var result: [String: JSONValue] = ["tools": ToolDefinitions.tools]
-            if context.modern {
-                result["ttlMs"] = .number(Double(Self.toolsTTLMs))
-                result["cacheScope"] = "public"
-            }
-            return .result(.object(result))
+            return .encoded(context.modern ? Self.toolsListModern : Self.toolsListHandshake)
         case "tools/call":
             switch toolCall(params: params) {
             case .refused(let answer): return answer
@@ -112,6 +117,8 @@ extension MCPEndpoint {
     /// The JSON-RPC message for an answer.
     static func message(_ answer: Answer, context: CallContext) -> JSONValue {
         switch answer {
+        case .encoded(let text):
+            return message(.result((try? JSONValue.parse(Data(text.utf8))) ?? .object([:])), context: context)
         case .result(let value):
             guard context.modern, case .object(var object) = value else { return JSONRPC.result(id: context.id, value) }
             object["resultType"] = "complete"
@@ -131,6 +138,12 @@ extension MCPEndpoint {
             case JSONRPC.invalidParams, JSONRPC.invalidRequest: status = .badRequest
             default: break
             }
+        }
+        if case .encoded(let text) = answer {
+            // Keys in the order jsonString() writes them (sorted), so the output is the same.
+            let body = "{\"id\":\(context.id.jsonString()),\"jsonrpc\":\"2.0\",\"result\":\(text)}"
+            return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         return JSONResponse.make(Self.message(answer, context: context), status: status)
     }

@@ -25,7 +25,7 @@ enum ToolDefinitions {
         Example: async () => { const r = await codemode.github_issues_list({ params: { owner: "o", repo: "r" }, query: { state: "open" } }); return r.body.map((i: any) => i.title); }
         """
 
-    static var tools: JSONValue {
+    static let tools: JSONValue = {
         let input: JSONValue = [
             "type": "object",
             "properties": ["code": ["type": "string", "description": "An async arrow function, e.g. async () => { ... }"]],
@@ -37,5 +37,5 @@ enum ToolDefinitions {
             ["name": "execute", "title": "Execute code against the APIs", "description": .string(executeDescription), "inputSchema": input,
              "annotations": ["readOnlyHint": false, "openWorldHint": true]],
         ])
-    }
+    }()
 }
