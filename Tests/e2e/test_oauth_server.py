@@ -149,8 +149,8 @@ def mcp_status(stack: Stack, token: str) -> int:
     return r.status_code
 
 
-# /mcp remembers a bearer token's user for at most 1 s (JUNCTION_AUTH_CACHE_MS, engineer B's
-# throughput cache), so a revoked token is refused there within that bound; /api/* is immediate.
+# /mcp remembers a bearer token's user for at most 1 s (JUNCTION_AUTH_CACHE_MS, a throughput
+# cache), so a revoked token is refused there within that bound.
 AUTH_CACHE_BOUND_S = 1.0
 
 
@@ -164,9 +164,6 @@ def refused_on_mcp(stack: Stack, token: str) -> bool:
     return False
 
 
-def refused_on_api(stack: Stack, token: str) -> bool:
-    """True when the management API (no cache) refuses `token` on the very next request."""
-    return httpx.get(f"{stack.base_url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code == 401
 
 
 def db(stack: Stack) -> sqlite3.Connection:
@@ -336,6 +333,9 @@ def test_unknown_client_and_denied_consent(stack: Stack, person: str) -> None:
         fields["csrf"] = "forged"
         r = browser.post("/oauth/authorize", data=fields)
         assert r.status_code == 403
+    # A consent or login form posted from another site is refused (browsers send Origin).
+    r = httpx.post(f"{stack.base_url}/login", data={"email": person, "password": PASSWORD}, headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403
     # Not signed in: sent to the login page with the request as `next`.
     r = httpx.get(stack.base_url + authorize_url(stack, client["client_id"], "https://deny.example/cb", challenge), timeout=30)
     assert r.status_code == 303 and r.headers["location"].startswith("/login?next=%2Foauth%2Fauthorize")
@@ -405,7 +405,7 @@ def test_code_replay_revokes_the_tokens_issued_from_it(stack: Stack, person: str
     assert mcp_status(stack, access) == 200
     again = token_request(stack, **form)
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant", again.text
-    assert refused_on_api(stack, access) and refused_on_mcp(stack, access), "tokens from a replayed code must be revoked"
+    assert refused_on_mcp(stack, access), "tokens from a replayed code must be revoked"
     refresh = token_request(stack, grant_type="refresh_token", refresh_token=first.json()["refresh_token"], client_id=abuse_client)
     assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"
 
@@ -429,11 +429,11 @@ def test_refresh_rotation_and_reuse_revokes_the_family(stack: Stack, person: str
     rotated = r1.json()
     assert rotated["refresh_token"] != tokens["refresh_token"]
     assert mcp_status(stack, rotated["access_token"]) == 200
-    assert refused_on_api(stack, tokens["access_token"]) and refused_on_mcp(stack, tokens["access_token"]), \
+    assert refused_on_mcp(stack, tokens["access_token"]), \
         "the access token of a rotated grant retires"
     reuse = token_request(stack, grant_type="refresh_token", refresh_token=tokens["refresh_token"], client_id=abuse_client)
     assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
-    assert refused_on_api(stack, rotated["access_token"]) and refused_on_mcp(stack, rotated["access_token"]), \
+    assert refused_on_mcp(stack, rotated["access_token"]), \
         "reuse must revoke the whole family"
     r2 = token_request(stack, grant_type="refresh_token", refresh_token=rotated["refresh_token"], client_id=abuse_client)
     assert r2.status_code == 400 and r2.json()["error"] == "invalid_grant"
@@ -443,9 +443,13 @@ def test_revocation(stack: Stack, person: str, abuse_client: str) -> None:
     with contextlib.closing(sign_in(stack, person)) as browser:
         tokens = issue(stack, browser, abuse_client, REDIRECT)
     assert mcp_status(stack, tokens["access_token"]) == 200
+    # Scope `mcp` is for /mcp only: the management API (which could mint personal tokens) refuses it.
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert httpx.get(f"{stack.base_url}/api/v1/me", headers=bearer, timeout=30).status_code == 401
+    assert httpx.post(f"{stack.base_url}/api/v1/tokens", headers=bearer, json={"name": "x"}, timeout=30).status_code == 401
     r = httpx.post(f"{stack.base_url}/oauth/revoke", data={"token": tokens["access_token"], "client_id": abuse_client}, timeout=30)
     assert r.status_code == 200
-    assert refused_on_api(stack, tokens["access_token"]) and refused_on_mcp(stack, tokens["access_token"])
+    assert refused_on_mcp(stack, tokens["access_token"])
     # Revoking the refresh token ends the grant.
     r = httpx.post(f"{stack.base_url}/oauth/revoke", data={"token": tokens["refresh_token"], "client_id": abuse_client}, timeout=30)
     assert r.status_code == 200
@@ -473,11 +477,11 @@ def test_expired_and_wrong_audience_tokens_are_refused(stack: Stack, person: str
         conn.execute("UPDATE oauth_tokens SET expiresAt = '2000-01-01 00:00:00.000' WHERE tokenHash = ?", (token_hash(expired["access_token"]),))
         # ...and one whose stored audience is another resource is refused on the very next request.
         conn.execute("UPDATE oauth_tokens SET resource = 'https://other.example/mcp' WHERE tokenHash = ?", (token_hash(foreign["access_token"]),))
-    assert refused_on_api(stack, expired["access_token"]) and refused_on_mcp(stack, expired["access_token"])
+    assert refused_on_mcp(stack, expired["access_token"])
     r = httpx.post(stack.mcp_url, headers={"Authorization": f"Bearer {expired['access_token']}"},
                    json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, timeout=30)
     assert r.status_code == 401 and 'error="invalid_token"' in r.headers["www-authenticate"]
-    assert refused_on_api(stack, foreign["access_token"]) and refused_on_mcp(stack, foreign["access_token"])
+    assert refused_on_mcp(stack, foreign["access_token"])
 
 
 def test_disabled_user_is_cut_off_at_once(stack: Stack) -> None:
@@ -488,6 +492,10 @@ def test_disabled_user_is_cut_off_at_once(stack: Stack) -> None:
     personal = browser.post("/api/v1/tokens", json={"name": "laptop"},
                             headers={"X-CSRF-Token": "wrong"})
     assert personal.status_code == 403, "cookie-authenticated POST without the CSRF token must be refused"
+    csrf = hidden_fields(browser.get("/logout").text)["csrf"]
+    personal = browser.post("/api/v1/tokens", json={"name": "laptop"}, headers={"X-CSRF-Token": csrf})
+    assert personal.status_code == 201, personal.text
+    personal_token = personal.json()["token"]
     with stack.api() as api:
         users = api.get("/api/v1/admin/users").json()["users"]
         uid = next(u["id"] for u in users if u["email"] == email)
@@ -496,7 +504,9 @@ def test_disabled_user_is_cut_off_at_once(stack: Stack) -> None:
     with stack.api() as api:
         assert api.patch(f"/api/v1/admin/users/{uid}", json={"disabled": True}).json()["disabled"] is True
     assert browser.get("/api/v1/me").status_code == 401, "the session stops at once"
-    assert refused_on_api(stack, tokens["access_token"]) and refused_on_mcp(stack, tokens["access_token"])
+    assert httpx.get(f"{stack.base_url}/api/v1/me", headers={"Authorization": f"Bearer {personal_token}"}).status_code == 401, \
+        "personal tokens stop at once"
+    assert refused_on_mcp(stack, tokens["access_token"])
     r = token_request(stack, grant_type="refresh_token", refresh_token=tokens["refresh_token"], client_id=client)
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
     r = browser.post("/login", data={"email": email, "password": PASSWORD})

@@ -4,8 +4,9 @@ import HTTPTypes
 import Hummingbird
 
 /// Resolves a request to an enabled user: `Authorization: Bearer <token>` with a personal
-/// API token or an OAuth access token issued for this server's `/mcp` resource, or (for
-/// `/api/*` only) the browser session cookie with its CSRF header on unsafe methods.
+/// API token, or an OAuth access token issued for this server's `/mcp` resource (accepted
+/// outside `/api/*` only), or (for `/api/*` only) the browser session cookie with its CSRF
+/// header on unsafe methods.
 struct Authenticator: Sendable {
     let database: AppDatabase
     /// Junction's public base URL without a trailing slash (issuer and resource base).
@@ -38,6 +39,14 @@ struct Authenticator: Sendable {
     }
 
     /// The `WWW-Authenticate` value for a 401 from `/mcp` (RFC 9728 §5.1, RFC 6750 §3).
+    /// Whether an unsafe browser request comes from Junction's own origin (login CSRF guard).
+    /// Requests without `Origin` (non-browser clients) pass; browsers always send it on POST.
+    func isSameOrigin(_ request: Request) -> Bool {
+        guard let origin = request.headers[.origin] else { return true }
+        guard let own = URL(string: publicURL) else { return false }
+        return UpstreamHTTP.originString(own).lowercased() == origin.lowercased()
+    }
+
     func challenge(for error: JunctionError? = nil) -> String {
         var value = "Bearer resource_metadata=\"\(resourceMetadataURL)\", scope=\"\(Self.scopes.joined(separator: " "))\""
         if let error, error.code == "invalid_token" {
@@ -54,7 +63,9 @@ struct Authenticator: Sendable {
             }
             let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
             if let user = try database.authenticate(token: token) { return user }
-            if let user = try database.userForAccessToken(token, resource: mcpResource) { return user }
+            // OAuth access tokens carry scope `mcp` for the /mcp resource only: they must not
+            // reach the management API (that would let an MCP client mint personal tokens).
+            if !request.uri.path.hasPrefix("/api/"), let user = try database.userForAccessToken(token, resource: mcpResource) { return user }
             throw JunctionError("invalid_token", "the token is invalid, expired, revoked, issued for another resource, or its user is disabled",
                                 status: 401)
         }

@@ -32,6 +32,9 @@ struct AuthorizationServer: Sendable {
         router.get("/oauth/authorize") { request, _ in await self.authorize(request.queryFields, request: request, isPost: false) }
         router.post("/oauth/authorize") { incoming, _ in
             var request = incoming
+            guard self.auth.isSameOrigin(request) else {
+                return AuthPages.error(title: "Refused", message: "The consent form was posted from another site.", status: .forbidden)
+            }
             guard let form = try? await request.formFields() else {
                 return AuthPages.error(title: "Bad request", message: "The form could not be read.", status: .badRequest)
             }

@@ -13,11 +13,21 @@ struct SignInRoutes: Sendable {
 
     var database: AppDatabase { auth.database }
 
+    static var crossOrigin: Response {
+        AuthPages.error(title: "Refused", message: "This form was posted from another site.", status: .forbidden)
+    }
+
     func register(on router: Router<BasicRequestContext>) {
         router.get("/login") { request, _ in try await self.loginPage(request) }
-        router.post("/login") { request, _ in try await self.login(request) }
+        router.post("/login") { request, _ in
+            guard self.auth.isSameOrigin(request) else { return Self.crossOrigin }
+            return try await self.login(request)
+        }
         router.get("/setup") { _, _ in try self.setupPage() }
-        router.post("/setup") { request, _ in try await self.setup(request) }
+        router.post("/setup") { request, _ in
+            guard self.auth.isSameOrigin(request) else { return Self.crossOrigin }
+            return try await self.setup(request)
+        }
         router.get("/logout") { request, _ in try await self.logoutPage(request) }
         router.post("/logout") { request, _ in try await self.logout(request) }
     }
