@@ -14,7 +14,9 @@ struct CatalogAPI: Sendable {
         router.get("/api/v1/catalog") { request, _ in
             do {
                 let user = try auth.user(for: request)
-                let query = try Self.query(request.uri.queryParameters)
+                var fields: [String: String] = [:]
+                for (key, value) in request.uri.queryParameters where fields[String(key)] == nil { fields[String(key)] = String(value) }
+                let query = try Self.query(fields)
                 let hits = try database.searchCatalog(owner: user.id, query: query)
                 return JSONResponse.make(["results": .array(hits.map(Self.render)), "count": .number(Double(hits.count))])
             } catch let error as JunctionError {
@@ -27,8 +29,8 @@ struct CatalogAPI: Sendable {
     }
 
     /// The query parameters as a `CatalogQuery`, validated like `codemode.catalog({…})`.
-    static func query(_ parameters: Parameters) throws -> CatalogQuery {
-        func text(_ name: String) -> String? { parameters.get(name).flatMap { $0.isEmpty ? nil : String($0) } }
+    static func query(_ parameters: [String: String]) throws -> CatalogQuery {
+        func text(_ name: String) -> String? { parameters[name].flatMap { $0.isEmpty ? nil : $0 } }
         var object: [String: JSONValue] = ["query": .string(String((text("q") ?? "").prefix(1000)))]
         if let source = text("source") { object["source"] = .string(source) }
         if let type = text("type") { object["type"] = .string(type) }
