@@ -29,7 +29,7 @@ struct RunDispatcher: Sendable {
         let job = JobEnvelope(kind: .execute, owner: owner, deadline: deadline, replyTo: listener.frontendID, body: request.json)
         do {
             guard try await slots.acquire(owner: owner, runID: job.id, deadline: deadline) else {
-                return .error("you already have \(slots.maxPerUser) runs in progress (limit JUNCTION_MAX_RUNS_PER_USER = \(slots.maxPerUser)); wait for one to finish, then try again",
+                return .error("you already have \(slots.maxPerUser) runs in progress (limit maxConcurrentRunsPerUser, JUNCTION_MAX_RUNS_PER_USER); wait for one to finish, then try again",
                               code: "too_many_runs")
             }
         } catch {
