@@ -36,7 +36,9 @@ enum AuthPages {
         headers[.cacheControl] = "no-store"
         headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self' http: https:"
         headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        // same-origin, not no-referrer: with no-referrer a browser posts these forms with `Origin: null`,
+        // which the same-origin check refuses; other sites still get no Referer.
+        headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
