@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from helpers import mcp_client, run_code
-from stack import ACTIVE_STACKS, REPO_ROOT, Stack
+from stack import ACTIVE_STACKS, REPO_ROOT, Stack, free_port, venv_exe
 
 SHOTS = Path(os.environ.get("JUNCTION_SCREENSHOTS") or REPO_ROOT / ".build" / "test-results" / "screenshots")
 CHROMIUM = "/usr/bin/chromium"
@@ -429,3 +429,72 @@ def test_keyboard_navigation(page: Page) -> None:
     # Every action button of the table is reachable and labelled.
     for b in page.locator("#sources-table button").all():
         assert (b.get_attribute("aria-label") or b.inner_text()).strip()
+
+
+# --------------------------------------------------------------------------- MCP OAuth (engineer A's routes)
+
+OAUTH_SERVER = str(Path(__file__).parent / "mcp_oauth_server.py")
+
+
+def start_oauth_upstream(dash: Stack, name: str) -> str:
+    port = free_port()
+    dash.start_upstream(name, [venv_exe("fastmcp", "python"), OAUTH_SERVER, "--port", str(port)], port)
+    return f"http://127.0.0.1:{port}/mcp"
+
+
+def register_oauth_source(page: Page, slug: str, url: str) -> None:
+    page.goto("/sources")
+    page.get_by_role("button", name=re.compile("MCP server with OAuth")).click()
+    form = page.locator("#register-form")
+    expect(form.get_by_label("Authentication")).to_have_value("oauth")
+    form.get_by_label("Slug").fill(slug)
+    form.get_by_label(re.compile("^Base URL")).fill(url)
+    form.get_by_role("button", name=re.compile("Register")).click()
+    expect(row(page, slug).locator('[data-cell="status"]')).to_have_text("needs sign in")
+
+
+def test_mcp_oauth_popup_flow(page: Page, dash: Stack) -> None:
+    url = start_oauth_upstream(dash, "oauth-upstream-popup")
+    register_oauth_source(page, "oauth_popup", url)
+    page.evaluate("window.__noReload = true")
+    r = row(page, "oauth_popup")
+    with page.expect_popup() as popup_info:
+        r.get_by_role("button", name="Connect").click()
+    popup = popup_info.value
+    # The upstream approves at once; Junction's callback tells the opener and closes itself.
+    popup.wait_for_event("close", timeout=60_000)
+    expect(r.locator('[data-cell="status"]')).to_have_text("ready", timeout=90_000)
+    # The tools listed after sign-in appear in the row without a reload.
+    expect(r.locator('[data-cell="entries"]')).not_to_have_text("0", timeout=90_000)
+    expect(r.locator('[data-cell="refreshed"] time')).to_be_visible()
+    assert page.evaluate("window.__noReload") is True, "the table updated without a reload"
+    shot(page, "sources-oauth-connected-desktop")
+    status, src = api(page, "GET", "/api/v1/sources/oauth_popup")
+    assert src["status"] == "ready" and src["auth"]["type"] == "oauth"
+
+
+def test_mcp_oauth_messages_from_other_origins_are_ignored(page: Page, dash: Stack) -> None:
+    page.goto("/sources")
+    # Same message shape, wrong origin: a page on another origin (the upstream) posts to us.
+    page.evaluate("""() => { window.__reloads = 0; const f = window.fetch;
+        window.fetch = (...a) => { if (String(a[0]).startsWith('/sources/table')) window.__reloads++; return f(...a); }; }""")
+    page.evaluate("""() => window.dispatchEvent(new MessageEvent('message', {
+        origin: 'http://evil.example', data: {type: 'junction:upstream-oauth', ok: false, source: 'oauth_popup', message: 'forged'}}))""")
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__reloads") == 0
+    assert "forged" not in page.locator("#toast").inner_text()
+    # The same message from Junction's own origin is acted on.
+    page.evaluate("""() => window.dispatchEvent(new MessageEvent('message', {
+        origin: location.origin, data: {type: 'junction:upstream-oauth', ok: false, source: 'oauth_popup', message: 'from us'}}))""")
+    expect(page.locator("#toast")).to_contain_text("from us")
+    assert page.evaluate("window.__reloads") == 1
+
+
+def test_mcp_oauth_blocked_popup_falls_back_to_redirect(page: Page, dash: Stack) -> None:
+    url = start_oauth_upstream(dash, "oauth-upstream-redirect")
+    register_oauth_source(page, "oauth_redirect", url)
+    page.evaluate("window.open = () => null")  # what a popup blocker does
+    row(page, "oauth_redirect").get_by_role("button", name="Connect").click()
+    # Full redirect to the upstream, which approves and sends the browser back to Junction, then to /sources.
+    page.wait_for_url(re.compile(r"/sources$"), timeout=60_000)
+    expect(row(page, "oauth_redirect").locator('[data-cell="status"]')).to_have_text("ready", timeout=90_000)

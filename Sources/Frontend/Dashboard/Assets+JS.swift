@@ -203,8 +203,10 @@ extension Assets {
       row.setAttribute("aria-busy", FINAL.has(s.status) ? "false" : "true");
     }
 
-    // Polls one source until its refresh has an outcome, updating its row as it goes.
-    async function watch(slug) {
+    // Polls one source until its refresh has an outcome, updating its row as it goes. With
+    // `awaitNewRefresh`, an outcome counts only once lastRefreshAt differs from that value
+    // (or an error arrives): after an OAuth sign-in the refresh is queued behind a "ready".
+    async function watch(slug, awaitNewRefresh) {
       if (watching.has(slug)) return;
       watching.add(slug);
       try {
@@ -217,7 +219,9 @@ extension Assets {
             continue;
           }
           updateRow(s);
-          if (FINAL.has(s.status)) {
+          const stale = awaitNewRefresh !== undefined && s.status !== "error" && s.lastRefreshAt === awaitNewRefresh &&
+            Date.now() - started < 60000;
+          if (FINAL.has(s.status) && !stale) {
             if (s.status === "ready") toast(s.name + ": ready, " + s.entryCount + " entries");
             else if (s.status === "error") toast(s.name + ": refresh failed — " + (s.lastError || "unknown error"), true);
             else toast(s.name + ": " + s.status.replace(/_/g, " "));
@@ -424,8 +428,9 @@ extension Assets {
       const slug = d.source || d.slug;
       const ok = d.ok !== false && !d.error && d.status !== "error";
       toast(ok ? "Connected" + (slug ? " " + slug : "") + "; refreshing its tools" : "Authorization failed: " + (d.error || d.message || "unknown error"), !ok);
+      const before = slug && rowOf(slug) ? (sourceOf(rowOf(slug)).lastRefreshAt || null) : undefined;
       await reloadTable();
-      if (slug) watch(slug);
+      if (slug && ok) watch(slug, before);
     });
   }
 
