@@ -69,7 +69,9 @@ main { max-width: 1180px; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; outline:
 .panel > h2:first-child { margin-top: 0; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(13rem, 1fr)); gap: 1rem; margin-bottom: 1.25rem; }
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: 1rem 1.1rem; box-shadow: var(--shadow); }
-.card .num { font-size: 1.9rem; font-weight: 700; line-height: 1.1; }
+a.card { color: inherit; text-decoration: none; transition: border-color .15s; }
+a.card:hover { border-color: var(--accent); }
+.card .num { font-size: 1.9rem; font-weight: 700; line-height: 1.1; color: var(--accent); }
 .card .label { color: var(--muted); font-size: .9rem; }
 .grid-2 { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1.25rem; }
 @media (max-width: 860px) { .grid-2 { grid-template-columns: minmax(0, 1fr); } }
@@ -222,6 +224,7 @@ main.auth-card { margin: 0; max-width: none; }
   table.stack td { border: 0; padding: .3rem 0; display: grid; grid-template-columns: 7.5rem minmax(0, 1fr); gap: .5rem; }
   table.stack td::before { content: attr(data-label); color: var(--muted); font-size: .78rem; text-transform: uppercase; letter-spacing: .03em; padding-top: .15rem; }
   table.stack td.empty { display: block; }
+  table.stack td > .btn { justify-self: start; }
   table.stack td.empty::before { content: none; }
   dl.facts { grid-template-columns: 1fr; }
   dl.facts dd { margin-bottom: .4rem; }

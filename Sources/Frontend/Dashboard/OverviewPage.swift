@@ -19,7 +19,7 @@ struct OverviewPage {
               <a class="card" href="/sources"><div class="num">\(sources.count)</div><div class="label">sources registered</div></a>
               <a class="card" href="/catalog"><div class="num">\(entries)</div><div class="label">functions in your catalog</div></a>
               <a class="card" href="/sources"><div class="num">\(failing)</div><div class="label">sources with errors</div></a>
-              <a class="card" href="/executions"><div class="num">\(runs.count)</div><div class="label">recent runs shown below</div></a>
+              <a class="card" href="/executions"><div class="num">\(runs.count)</div><div class="label">latest runs</div></a>
             </div>
             """
         let start: HTML = sources.isEmpty ? """

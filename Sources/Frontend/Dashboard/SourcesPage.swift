@@ -131,7 +131,9 @@ struct SourcesPage {
         let status = s.enabled ? s.status : "disabled"
         let error: HTML = s.lastError.map { "<span class=\"error-text\">\($0)</span>" } ?? "<span class=\"muted\">—</span>"
         let connect: HTML = s.type == .mcp && s.authType.rawValue == "oauth"
-            ? "<button type=\"button\" class=\"btn btn-sm btn-primary\" data-action=\"connect\">Connect</button>" : ""
+            ? (s.status == "needs_sign_in" || s.status == "error"
+                ? "<button type=\"button\" class=\"btn btn-sm btn-primary\" data-action=\"connect\">Connect</button>"
+                : "<button type=\"button\" class=\"btn btn-sm\" data-action=\"connect\">Reconnect</button>") : ""
         let busy = ["ready", "error"].contains(s.status) ? "false" : "true"
         return """
             <tr data-slug="\(s.slug)" data-source="\(json)" aria-busy="\(busy)"\(HTML(raw: s.enabled ? "" : " class=\"is-disabled\""))>
