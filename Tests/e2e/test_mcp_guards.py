@@ -343,22 +343,16 @@ async def test_notifications_cancelled_on_another_instance_cancels_a_session_run
     assert marker not in stack.procs["httpbin"].log_path.read_text(errors="replace")
 
 
-def test_revoked_token_is_refused_within_a_second_despite_the_user_cache(stack: Stack) -> None:
+def test_revoked_token_is_refused_at_once_on_mcp(stack: Stack) -> None:
     with stack.api() as api:
         r = api.post("/api/v1/tokens", json={"name": "short-lived"})
         assert r.status_code == 201, r.text
         token, token_id = r.json()["token"], r.json()["id"]
         h = modern_headers(token, "tools/list")
-        for _ in range(3):  # warm the cache
+        for _ in range(3):
             assert httpx.post(stack.mcp_url, headers=h, json=rpc("tools/list")).status_code == 200
         assert api.delete(f"/api/v1/tokens/{token_id}").status_code == 204
-    revoked = time.monotonic()
-    while True:
-        status = httpx.post(stack.mcp_url, headers=h, json=rpc("tools/list")).status_code
-        if status == 401:
-            break
-        assert status == 200
-        assert time.monotonic() - revoked < 1.5, "a revoked token still worked more than a second later"
-        time.sleep(0.05)
+    # JUNCTION_AUTH_CACHE_MS defaults to 0: the very next request is refused.
+    assert httpx.post(stack.mcp_url, headers=h, json=rpc("tools/list")).status_code == 401
     time.sleep(1.1)
     assert httpx.post(stack.mcp_url, headers=h, json=rpc("tools/list")).status_code == 401
