@@ -29,6 +29,10 @@ package struct UpstreamHTTP: Sendable {
         self.policy = policy
     }
 
+    /// One process-wide client for components that live as long as the process (a global
+    /// is never deinitialised, so it needs no shutdown, which HTTPClient insists on).
+    package static let processClient: HTTPClient = makeClient()
+
     /// A client that never follows redirects on its own (we follow them after checking them).
     package static func makeClient() -> HTTPClient {
         var config = HTTPClient.Configuration()

@@ -19,11 +19,7 @@ struct SourceOAuthAPI: Sendable {
     let config: FrontendConfiguration
     let logger: Logger
 
-    /// One client for the process (a global never deinitialises, so it needs no shutdown);
-    /// it follows no redirects on its own, UpstreamHTTP checks each hop.
-    private static let client = UpstreamHTTP.makeClient()
-
-    private var http: UpstreamHTTP { UpstreamHTTP(client: Self.client, policy: config.common.outboundPolicy) }
+    private var http: UpstreamHTTP { UpstreamHTTP(client: UpstreamHTTP.processClient, policy: config.common.outboundPolicy) }
     private var flows: UpstreamOAuthFlowStore { UpstreamOAuthFlowStore(redis: queue.redis, box: box) }
     private var base: String {
         var b = config.publicURL

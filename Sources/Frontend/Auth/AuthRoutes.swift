@@ -5,7 +5,7 @@ import Logging
 /// Registers sign-in, the OAuth authorization server, and the token/admin APIs.
 func registerAuthRoutes(on router: Router<BasicRequestContext>, auth: Authenticator, config: FrontendConfiguration, logger: Logger) throws {
     let authConfig = try AuthConfiguration()
-    let http = UpstreamHTTP(client: UpstreamHTTP.makeClient(), policy: config.common.outboundPolicy)
+    let http = UpstreamHTTP(client: UpstreamHTTP.processClient, policy: config.common.outboundPolicy)
     let policy = SignInPolicy(database: auth.database, config: authConfig)
     SignInRoutes(auth: auth, policy: policy, config: authConfig, logger: logger).register(on: router)
     OIDCSignIn(auth: auth, policy: policy, http: http, config: authConfig, logger: logger).register(on: router)
