@@ -167,6 +167,25 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try db.executions(owner: b.id, limit: 10).map(\.id), ["e2"])
     }
 
+    func testMovingAnOAuthSourceForgetsItsGrant() throws {
+        let user = try db.userCreatingIfNeeded(email: "oauth-move@example.com")
+        let source = try db.createSource(owner: user.id, draft: SourceDraft(slug: "up", type: .mcp, name: "Up", baseUrl: "https://mcp.example/mcp",
+                                                                            specUrl: nil, authType: .oauth), box: box)
+        let grant = UpstreamOAuthGrant(issuer: "https://as.example", tokenEndpoint: "https://as.example/token", resource: "https://mcp.example/mcp",
+                                       scope: nil, client: UpstreamOAuthClient(kind: "dcr", clientID: "c1"),
+                                       tokens: UpstreamOAuthTokens(accessToken: "at", refreshToken: "rt", expiresIn: 3600))
+        try db.saveSourceOAuthGrant(owner: user.id, sourceID: source.id, grant: grant, box: box)
+        var rename = SourceChanges()
+        rename.name = "Renamed"
+        _ = try db.updateSource(owner: user.id, slug: "up", changes: rename, box: box)
+        XCTAssertNotNil(try db.sourceOAuthGrant(owner: user.id, sourceID: source.id, box: box), "a rename keeps the grant")
+        var move = SourceChanges()
+        move.baseUrl = .some("https://elsewhere.example/mcp")
+        _ = try db.updateSource(owner: user.id, slug: "up", changes: move, box: box)
+        XCTAssertNil(try db.sourceOAuthGrant(owner: user.id, sourceID: source.id, box: box),
+                     "a token issued for one server is never sent to the new URL")
+    }
+
     private func draft(_ key: String, hint: String, title: String) -> CatalogEntryDraft {
         CatalogEntryDraft(operationKey: key, nameHint: hint, kind: .operation, title: title, description: "", inputSchema: .object([:]))
     }

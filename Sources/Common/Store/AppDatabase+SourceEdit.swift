@@ -19,9 +19,17 @@ package struct SourceChanges: Sendable {
 extension AppDatabase {
     /// Applies `changes` to the owner's source in one transaction and returns it as stored.
     /// A new secret is sealed with `box`, bound to owner and source like at registration.
+    /// Moving an OAuth source to another URL, or away from OAuth, deletes its grant.
     package func updateSource(owner: String, slug: String, changes: SourceChanges, box: SecretBox) throws -> Source? {
         try writer.write { db in
             guard var source = try Source.filter(Column("owner") == owner && Column("slug") == slug).fetchOne(db) else { return nil }
+            // An upstream grant was issued for one MCP server: never send it to another
+            // URL, and forget it when the source stops using OAuth.
+            let movesURL = changes.baseUrl.map { $0 != source.baseUrl } ?? false
+            let leavesOAuth = changes.authType.map { $0 != .oauth } ?? false
+            if source.authType == .oauth && (movesURL || leavesOAuth) {
+                try db.execute(sql: "DELETE FROM source_oauth WHERE owner = ? AND sourceId = ?", arguments: [owner, source.id])
+            }
             if let name = changes.name { source.name = name }
             if let baseUrl = changes.baseUrl { source.baseUrl = baseUrl }
             if let specUrl = changes.specUrl { source.specUrl = specUrl }

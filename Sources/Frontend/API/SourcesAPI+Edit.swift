@@ -58,7 +58,9 @@ extension SourcesAPI {
             if try applyAuth(auth, to: source, changes: &changes) { needsRefresh = true }
         }
 
+        // A new URL for an OAuth source drops its grant (see updateSource): sign in again.
         let signInNeeded = changes.authType?.rawValue == "oauth"
+            || (source.authType.rawValue == "oauth" && changes.authType == nil && changes.baseUrl != nil)
         if signInNeeded {
             changes.status = "needs_sign_in"
         } else if needsRefresh {
