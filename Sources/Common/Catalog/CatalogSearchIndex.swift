@@ -55,25 +55,41 @@ package final class CatalogSearchIndex: Sendable {
 
     package init(documents: [Document]) {
         self.documents = documents
-        var perTerm: [String: [(doc: Int32, weight: Double)]] = [:]
+        // Tokens are interned once, so each occurrence costs one hash lookup.
+        var ids: [String: Int32] = [:]
+        var vocabulary: [String] = []
+        var byTerm: [[(doc: Int32, weight: Double)]] = []
         var lengths = [Double](repeating: 0, count: documents.count)
         var total = 0.0
+        var localTerms: [Int32] = []
+        var localWeights: [Double] = []
         for (i, document) in documents.enumerated() {
-            var weights: [String: Double] = [:]
+            localTerms.removeAll(keepingCapacity: true)
+            localWeights.removeAll(keepingCapacity: true)
             var count = 0
             for (column, text) in document.columns.enumerated() where column < Self.columnWeights.count {
+                let weight = Self.columnWeights[column]
                 for token in Self.tokens(text) {
-                    weights[token, default: 0] += Self.columnWeights[column]
+                    let id: Int32
+                    if let known = ids[token] {
+                        id = known
+                    } else {
+                        id = Int32(vocabulary.count)
+                        ids[token] = id
+                        vocabulary.append(token)
+                        byTerm.append([])
+                    }
+                    if let k = localTerms.firstIndex(of: id) { localWeights[k] += weight } else { localTerms.append(id); localWeights.append(weight) }
                     count += 1
                 }
             }
-            for (token, weight) in weights { perTerm[token, default: []].append((Int32(i), weight)) }
+            for (k, id) in localTerms.enumerated() { byTerm[Int(id)].append((Int32(i), localWeights[k])) }
             lengths[i] = Double(count)
             total += Double(count)
         }
-        let terms = perTerm.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        self.terms = terms
-        self.postings = terms.map { perTerm[$0]! }
+        let order = vocabulary.indices.sorted { vocabulary[$0].utf8.lexicographicallyPrecedes(vocabulary[$1].utf8) }
+        self.terms = order.map { vocabulary[$0] }
+        self.postings = order.map { byTerm[$0] }
         self.lengths = lengths
         self.averageLength = documents.isEmpty ? 1 : max(total / Double(documents.count), 1e-9)
         self.byName = documents.indices
