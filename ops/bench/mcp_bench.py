@@ -48,7 +48,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=10)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="junction-mcp-bench-"))
-    stack = Stack(workdir=work, with_httpbin=False, execute_timeout_ms=60000)
+    stack = Stack(workdir=work, with_httpbin=False, execute_timeout_ms=60000, extra_env={
+        "JUNCTION_RATE_LIMIT_PER_SECOND": "1000000", "JUNCTION_RATE_LIMIT_BURST": "1000000"})
     stack.start()
     try:
         raw = RawMcp(stack.mcp_url, stack.token)
