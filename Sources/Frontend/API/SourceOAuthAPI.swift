@@ -162,8 +162,14 @@ struct SourceOAuthAPI: Sendable {
             let grant = UpstreamOAuthGrant(issuer: flow.issuer, tokenEndpoint: flow.tokenEndpoint, resource: flow.resource,
                                            scope: tokens.scope ?? flow.scope, client: flow.client, tokens: tokens)
             try database.saveSourceOAuthGrant(owner: source.owner, sourceID: source.id, grant: grant, box: box)
-            try database.updateSourceStatus(owner: source.owner, id: source.id, status: "ready", error: nil)
-            try? await queue.enqueue(JobEnvelope(kind: .refresh, owner: source.owner, body: RefreshRequest(sourceID: source.id).json))
+            // "queued" until the refresher lists the tools, so nobody mistakes the old catalog for the new one.
+            try database.updateSourceStatus(owner: source.owner, id: source.id, status: "queued", error: nil)
+            do {
+                try await queue.enqueue(JobEnvelope(kind: .refresh, owner: source.owner, body: RefreshRequest(sourceID: source.id).json))
+            } catch {
+                try? database.updateSourceStatus(owner: source.owner, id: source.id, status: "ready",
+                                                 error: "signed in, but the catalog refresh could not be queued; refresh the source to list its tools")
+            }
             logger.info("upstream OAuth sign-in completed", metadata: ["source": "\(source.slug)", "refreshToken": "\(tokens.refreshToken != nil)"])
             return page(ok: true, status: .ok, title: "Signed in to \(source.name)",
                         message: "Junction can now use \(source.name). Its tools are being listed; you can close this window.", slug: source.slug)
