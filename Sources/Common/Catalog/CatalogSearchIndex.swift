@@ -175,8 +175,15 @@ package final class CatalogSearchIndex: Sendable {
             idf.append(value <= 0 ? 1e-6 : value)
             freq.append(f)
         }
-        var scored: [(score: Double, doc: Int32)] = []
-        scored.reserveCapacity(touched.count)
+        // Only the best `limit` matching documents are kept (filters apply here, which
+        // selects the same hits as ranking everything and filtering afterwards); a
+        // common word matching every entry no longer means sorting the whole catalog.
+        var top: [(score: Double, doc: Int32)] = []
+        top.reserveCapacity(limit + 1)
+        func before(_ a: (score: Double, doc: Int32), _ b: (score: Double, doc: Int32)) -> Bool {
+            a.score != b.score ? a.score < b.score
+                : documents[Int(a.doc)].callName.utf8.lexicographicallyPrecedes(documents[Int(b.doc)].callName.utf8)
+        }
         for doc in touched {
             let d = Int(doc)
             if matchAll && freq.contains(where: { $0[d] == 0 }) { continue }
@@ -185,18 +192,18 @@ package final class CatalogSearchIndex: Sendable {
             for (p, f) in freq.enumerated() where f[d] > 0 {
                 score += idf[p] * (f[d] * (Self.k1 + 1)) / (f[d] + norm)
             }
-            scored.append((-score, doc))
+            let candidate = (score: -score, doc: doc)
+            if top.count == limit, let last = top.last, !before(candidate, last) { continue }
+            guard include(documents[d]) else { continue }
+            var lo = 0, hi = top.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if before(top[mid], candidate) { lo = mid + 1 } else { hi = mid }
+            }
+            top.insert(candidate, at: lo)
+            if top.count > limit { top.removeLast() }
         }
-        scored.sort { a, b in
-            a.score != b.score ? a.score < b.score
-                : documents[Int(a.doc)].callName.utf8.lexicographicallyPrecedes(documents[Int(b.doc)].callName.utf8)
-        }
-        var hits: [Document] = []
-        for (_, doc) in scored where include(documents[Int(doc)]) {
-            hits.append(documents[Int(doc)])
-            if hits.count == limit { break }
-        }
-        return hits
+        return top.map { documents[Int($0.doc)] }
     }
 
     /// Indexes into `terms` of every term starting with `prefix`.
