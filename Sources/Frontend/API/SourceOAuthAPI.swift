@@ -233,20 +233,7 @@ struct SourceOAuthAPI: Sendable {
         ], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    private static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    private static func escape(_ s: String) -> String { HTML.escape(s) }
 
     /// Tells the window that opened the sign-in (the dashboard) how it went, addressed to
     /// Junction's own origin only; without an opener, a success goes back to /sources.

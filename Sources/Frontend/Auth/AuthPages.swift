@@ -4,22 +4,8 @@ import Hummingbird
 
 /// Every HTML page of sign-in and the authorization server: plain, escaped, no scripts.
 enum AuthPages {
-    /// HTML-escapes text for element content and quoted attributes.
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.count)
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    /// HTML-escapes text for element content and quoted attributes (the dashboard's one escaper).
+    static func escape(_ s: String) -> String { HTML.escape(s) }
 
     /// A complete page response with a strict CSP and no framing (consent must not be clickjacked).
     static func response(title: String, body: String, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
