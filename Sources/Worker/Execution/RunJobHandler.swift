@@ -14,6 +14,7 @@ package struct RunJobHandler: JobHandler {
     package let maxOutputChars: Int
     package let limits: RunLimits
     package let logger: Logger
+    private let cancels: CancelWatcher
 
     package init(database: AppDatabase, queue: JobQueue, pool: SandboxPool, caller: OpenAPICaller, mcp: MCPCaller? = nil, box: SecretBox,
                  maxOutputChars: Int = 24_000, limits: RunLimits = RunLimits(), logger: Logger) {
@@ -26,6 +27,7 @@ package struct RunJobHandler: JobHandler {
         self.maxOutputChars = maxOutputChars
         self.limits = limits
         self.logger = logger
+        self.cancels = CancelWatcher(queue: queue)
     }
 
     package func handle(_ delivery: JobDelivery) async {
@@ -63,8 +65,8 @@ package struct RunJobHandler: JobHandler {
 
     /// Runs `body` until it ends or the run's caller asks to cancel it (the cancel key
     /// appears in Redis): then the body's task is cancelled, which stops the sandbox
-    /// isolate and any upstream calls in flight. Polling one key every 200 ms costs a
-    /// worker a few Redis commands per second per run, and needs no extra connection.
+    /// isolate and any upstream calls in flight. The keys of all runs in flight are
+    /// polled together (`CancelWatcher`); only the check before starting is per run.
     private func runCancellable(jobID: String, flag: CancelFlag,
                                 _ body: @escaping @Sendable () async throws -> RunResult) async throws -> RunResult {
         if (try? await queue.isCancelRequested(jobID: jobID)) == true {
@@ -72,19 +74,12 @@ package struct RunJobHandler: JobHandler {
             return .error("the run was cancelled before it started", code: "cancelled")
         }
         let task = Task { try await body() }
-        let watcher = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(200))
-                if Task.isCancelled { return }
-                if (try? await queue.isCancelRequested(jobID: jobID)) == true {
-                    flag.set()
-                    logger.info("cancelling run at its caller's request", metadata: ["job": "\(jobID)"])
-                    task.cancel()
-                    return
-                }
-            }
+        cancels.watch(jobID: jobID) { [logger] in
+            flag.set()
+            logger.info("cancelling run at its caller's request", metadata: ["job": "\(jobID)"])
+            task.cancel()
         }
-        defer { watcher.cancel() }
+        defer { cancels.unwatch(jobID: jobID) }
         let result = try await task.value
         if flag.isSet {
             var structured = result.structured
