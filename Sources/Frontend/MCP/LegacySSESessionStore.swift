@@ -14,31 +14,23 @@ struct LegacySSESessionStore: Sendable {
 
     let redis: RedisClient
     /// The holder refreshes the key on every keep-alive; a crashed holder's sessions expire.
-    var ttlSeconds = 120
-
-    private func key(_ id: String) -> String { "junction:ssesession:\(id)" }
+    private var hash: RedisSessionHash { RedisSessionHash(redis: redis, keyPrefix: "junction:ssesession:", ttlSeconds: 120) }
 
     func create(owner: String, frontend: String) async throws -> Session {
-        let session = Session(id: TokenHasher.newToken(prefix: "sse"), owner: owner, frontend: frontend)
-        try await redis.pipeline([
-            ["HSET", key(session.id), "owner", owner, "frontend", frontend],
-            ["EXPIRE", key(session.id), String(ttlSeconds)],
-        ])
-        return session
-    }
-
-    func get(_ id: String) async throws -> Session? {
-        guard id.count < 200 else { return nil }
-        let reply = try await redis.send(["HMGET", key(id), "owner", "frontend"])
-        guard let fields = reply.array, fields.count == 2, let owner = fields[0].string, let frontend = fields[1].string else { return nil }
+        let id = try await hash.create(idPrefix: "sse", fields: [("owner", owner), ("frontend", frontend)])
         return Session(id: id, owner: owner, frontend: frontend)
     }
 
+    func get(_ id: String) async throws -> Session? {
+        guard let values = try await hash.fields(id, ["owner", "frontend"], refresh: false) else { return nil }
+        return Session(id: id, owner: values[0], frontend: values[1])
+    }
+
     func touch(_ id: String) async throws {
-        try await redis.send(["EXPIRE", key(id), String(ttlSeconds)])
+        try await hash.touch(id)
     }
 
     func delete(_ id: String) async throws {
-        try await redis.send(["DEL", key(id)])
+        try await hash.delete(id)
     }
 }

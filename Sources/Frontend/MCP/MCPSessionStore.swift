@@ -11,33 +11,21 @@ struct MCPSessionStore: Sendable {
     }
 
     let redis: RedisClient
-    var ttlSeconds = 86_400
-
-    private func key(_ id: String) -> String { "junction:session:\(id)" }
+    private var hash: RedisSessionHash { RedisSessionHash(redis: redis, keyPrefix: "junction:session:", ttlSeconds: 86_400) }
 
     func create(owner: String, protocolVersion: String) async throws -> Session {
-        let session = Session(id: TokenHasher.newToken(prefix: "mcps"), owner: owner, protocolVersion: protocolVersion)
-        try await redis.pipeline([
-            ["HSET", key(session.id), "owner", owner, "protocolVersion", protocolVersion],
-            ["EXPIRE", key(session.id), String(ttlSeconds)],
-        ])
-        return session
+        let id = try await hash.create(idPrefix: "mcps", fields: [("owner", owner), ("protocolVersion", protocolVersion)])
+        return Session(id: id, owner: owner, protocolVersion: protocolVersion)
     }
 
     /// The session, refreshing its expiry; nil when unknown or expired.
     func get(_ id: String) async throws -> Session? {
-        guard id.count < 200 else { return nil }
-        let replies = try await redis.pipeline([["HGETALL", key(id)], ["EXPIRE", key(id), String(ttlSeconds)]])
-        guard let fields = replies[0].array, !fields.isEmpty else { return nil }
-        var map: [String: String] = [:]
-        var i = 0
-        while i + 1 < fields.count { map[fields[i].string ?? ""] = fields[i + 1].string; i += 2 }
-        guard let owner = map["owner"], let version = map["protocolVersion"] else { return nil }
-        return Session(id: id, owner: owner, protocolVersion: version)
+        guard let values = try await hash.fields(id, ["owner", "protocolVersion"], refresh: true) else { return nil }
+        return Session(id: id, owner: values[0], protocolVersion: values[1])
     }
 
     func delete(_ id: String) async throws {
-        try await redis.send("DEL", key(id))
+        try await hash.delete(id)
     }
 
     private func runKey(session: String, requestID: JSONValue) -> String { "junction:sessionrun:\(session):\(requestID.jsonString())" }
