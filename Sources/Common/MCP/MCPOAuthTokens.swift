@@ -31,13 +31,11 @@ package struct MCPOAuthTokens: Sendable {
     /// A usable access token for `source`. `rejected` is a token the server just answered
     /// 401 to: unless the stored token has changed since, it is refreshed.
     package func accessToken(for source: Source, rejected: String? = nil) async throws -> String {
-        guard let grant = try database.sourceOAuthGrant(owner: source.owner, sourceID: source.id, box: box) else {
-            throw UpstreamOAuthError.needsSignIn(source.slug, reason: "nobody has signed in to it yet")
-        }
-        if grant.needsSignIn { throw UpstreamOAuthError.needsSignIn(source.slug, reason: "its refresh token was refused") }
-        if let rejected, grant.accessToken != rejected { return grant.accessToken }
-        if rejected == nil && !grant.expires(within: margin) { return grant.accessToken }
-        return try await refresh(source, staleToken: grant.accessToken, force: rejected != nil)
+        // After a 401 the lock-held re-read in `refresh` is the only read that matters.
+        if let rejected { return try await refresh(source, staleToken: rejected, force: true) }
+        let grant = try usableGrant(of: source)
+        if !grant.expires(within: margin) { return grant.accessToken }
+        return try await refresh(source, staleToken: grant.accessToken, force: false)
     }
 
     /// Refreshes the token of `source` if it is still `staleToken` (or expiring) once the
@@ -46,16 +44,11 @@ package struct MCPOAuthTokens: Sendable {
     package func refresh(_ source: Source, staleToken: String?, force: Bool) async throws -> String {
         try await lock(owner: source.owner, sourceID: source.id).withLock(wait: .seconds(25)) {
             // Re-read: another process may have refreshed while we waited.
-            guard var grant = try database.sourceOAuthGrant(owner: source.owner, sourceID: source.id, box: box) else {
-                throw UpstreamOAuthError.needsSignIn(source.slug, reason: "nobody has signed in to it yet")
-            }
-            if grant.needsSignIn { throw UpstreamOAuthError.needsSignIn(source.slug, reason: "its refresh token was refused") }
+            var grant = try usableGrant(of: source)
             let changed = staleToken != nil && grant.accessToken != staleToken
-            if changed && !grant.expires(within: margin) { return grant.accessToken }
-            if !force && !changed && !grant.expires(within: margin) { return grant.accessToken }
+            if !grant.expires(within: margin) && (changed || !force) { return grant.accessToken }
             guard let refreshToken = grant.refreshToken else {
-                try markNeedsSignIn(source, grant: &grant, reason: "its access token expired and the server gave no refresh token")
-                throw UpstreamOAuthError.needsSignIn(source.slug, reason: "its access token expired and the server gave no refresh token")
+                throw try markNeedsSignIn(source, grant: &grant, reason: "its access token expired and the server gave no refresh token")
             }
             do {
                 let tokens = try await tokenClient.refresh(refreshToken: refreshToken, resource: grant.resource, client: grant.client,
@@ -69,19 +62,29 @@ package struct MCPOAuthTokens: Sendable {
                 return grant.accessToken
             } catch let failure as UpstreamOAuthTokenFailure {
                 if failure.isPermanent {
-                    try markNeedsSignIn(source, grant: &grant, reason: "the token refresh was refused: \(failure.error)")
-                    throw UpstreamOAuthError.needsSignIn(source.slug, reason: "the token refresh was refused: \(failure.error)")
+                    throw try markNeedsSignIn(source, grant: &grant, reason: "the token refresh was refused: \(failure.error)")
                 }
                 throw UpstreamOAuthError.token(failure)
             }
         }
     }
 
-    private func markNeedsSignIn(_ source: Source, grant: inout UpstreamOAuthGrant, reason: String) throws {
+    /// The stored grant of `source`; throws `needsSignIn` when there is none or it is marked so.
+    private func usableGrant(of source: Source) throws -> UpstreamOAuthGrant {
+        guard let grant = try database.sourceOAuthGrant(owner: source.owner, sourceID: source.id, box: box) else {
+            throw UpstreamOAuthError.needsSignIn(source.slug, reason: "nobody has signed in to it yet")
+        }
+        if grant.needsSignIn { throw UpstreamOAuthError.needsSignIn(source.slug, reason: "its refresh token was refused") }
+        return grant
+    }
+
+    /// Records that `source` needs a new sign-in and returns the error to throw.
+    private func markNeedsSignIn(_ source: Source, grant: inout UpstreamOAuthGrant, reason: String) throws -> JunctionError {
+        let error = UpstreamOAuthError.needsSignIn(source.slug, reason: reason)
         grant.needsSignIn = true
         try database.saveSourceOAuthGrant(owner: source.owner, sourceID: source.id, grant: grant, box: box)
-        try database.updateSourceStatus(owner: source.owner, id: source.id, status: "needs_sign_in",
-                                         error: UpstreamOAuthError.needsSignIn(source.slug, reason: reason).message)
+        try database.updateSourceStatus(owner: source.owner, id: source.id, status: "needs_sign_in", error: error.message)
         logger.warning("upstream OAuth sign-in needed", metadata: ["source": "\(source.slug)", "reason": "\(reason)"])
+        return error
     }
 }
