@@ -140,12 +140,7 @@ package enum UpstreamOAuthURLs {
 
     /// `application/x-www-form-urlencoded` body.
     package static func formBody(_ fields: [(String, String)]) -> Data {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        let text = fields.map { k, v in
-            (k.addingPercentEncoding(withAllowedCharacters: allowed) ?? k) + "=" + (v.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
-        }.joined(separator: "&")
-        return Data(text.utf8)
+        Data(fields.map { QueryEncoding.component($0) + "=" + QueryEncoding.component($1) }.joined(separator: "&").utf8)
     }
 
     private static func trimmedPath(_ url: URL) -> String {

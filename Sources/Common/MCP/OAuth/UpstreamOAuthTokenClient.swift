@@ -52,7 +52,7 @@ package struct UpstreamOAuthTokenClient: Sendable {
         var headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")]
         switch client.authMethod {
         case "client_secret_basic" where client.clientSecret != nil:
-            let pair = Self.formEscape(client.clientID) + ":" + Self.formEscape(client.clientSecret!)
+            let pair = QueryEncoding.component(client.clientID) + ":" + QueryEncoding.component(client.clientSecret!)
             headers.append(("Authorization", "Basic " + Data(pair.utf8).base64EncodedString()))
         case "client_secret_post" where client.clientSecret != nil:
             fields += [("client_id", client.clientID), ("client_secret", client.clientSecret!)]
@@ -63,11 +63,5 @@ package struct UpstreamOAuthTokenClient: Sendable {
                                            maxBytes: 256 * 1024, timeout: timeout, followRedirects: false,
                                            sensitiveHeaders: ["authorization"])
         return try Self.parse(status: response.status, body: response.body)
-    }
-
-    private static func formEscape(_ s: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
     }
 }
