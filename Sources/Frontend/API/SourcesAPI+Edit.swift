@@ -84,73 +84,12 @@ extension SourcesAPI {
     /// Validates `auth` against the source and records what changes. Returns whether
     /// anything changed (type, header/parameter name, or secret).
     private func applyAuth(_ auth: JSONValue, to source: Source, changes: inout SourceChanges) throws -> Bool {
-        guard auth.objectValue != nil else { throw JunctionError.badRequest("auth must be an object") }
-        if let t = auth["type"], t.stringValue == nil { throw JunctionError.badRequest("auth.type must be a string") }
-        let type = auth["type"]?.stringValue?.lowercased() ?? source.authType.rawValue
-        guard let parsed = SourceAuthType(rawValue: type) else {
-            throw JunctionError.badRequest("auth.type must be none, bearer, header, query, basic or oauth (mcp sources)")
-        }
-        if let s = auth["secret"], !s.isNull, s.stringValue == nil { throw JunctionError.badRequest("auth.secret must be a string") }
-        let secret = auth["secret"]?.stringValue
-        if let secret, secret.contains(where: { $0 == "\r" || $0 == "\n" }) {
-            throw JunctionError.badRequest("auth.secret must not contain line breaks")
-        }
-        let typeChanged = parsed != source.authType
-        var headerName = source.authHeaderName
-        let needsSecret: Bool
-        switch type {
-        case "none":
-            guard secret == nil else { throw JunctionError.badRequest("auth.secret must not be given when auth.type is none") }
-            headerName = nil
-            needsSecret = false
-        case "bearer":
-            headerName = nil
-            needsSecret = true
-        case "header":
-            if let name = auth["headerName"] {
-                guard let text = name.stringValue, Self.isHeaderName(text) else {
-                    throw JunctionError.badRequest("auth.headerName must be a valid HTTP header name for header auth")
-                }
-                headerName = text
-            } else if typeChanged {
-                throw JunctionError.badRequest("auth.headerName must be a valid HTTP header name for header auth")
-            }
-            needsSecret = true
-        case "query":
-            guard source.type == .openapi else { throw JunctionError.badRequest("query auth is only supported for openapi sources") }
-            if let name = auth["paramName"] {
-                guard let text = name.stringValue, !text.isEmpty, text.count <= 100 else {
-                    throw JunctionError.badRequest("auth.paramName is required for query auth (the query parameter carrying the key)")
-                }
-                headerName = text
-            } else if typeChanged {
-                throw JunctionError.badRequest("auth.paramName is required for query auth (the query parameter carrying the key)")
-            }
-            needsSecret = true
-        case "basic":
-            guard source.type == .openapi else { throw JunctionError.badRequest("basic auth is only supported for openapi sources") }
-            if let secret, !secret.contains(":") { throw JunctionError.badRequest("auth.secret must be \"user:password\" for basic auth") }
-            headerName = nil
-            needsSecret = true
-        default: // oauth
-            guard source.type == .mcp else { throw JunctionError.badRequest("auth.type oauth is only supported for mcp sources") }
-            guard secret == nil else {
-                throw JunctionError.badRequest("auth.secret must not be given for oauth; sign in with POST /api/v1/sources/{slug}/oauth/start")
-            }
-            headerName = nil
-            needsSecret = false
-        }
-        if needsSecret {
-            if let secret, secret.isEmpty { throw JunctionError.badRequest("auth.secret must not be empty") }
-            if secret == nil && (typeChanged || source.secretSealed == nil) {
-                throw JunctionError.badRequest("auth.secret is required for \(type) auth")
-            }
-        }
+        let wanted = try Self.authSettings(auth, sourceType: source.type, current: source)
         var changed = false
-        if typeChanged { changes.authType = parsed; changed = true }
-        if headerName != source.authHeaderName { changes.authHeaderName = .some(headerName); changed = true }
-        if needsSecret, let secret { changes.secret = .some(secret); changed = true }
-        if !needsSecret && source.secretSealed != nil { changes.secret = .some(nil); changed = true }
+        if wanted.type != source.authType { changes.authType = wanted.type; changed = true }
+        if wanted.headerName != source.authHeaderName { changes.authHeaderName = .some(wanted.headerName); changed = true }
+        if wanted.needsSecret, let secret = wanted.secret { changes.secret = .some(secret); changed = true }
+        if !wanted.needsSecret && source.secretSealed != nil { changes.secret = .some(nil); changed = true }
         return changed
     }
 }

@@ -89,47 +89,14 @@ struct SourcesAPI: Sendable {
         if type == .openapi && specUrl == nil { throw JunctionError.badRequest("an openapi source needs specUrl") }
         if type == .mcp && baseUrl == nil { throw JunctionError.badRequest("an mcp source needs baseUrl") }
         for url in [baseUrl, specUrl].compactMap({ $0 }) { try await policy.check(URL(string: url)!) }
-        let auth = body["auth"] ?? ["type": "none"]
-        guard let authType = (auth["type"]?.stringValue ?? "none").lowercased() as String?,
-              let parsedAuth = SourceAuthType(rawValue: authType) else {
-            throw JunctionError.badRequest("auth.type must be none, bearer, header, query, basic or oauth (mcp sources)")
-        }
-        var headerName: String?
-        let secret = auth["secret"]?.stringValue
-        switch parsedAuth {
-        case .none:
-            break
-        case .bearer:
-            guard let secret, !secret.isEmpty else { throw JunctionError.badRequest("auth.secret is required for bearer auth") }
-        case .header:
-            guard let name = auth["headerName"]?.stringValue, Self.isHeaderName(name) else {
-                throw JunctionError.badRequest("auth.headerName must be a valid HTTP header name for header auth")
-            }
-            guard let secret, !secret.isEmpty else { throw JunctionError.badRequest("auth.secret is required for header auth") }
-            headerName = name
-        case .query:
-            guard let name = auth["paramName"]?.stringValue, !name.isEmpty, name.count <= 100 else {
-                throw JunctionError.badRequest("auth.paramName is required for query auth (the query parameter carrying the key)")
-            }
-            guard let secret, !secret.isEmpty else { throw JunctionError.badRequest("auth.secret is required for query auth") }
-            headerName = name
-        case .basic:
-            guard let secret, secret.contains(":") else { throw JunctionError.badRequest("auth.secret must be \"user:password\" for basic auth") }
-        case .oauth:
-            // Tokens come from the user's sign-in (POST …/oauth/start), never from this body.
-            guard type == .mcp else { throw JunctionError.badRequest("auth.type oauth is only supported for mcp sources") }
-            guard secret == nil else { throw JunctionError.badRequest("auth.secret must not be given for oauth; sign in with POST /api/v1/sources/{slug}/oauth/start") }
-        }
-        if let secret, secret.contains(where: { $0 == "\r" || $0 == "\n" }) {
-            throw JunctionError.badRequest("auth.secret must not contain line breaks")
-        }
+        let auth = try Self.authSettings(body["auth"] ?? ["type": "none"], sourceType: type, current: nil)
         let name = body["name"]?.stringValue.map { String($0.prefix(200)) } ?? slug
         let source = try database.createSource(
             owner: user.id,
-            draft: SourceDraft(slug: slug, type: type, name: name, baseUrl: baseUrl, specUrl: specUrl, authType: parsedAuth,
-                               authHeaderName: headerName, secret: parsedAuth == .none ? nil : secret),
+            draft: SourceDraft(slug: slug, type: type, name: name, baseUrl: baseUrl, specUrl: specUrl, authType: auth.type,
+                               authHeaderName: auth.headerName, secret: auth.needsSecret ? auth.secret : nil),
             box: box)
-        if parsedAuth == .oauth {
+        if auth.type == .oauth {
             // Nothing to list until the user signs in; the callback queues the first refresh.
             let message = UpstreamOAuthError.needsSignIn(source.slug, reason: "nobody has signed in to it yet").message
             try database.updateSourceStatus(owner: user.id, id: source.id, status: "needs_sign_in", error: message)
