@@ -1,8 +1,8 @@
 import Common
-import Crypto
 import Foundation
 
-/// Proof Key for Code Exchange (RFC 7636), S256 only.
+/// Proof Key for Code Exchange (RFC 7636), S256 only: the authorization server's checks.
+/// The S256 transform itself is `UpstreamPKCE`'s, shared with Junction's OAuth clients.
 enum PKCE {
     /// Whether a code challenge is well-formed: base64url of a SHA-256 (43 characters).
     static func isValidChallenge(_ challenge: String) -> Bool {
@@ -13,12 +13,11 @@ enum PKCE {
     static func verify(verifier: String, challenge: String) -> Bool {
         guard (43...128).contains(verifier.count),
               verifier.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._~".contains($0)) }) else { return false }
-        let computed = TokenHasher.base64URL(Data(SHA256.hash(data: Data(verifier.utf8))))
-        return Authenticator.constantTimeEquals(computed, challenge)
+        return Authenticator.constantTimeEquals(Self.challenge(for: verifier), challenge)
     }
 
-    /// The S256 challenge of a verifier (used by Junction's own OIDC client).
+    /// The S256 challenge of a verifier.
     static func challenge(for verifier: String) -> String {
-        TokenHasher.base64URL(Data(SHA256.hash(data: Data(verifier.utf8))))
+        UpstreamPKCE.challenge(for: verifier)
     }
 }

@@ -73,13 +73,13 @@ struct OIDCSignIn: Sendable {
         do {
             let d = try await discover()
             let state = TokenHasher.newToken(prefix: "st"), nonce = TokenHasher.newToken(prefix: "n")
-            let verifier = TokenHasher.newToken(prefix: "v").replacingOccurrences(of: "_", with: "-")
-            try database.insertOIDCState(OIDCLoginState(stateHash: TokenHasher.hash(state), nonce: nonce, codeVerifier: verifier,
+            let pkce = UpstreamPKCE.generate()
+            try database.insertOIDCState(OIDCLoginState(stateHash: TokenHasher.hash(state), nonce: nonce, codeVerifier: pkce.verifier,
                                                         next: Authenticator.safeNext(request.queryFields["next"]),
                                                         expiresAt: Date().addingTimeInterval(600)))
             let query = FormCoding.encode([("response_type", "code"), ("client_id", clientID), ("redirect_uri", callbackURL),
                                            ("scope", config.oidcScopes), ("state", state), ("nonce", nonce),
-                                           ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256")])
+                                           ("code_challenge", pkce.challenge), ("code_challenge_method", UpstreamPKCE.method)])
             let cookie = Cookie(name: Self.stateCookie, value: state, maxAge: 600, path: "/signin/oidc", secure: auth.cookiesSecure,
                                 httpOnly: true, sameSite: .lax)
             return AuthPages.redirect(d.authorizationEndpoint + (d.authorizationEndpoint.contains("?") ? "&" : "?") + query, cookies: [cookie])
