@@ -180,9 +180,10 @@ extension AppDatabase {
     package func userForWebSession(token: String) throws -> User? {
         let hash = TokenHasher.hash(token)
         return try writer.read { db in
-            guard let s = try WebSessionRecord.filter(Column("tokenHash") == hash).fetchOne(db), s.expiresAt > Date(),
-                  let user = try User.fetchOne(db, key: s.userId), !user.disabled else { return nil }
-            return user
+            try User.fetchOne(db, sql: """
+                SELECT users.* FROM web_sessions JOIN users ON users.id = web_sessions.userId
+                WHERE web_sessions.tokenHash = ? AND web_sessions.expiresAt > ? AND users.disabled = 0
+                """, arguments: [hash, Date()])
         }
     }
 
@@ -324,12 +325,16 @@ extension AppDatabase {
     /// The enabled user of a live OAuth access token for `resource`, or nil.
     package func userForAccessToken(_ token: String, resource: String) throws -> User? {
         let hash = TokenHasher.hash(token)
-        return try writer.read { db in
-            guard let t = try OAuthToken.filter(Column("tokenHash") == hash && Column("kind") == "access").fetchOne(db),
-                  t.revokedAt == nil, t.expiresAt > Date(), t.resource == resource,
-                  let user = try User.fetchOne(db, key: t.userId), !user.disabled else { return nil }
-            return user
-        }
+        return try writer.read { db in try Self.userForAccessToken(db, hash: hash, resource: resource, now: Date()) }
+    }
+
+    /// The enabled user of a live access token (by hash) for `resource`: one indexed JOIN.
+    static func userForAccessToken(_ db: Database, hash: String, resource: String, now: Date) throws -> User? {
+        try User.fetchOne(db, sql: """
+            SELECT users.* FROM oauth_tokens JOIN users ON users.id = oauth_tokens.userId
+            WHERE oauth_tokens.tokenHash = ? AND oauth_tokens.kind = 'access' AND oauth_tokens.revokedAt IS NULL
+              AND oauth_tokens.expiresAt > ? AND oauth_tokens.resource = ? AND users.disabled = 0
+            """, arguments: [hash, now, resource])
     }
 
     // MARK: OIDC login state

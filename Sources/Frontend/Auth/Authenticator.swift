@@ -62,10 +62,10 @@ struct Authenticator: Sendable {
                 throw JunctionError.unauthorized("the Authorization header must be 'Bearer <token>'")
             }
             let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
-            if let user = try database.authenticate(token: token) { return user }
             // OAuth access tokens carry scope `mcp` for the /mcp resource only: they must not
             // reach the management API (that would let an MCP client mint personal tokens).
-            if !request.uri.path.hasPrefix("/api/"), let user = try database.userForAccessToken(token, resource: mcpResource) { return user }
+            let accessTokenResource = request.uri.path.hasPrefix("/api/") ? nil : mcpResource
+            if let user = try database.userForBearer(token, accessTokenResource: accessTokenResource) { return user }
             throw JunctionError("invalid_token", "the token is invalid, expired, revoked, issued for another resource, or its user is disabled",
                                 status: 401)
         }
