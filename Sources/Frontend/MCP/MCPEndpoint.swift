@@ -124,20 +124,35 @@ struct MCPEndpoint: Sendable {
 
     private func post(_ incoming: Request) async -> Response {
         var request = incoming
-        let (admitted, refusal) = await admit(request)
-        guard let user = admitted else { return refusal! }
+        if let denied = checkOrigin(request) { return denied }
+        var authed: User?
+        if let refused = authenticate(request, user: &authed) { return refused }
+        guard let user = authed else { return JSONResponse.error(JunctionError("internal_error", "internal error")) }
+        // The session a request names does not depend on the rate limit or the body, so
+        // its round trip runs alongside them instead of after them. The rate limit still
+        // answers first, and what the lookup found is used only once the body is read.
+        let sessionID = request.headers[.mcpSessionID]
+        async let session = lookUpSession(sessionID)
+        if let limited = await rateLimit(user) { return limited }
         let message: JSONRPCRequest
         switch await readMessage(&request) {
         case .message(let m): message = m
         case .refused(let response): return response
         }
         guard let method = message.method else { return JSONResponse.empty(.accepted) }  // a client's response: nothing to answer
-        let era = ProtocolEra.classify(method: method, params: message.params, sessionHeader: request.headers[.mcpSessionID],
+        let era = ProtocolEra.classify(method: method, params: message.params, sessionHeader: sessionID,
                                        versionHeader: request.headers[.mcpProtocolVersion])
         switch era {
         case .modern: return await postModern(request, message: message, method: method, user: user)
-        case .handshake: return await postHandshake(request, message: message, method: method, user: user)
+        case .handshake: return await postHandshake(request, message: message, method: method, user: user, session: await session)
         }
+    }
+
+    /// The session named by an `Mcp-Session-Id` header, or why the store could not say;
+    /// nil when there is no header.
+    private func lookUpSession(_ id: String?) async -> Result<MCPSessionStore.Session?, any Error>? {
+        guard let id else { return nil }
+        do { return .success(try await sessions.get(id)) } catch { return .failure(error) }
     }
 
     private func postModern(_ request: Request, message: JSONRPCRequest, method: String, user: User) async -> Response {
@@ -160,20 +175,20 @@ struct MCPEndpoint: Sendable {
         return respond(await answer(method: method, params: message.params, context: context), context: context)
     }
 
-    private func postHandshake(_ request: Request, message: JSONRPCRequest, method: String, user: User) async -> Response {
+    private func postHandshake(_ request: Request, message: JSONRPCRequest, method: String, user: User,
+                               session lookup: Result<MCPSessionStore.Session?, any Error>?) async -> Response {
         let id = message.id
         if method == "initialize" {
             guard !message.isNotification else { return JSONResponse.empty(.accepted) }
             return await initialize(id: id, params: message.params, user: user)
         }
         // Every other message belongs to a session.
-        guard let sessionID = request.headers[.mcpSessionID] else {
+        guard let lookup else {
             return JSONResponse.make(JSONRPC.error(id: id, code: JSONRPC.invalidRequest,
                                                    message: "Bad Request: missing Mcp-Session-Id header; send initialize first (or use protocol \(MCPProtocol.modern) with per-request _meta)"),
                                      status: .badRequest)
         }
-        let session: MCPSessionStore.Session?
-        do { session = try await sessions.get(sessionID) } catch {
+        guard case .success(let session) = lookup else {
             return JSONResponse.make(JSONRPC.error(id: id, code: JSONRPC.internalError, message: "session store unavailable"),
                                      status: .serviceUnavailable)
         }
