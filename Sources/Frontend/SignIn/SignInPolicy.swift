@@ -11,27 +11,20 @@ struct SignInPolicy: Sendable {
     let database: AppDatabase
     let config: AuthConfiguration
 
-    /// Whether `email` is on the allowlist (config or table).
-    func isListed(_ rawEmail: String) throws -> Bool {
-        let email = rawEmail.lowercased()
-        let domain = email.split(separator: "@").last.map(String.init) ?? ""
-        if config.allowedEmails.contains(email) || config.allowedDomains.contains(domain) { return true }
-        return try database.listAllowlist().contains { ($0.kind == "email" && $0.value == email) || ($0.kind == "domain" && $0.value == domain) }
-    }
-
-    /// Whether an allowlist exists at all.
-    func hasAllowlist() throws -> Bool {
-        if !config.allowedEmails.isEmpty || !config.allowedDomains.isEmpty { return true }
-        return try !database.listAllowlist().isEmpty
-    }
-
     /// Decides whether this person may sign in now. `existing` is their account, if any.
-    func maySignIn(email: String, existing: User?) throws -> Bool {
+    /// The allowlist table is read once.
+    func maySignIn(email rawEmail: String, existing: User?) throws -> Bool {
         if let existing {
             if existing.disabled { return false }
             if existing.isAdmin { return true }
-            return try !hasAllowlist() || isListed(email)
         }
-        return try isListed(email)
+        let email = rawEmail.lowercased()
+        let domain = email.split(separator: "@").last.map(String.init) ?? ""
+        if config.allowedEmails.contains(email) || config.allowedDomains.contains(domain) { return true }
+        let entries = try database.listAllowlist()
+        let listed = entries.contains { ($0.kind == "email" && $0.value == email) || ($0.kind == "domain" && $0.value == domain) }
+        // An existing account needs the allowlist only when one is configured at all.
+        let hasAllowlist = !config.allowedEmails.isEmpty || !config.allowedDomains.isEmpty || !entries.isEmpty
+        return listed || (existing != nil && !hasAllowlist)
     }
 }
