@@ -259,14 +259,18 @@ extension AppDatabase {
         try writer.write { db in
             guard var code = try OAuthCode.fetchOne(db, key: hash) else { return .unknown }
             if code.usedAt != nil {
-                try db.execute(sql: "UPDATE oauth_tokens SET revokedAt = COALESCE(revokedAt, ?) WHERE familyId = ?",
-                               arguments: [Date(), code.familyId])
+                try Self.revokeTokenFamily(db, code.familyId)
                 return .replayed
             }
             code.usedAt = Date()
             try code.update(db)
             return .fresh(code)
         }
+    }
+
+    /// Revokes every token of a grant (code replay, refresh-token reuse, refresh revocation).
+    private static func revokeTokenFamily(_ db: Database, _ familyId: String) throws {
+        try db.execute(sql: "UPDATE oauth_tokens SET revokedAt = COALESCE(revokedAt, ?) WHERE familyId = ?", arguments: [Date(), familyId])
     }
 
     /// Stores issued tokens.
@@ -294,8 +298,7 @@ extension AppDatabase {
             guard var token = try OAuthToken.filter(Column("tokenHash") == hash && Column("kind") == "refresh").fetchOne(db),
                   token.clientId == clientId else { return .invalid }
             if token.usedAt != nil {
-                try db.execute(sql: "UPDATE oauth_tokens SET revokedAt = COALESCE(revokedAt, ?) WHERE familyId = ?",
-                               arguments: [Date(), token.familyId])
+                try Self.revokeTokenFamily(db, token.familyId)
                 return .reused
             }
             guard token.revokedAt == nil, token.expiresAt > Date() else { return .invalid }
@@ -314,8 +317,7 @@ extension AppDatabase {
         try writer.write { db in
             guard let token = try OAuthToken.filter(Column("tokenHash") == hash).fetchOne(db), token.clientId == clientId else { return }
             if token.kind == "refresh" {
-                try db.execute(sql: "UPDATE oauth_tokens SET revokedAt = COALESCE(revokedAt, ?) WHERE familyId = ?",
-                               arguments: [Date(), token.familyId])
+                try Self.revokeTokenFamily(db, token.familyId)
             } else {
                 try db.execute(sql: "UPDATE oauth_tokens SET revokedAt = COALESCE(revokedAt, ?) WHERE id = ?", arguments: [Date(), token.id])
             }
