@@ -53,11 +53,11 @@ extension MCPEndpoint {
         ["protocolVersion": .string(version), "capabilities": capabilities, "serverInfo": serverInfo, "instructions": .string(instructions)]
     }
 
-    static var discoverResult: JSONValue {
-        ["supportedVersions": .array(allVersions.map { .string($0) }), "capabilities": capabilities,
-         "instructions": .string(instructions), "_meta": ["io.modelcontextprotocol/serverInfo": serverInfo],
-         "ttlMs": .number(Double(toolsTTLMs)), "cacheScope": "public"]
-    }
+    static let discoverResult: JSONValue = [
+        "supportedVersions": .array(allVersions.map { .string($0) }), "capabilities": capabilities,
+        "instructions": .string(instructions), "_meta": ["io.modelcontextprotocol/serverInfo": serverInfo],
+        "ttlMs": .number(Double(toolsTTLMs)), "cacheScope": "public",
+    ]
 
     /// Checks a `tools/call` before anything is queued.
     func toolCall(params: JSONValue) -> ToolCallCheck {

@@ -14,8 +14,6 @@ struct MCPEndpoint: Sendable {
     static let handshakeVersions = ["2025-11-25", "2025-06-18", "2025-03-26"]
     /// Every version, newest first (what `server/discover` and -32022 errors list).
     static let allVersions = modernVersions + handshakeVersions
-    /// Kept for callers of the walking skeleton.
-    static let supportedVersions = handshakeVersions
 
     let auth: Authenticator
     let sessions: MCPSessionStore
