@@ -1,33 +1,10 @@
 import Common
 import Foundation
 import Hummingbird
-import Logging
 
 /// `GET /api/v1/catalog?q=&source=&type=&kind=&limit=&match=`: the catalog search of
 /// `codemode.catalog` (same store query, same ranking) for the dashboard and scripts.
-struct CatalogAPI: Sendable {
-    let auth: Authenticator
-    let database: AppDatabase
-    let logger: Logger
-
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("/api/v1/catalog") { request, _ in
-            do {
-                let user = try auth.user(for: request)
-                var fields: [String: String] = [:]
-                for (key, value) in request.uri.queryParameters where fields[String(key)] == nil { fields[String(key)] = String(value) }
-                let query = try Self.query(fields)
-                let hits = try database.searchCatalog(owner: user.id, query: query)
-                return JSONResponse.make(["results": .array(hits.map(Self.render)), "count": .number(Double(hits.count))])
-            } catch let error as JunctionError {
-                return JSONResponse.error(error, headers: error.status == 401 ? [.wwwAuthenticate: "Bearer realm=\"junction\""] : [:])
-            } catch {
-                logger.error("catalog API failure", metadata: ["error": "\(error)"])
-                return JSONResponse.error(JunctionError("internal_error", "internal error"))
-            }
-        }
-    }
-
+enum CatalogAPI {
     /// The query parameters as a `CatalogQuery`, validated like `codemode.catalog({…})`.
     static func query(_ parameters: [String: String]) throws -> CatalogQuery {
         func text(_ name: String) -> String? { parameters[name].flatMap { $0.isEmpty ? nil : $0 } }
@@ -49,5 +26,16 @@ struct CatalogAPI: Sendable {
         ["callName": .string(hit.callName), "source": .string(hit.source), "kind": .string(hit.kind), "title": .string(hit.title),
          "description": .string(hit.description), "method": hit.method.map { .string($0) } ?? .null,
          "path": hit.path.map { .string($0) } ?? .null, "signature": .string(hit.signature)]
+    }
+}
+
+extension SourcesAPI {
+    func registerCatalog(on api: RouterGroup<BasicRequestContext>) {
+        api.get("/catalog") { req, _ in await self.guarded(req) { user, req in
+            var fields: [String: String] = [:]
+            for (key, value) in req.uri.queryParameters where fields[String(key)] == nil { fields[String(key)] = String(value) }
+            let hits = try database.searchCatalog(owner: user.id, query: try CatalogAPI.query(fields))
+            return JSONResponse.make(["results": .array(hits.map(CatalogAPI.render)), "count": .number(Double(hits.count))])
+        } }
     }
 }

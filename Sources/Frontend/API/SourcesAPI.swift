@@ -39,6 +39,7 @@ struct SourcesAPI: Sendable {
             return JSONResponse.make(["status": "queued", "source": .string(source.slug)], status: .accepted)
         } }
         registerEdit(on: api)
+        registerCatalog(on: api)
         api.get("/executions") { req, _ in await self.guarded(req) { user, req in
             let limit = req.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50
             let rows = try database.executions(owner: user.id, limit: limit, after: req.uri.queryParameters.get("before").map { String($0) })

@@ -15,7 +15,6 @@ struct Dashboard: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         Assets.register(on: router)
-        CatalogAPI(auth: auth, database: database, logger: logger).register(on: router)
         OpenAPISpec.register(on: router)
         router.get("/") { req, _ in await self.page(req) { try OverviewPage(database: database, session: $0, mcpURL: mcpURL).render() } }
         router.get("/sources") { req, _ in await self.page(req) { try SourcesPage(database: database, session: $0).render() } }
@@ -40,11 +39,7 @@ struct Dashboard: Sendable {
     }
 
     /// The `/mcp` URL clients use.
-    var mcpURL: String {
-        var base = config.publicURL
-        while base.hasSuffix("/") { base.removeLast() }
-        return base + "/mcp"
-    }
+    var mcpURL: String { auth.mcpResource }
 
     /// Resolves the session (or redirects to sign-in) and renders errors as pages.
     private func page(_ request: Request, _ render: (WebSession) async throws -> Response) async -> Response {
