@@ -33,16 +33,15 @@ package struct MCPSourceConnector: Sendable {
         switch source.authType {
         case .none:
             return []
-        case .bearer:
-            guard let secret else { throw JunctionError("source_misconfigured", "source \(source.slug) has bearer auth but no secret", status: 400) }
-            return [("Authorization", "Bearer \(secret)")]
-        case .header:
-            guard let secret else { throw JunctionError("source_misconfigured", "source \(source.slug) has header auth but no secret", status: 400) }
-            return [(source.authHeaderName ?? "X-Api-Key", secret)]
+        case .bearer, .header:
+            guard let secret else {
+                throw JunctionError("source_misconfigured", "source \(source.slug) has \(source.authType.rawValue) auth but no secret", status: 400)
+            }
+            return Credential(type: source.authType, name: source.authHeaderName, secret: secret).headers
         case .oauth:
             // `secret` is the current access token (MCPOAuthTokens), sent only to the source's origin.
             guard let secret else { throw UpstreamOAuthError.needsSignIn(source.slug, reason: "nobody has signed in to it yet") }
-            return [("Authorization", "Bearer \(secret)")]
+            return Credential(type: .bearer, name: nil, secret: secret).headers
         default:
             throw JunctionError("source_misconfigured", "auth type \(source.authType.rawValue) is not supported for MCP sources", status: 400)
         }
