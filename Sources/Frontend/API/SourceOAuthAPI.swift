@@ -117,7 +117,8 @@ struct SourceOAuthAPI: Sendable {
     // MARK: - callback
 
     private func callback(_ request: Request) async -> Response {
-        let query = Self.formQuery(request.uri.query ?? "")
+        // Decoded as a form (RFC 6749 appendix B: `+` is a space); the first value of each name wins.
+        let query = request.queryFields
         let state = query["state"] ?? ""
         do {
             guard !state.isEmpty, let pending = try await flows.peek(state) else {
@@ -186,19 +187,6 @@ struct SourceOAuthAPI: Sendable {
         if let session = try await auth.webSession(for: request) { return session.user.id }
         if request.headers[.authorization] != nil { return try auth.user(for: request).id }
         return nil
-    }
-
-    /// The authorization response's query, decoded as a form (RFC 6749 appendix B: `+` is
-    /// a space); the first value of each name wins.
-    static func formQuery(_ raw: String) -> [String: String] {
-        var out: [String: String] = [:]
-        for pair in raw.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
-            let name = decode(parts[0])
-            if out[name] == nil { out[name] = parts.count > 1 ? decode(parts[1]) : "" }
-        }
-        return out
     }
 
     private static func optionalJSON(_ request: inout Request) async throws -> JSONValue? {
