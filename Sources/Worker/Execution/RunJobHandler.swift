@@ -37,12 +37,14 @@ package struct RunJobHandler: JobHandler {
         let result: RunResult
         var request: RunRequest?
         let cancelled = CancelFlag()
+        var progress: RunProgress?
         do {
             let req = try RunRequest(json: envelope.body)
             request = req
-            let progress = req.progress ? envelope.replyTo.map { RunProgress(queue: queue, jobID: envelope.id, frontend: $0) } : nil
+            let reporter = req.progress ? envelope.replyTo.map { RunProgress(queue: queue, jobID: envelope.id, frontend: $0) } : nil
+            progress = reporter
             result = try await runCancellable(jobID: envelope.id, flag: cancelled) {
-                try await run(req, owner: envelope.owner, deadline: envelope.deadline, progress: progress)
+                try await run(req, owner: envelope.owner, deadline: envelope.deadline, progress: reporter)
             }
         } catch let error as JunctionError {
             result = .error(error.message, code: error.code)
@@ -50,6 +52,7 @@ package struct RunJobHandler: JobHandler {
             logger.error("run failed", metadata: ["job": "\(envelope.id)", "error": "\(error)"])
             result = .error("internal error", code: "internal_error")
         }
+        await progress?.finish()
         if let replyTo = envelope.replyTo {
             do { try await queue.publishReply(JobReply(jobID: envelope.id, value: result.json), to: replyTo) } catch {
                 logger.error("cannot publish reply", metadata: ["job": "\(envelope.id)", "error": "\(error)"])
@@ -122,18 +125,18 @@ package struct RunJobHandler: JobHandler {
                 await budget.slots.acquire()
                 defer { budget.slots.release() }
                 let started = ContinuousClock.now
-                await progress?.report("calling \(name)")
+                progress?.report("calling \(name)")
                 let result = await self.perform(owner: owner, name: name, args: args)
                 let ok = (try? result.get()) != nil
                 recorder.record(name: name, ok: ok, started: started)
-                await progress?.report("\(name) \(ok ? "finished" : "failed") in \((ContinuousClock.now - started).milliseconds) ms")
+                progress?.report("\(name) \(ok ? "finished" : "failed") in \((ContinuousClock.now - started).milliseconds) ms")
                 return result
             }
         case .search:
             functions = ["catalog", "describe", "spec", "sources"]
             handler = { name, args in await self.searchCall(owner: owner, name: name, args: args) }
         }
-        await progress?.report("started")
+        progress?.report("started")
         let outcome = await pool.run(code: request.code, functions: functions, timeout: timeout, handler: handler)
         let calls = JSONValue.array(recorder.all)
         if outcome.ok {

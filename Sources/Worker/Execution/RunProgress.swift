@@ -4,23 +4,39 @@ import Synchronization
 /// Publishes progress events of one run to the frontend that waits for it (when the
 /// client asked for progress): one when the code starts, one per upstream call started
 /// and finished. Progress only counts up, as MCP requires.
+///
+/// Events are sent in order by one task, off the run's path: a call does not wait for
+/// Redis before and after it, and concurrent calls cannot publish numbers out of order.
 final class RunProgress: Sendable {
-    let queue: JobQueue
-    let jobID: String
-    let frontend: String
-    private let step = Atomic<Int>(0)
+    private let events: AsyncStream<JSONValue>.Continuation
+    private let sender: Task<Void, Never>
+    private let step = Mutex(0)
 
     init(queue: JobQueue, jobID: String, frontend: String) {
-        self.queue = queue
-        self.jobID = jobID
-        self.frontend = frontend
+        let (stream, continuation) = AsyncStream<JSONValue>.makeStream()
+        events = continuation
+        sender = Task {
+            // Best effort: a lost progress event must never fail the run.
+            for await data in stream {
+                try? await queue.publishEvent(channel: "progress:\(jobID)", data: data, to: frontend)
+            }
+        }
     }
 
-    /// Best effort: a lost progress event must never fail the run.
-    func report(_ message: String) async {
-        let n = step.wrappingAdd(1, ordering: .relaxed).newValue
-        try? await queue.publishEvent(channel: "progress:\(jobID)", data: ["progress": .number(Double(n)), "message": .string(message)],
-                                      to: frontend)
+    /// Queues the next event; never waits.
+    func report(_ message: String) {
+        // Numbered and queued under one lock, so the numbers go out in order.
+        step.withLock { n in
+            n += 1
+            events.yield(["progress": .number(Double(n)), "message": .string(message)])
+        }
+    }
+
+    /// Sends what is queued and stops; call before publishing the reply, so no progress
+    /// event trails the result.
+    func finish() async {
+        events.finish()
+        await sender.value
     }
 }
 
