@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// A per-user token bucket in Redis, shared by every frontend instance. One Lua script
@@ -26,7 +25,7 @@ package struct RateLimiter: Sendable {
 
     package var isEnabled: Bool { ratePerSecond > 0 }
 
-    static let script = """
+    static let script = RedisScript("""
         local now_t = redis.call('TIME')
         local now = tonumber(now_t[1]) * 1000 + math.floor(tonumber(now_t[2]) / 1000)
         local rate = tonumber(ARGV[1])
@@ -47,21 +46,14 @@ package struct RateLimiter: Sendable {
         redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', tostring(now))
         redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
         return {allowed, wait}
-        """
-    static let scriptSHA = Insecure.SHA1.hash(data: Data(script.utf8)).map { String(format: "%02x", $0) }.joined()
+        """)
 
     private func key(_ owner: String) -> String { "junction:{u:\(owner)}:rate" }
 
     /// Takes one token from `owner`'s bucket.
     package func take(owner: String) async throws -> Decision {
         guard isEnabled else { return .allowed }
-        let args = [key(owner), String(ratePerSecond), String(burst)]
-        let reply: RESPValue
-        do {
-            reply = try await redis.send(["EVALSHA", Self.scriptSHA, "1"] + args)
-        } catch let error as RedisError where error.kind == .server && error.message.hasPrefix("NOSCRIPT") {
-            reply = try await redis.send(["EVAL", Self.script, "1"] + args)
-        }
+        let reply = try await Self.script.run(on: redis, keys: [key(owner)], args: [String(ratePerSecond), String(burst)])
         guard let parts = reply.array, parts.count == 2 else { return .allowed }
         if parts[0].integer == 1 { return .allowed }
         return .limited(retryAfterMs: max(1, parts[1].integer ?? 1000))

@@ -12,13 +12,13 @@ package struct RunSlots: Sendable {
         self.maxPerUser = maxPerUser
     }
 
-    private static let acquireScript = """
+    private static let acquireScript = RedisScript("""
         redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
         if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
         redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
         redis.call('PEXPIRE', KEYS[1], ARGV[5])
         return 1
-        """
+        """)
 
     private func key(_ owner: String) -> String { "junction:{u:\(owner)}:running" }
 
@@ -26,8 +26,9 @@ package struct RunSlots: Sendable {
     package func acquire(owner: String, runID: String, deadline: Date) async throws -> Bool {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let until = Int64(deadline.timeIntervalSince1970 * 1000)
-        let reply = try await redis.send(["EVAL", Self.acquireScript, "1", key(owner), String(now), String(maxPerUser),
-                                          String(until), runID, String(max(1000, until - now + 60_000))])
+        let reply = try await Self.acquireScript.run(on: redis, keys: [key(owner)], args: [
+            String(now), String(maxPerUser), String(until), runID, String(max(1000, until - now + 60_000)),
+        ])
         return reply.integer == 1
     }
 
