@@ -9,10 +9,8 @@ import Hummingbird
 /// land on any frontend instance.
 extension MCPEndpoint {
     func openLegacyStream(_ request: Request) async -> Response {
-        if let denied = checkOrigin(request) { return denied }
-        var authed: User?
-        if let refused = authenticate(request, user: &authed) { return refused }
-        guard let user = authed else { return JSONResponse.error(JunctionError("internal_error", "internal error")) }
+        let (authorized, refusal) = authorize(request)
+        guard let user = authorized else { return refusal! }
         let frontend = dispatcher.listener.frontendID
         let session: LegacySSESessionStore.Session
         do { session = try await streams.create(owner: user.id, frontend: frontend) } catch {

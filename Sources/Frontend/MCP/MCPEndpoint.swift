@@ -50,26 +50,22 @@ struct MCPEndpoint: Sendable {
 
     // MARK: admission (shared by every route)
 
-    /// Authenticates the request; on failure returns the response refusing it.
-    func authenticate(_ request: Request, user out: inout User?) -> Response? {
-        let user: User
-        do { user = try users.user(for: request, auth: auth) } catch let error as JunctionError {
-            return JSONResponse.error(error, headers: [.wwwAuthenticate: auth.challenge(for: error)])
+    /// Origin, then authentication: the user, or the response refusing the request.
+    func authorize(_ request: Request) -> (User?, Response?) {
+        if let denied = checkOrigin(request) { return (nil, denied) }
+        do { return (try users.user(for: request, auth: auth), nil) } catch let error as JunctionError {
+            return (nil, JSONResponse.error(error, headers: [.wwwAuthenticate: auth.challenge(for: error)]))
         } catch {
             logger.error("authentication failed", metadata: ["error": "\(error)"])
-            return JSONResponse.error(JunctionError("internal_error", "internal error"))
+            return (nil, JSONResponse.error(JunctionError("internal_error", "internal error")))
         }
-        out = user
-        return nil
     }
 
     /// Origin, authentication and the user's rate limit, in that order; the user, or
     /// the response refusing the request.
     func admit(_ request: Request) async -> (User?, Response?) {
-        if let denied = checkOrigin(request) { return (nil, denied) }
-        var user: User?
-        if let refused = authenticate(request, user: &user) { return (nil, refused) }
-        guard let user else { return (nil, JSONResponse.error(JunctionError("internal_error", "internal error"))) }
+        let (user, refusal) = authorize(request)
+        guard let user else { return (nil, refusal) }
         if let limited = await rateLimit(user) { return (nil, limited) }
         return (user, nil)
     }
@@ -122,10 +118,8 @@ struct MCPEndpoint: Sendable {
 
     private func post(_ incoming: Request) async -> Response {
         var request = incoming
-        if let denied = checkOrigin(request) { return denied }
-        var authed: User?
-        if let refused = authenticate(request, user: &authed) { return refused }
-        guard let user = authed else { return JSONResponse.error(JunctionError("internal_error", "internal error")) }
+        let (authorized, refusal) = authorize(request)
+        guard let user = authorized else { return refusal! }
         // The session a request names does not depend on the rate limit or the body, so
         // its round trip runs alongside them instead of after them. The rate limit still
         // answers first, and what the lookup found is used only once the body is read.
@@ -233,10 +227,8 @@ struct MCPEndpoint: Sendable {
     }
 
     private func delete(_ request: Request) async -> Response {
-        if let denied = checkOrigin(request) { return denied }
-        var authed: User?
-        if let refused = authenticate(request, user: &authed) { return refused }
-        guard let user = authed else { return JSONResponse.error(JunctionError("internal_error", "internal error")) }
+        let (authorized, refusal) = authorize(request)
+        guard let user = authorized else { return refusal! }
         guard let sessionID = request.headers[.mcpSessionID] else {
             // 2026-07-28 has no sessions: DELETE means nothing there.
             return JSONResponse.make(["error": "DELETE ends an Mcp-Session-Id session; this request has none"], status: .methodNotAllowed,
