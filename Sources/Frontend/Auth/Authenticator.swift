@@ -90,11 +90,8 @@ struct Authenticator: Sendable {
         "jcsrf_" + String(TokenHasher.hash("csrf:" + cookie).prefix(43))
     }
 
+    /// Constant-time string comparison for secrets (CSRF tokens, state, nonces, hashes).
     static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var diff: UInt8 = 0
-        for i in x.indices { diff |= x[i] ^ y[i] }
-        return diff == 0
+        TokenHasher.constantTimeEquals(a.utf8, b.utf8)
     }
 }

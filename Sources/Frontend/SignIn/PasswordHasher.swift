@@ -27,11 +27,7 @@ enum PasswordHasher {
               let key = try? KDF.Insecure.PBKDF2.deriveKey(from: Array(password.utf8), salt: salt, using: .sha256,
                                                            outputByteCount: expected.count, unsafeUncheckedRounds: rounds)
         else { return false }
-        let derived = key.withUnsafeBytes { Data($0) }
-        guard derived.count == expected.count else { return false }
-        var diff: UInt8 = 0
-        for (a, b) in zip(derived, expected) { diff |= a ^ b }
-        return diff == 0
+        return key.withUnsafeBytes { TokenHasher.constantTimeEquals($0, expected) }
     }
 
     static func hash(_ password: String) async throws -> String {
