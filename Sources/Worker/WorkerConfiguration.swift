@@ -16,6 +16,7 @@ import Foundation
 /// | `JUNCTION_UPSTREAM_MAX_BYTES` | per-call response cap | 1000000 |
 /// | `JUNCTION_MAX_CALLS_PER_RUN` | upstream calls one run may make | 50 |
 /// | `JUNCTION_MAX_CONCURRENT_CALLS` | upstream calls one run may have in flight | 6 |
+/// | `JUNCTION_MCP_IDLE_MS` | how long an unused upstream MCP session stays open | 300000 |
 package struct WorkerConfiguration: Sendable {
     package var common: CommonConfiguration
     package var sandbox: SandboxPool.Options
@@ -23,6 +24,7 @@ package struct WorkerConfiguration: Sendable {
     package var upstreamTimeout: Duration
     package var upstreamMaxBytes: Int
     package var limits: RunLimits
+    package var mcpIdleTimeout: Duration
 
     package init(environment env: Environment = Environment()) throws {
         common = try CommonConfiguration(environment: env)
@@ -38,6 +40,7 @@ package struct WorkerConfiguration: Sendable {
         upstreamMaxBytes = max(1024, try env.int("JUNCTION_UPSTREAM_MAX_BYTES", default: 1_000_000))
         limits = RunLimits(maxCallsPerRun: max(1, try env.int("JUNCTION_MAX_CALLS_PER_RUN", default: 50)),
                            maxConcurrentCallsPerRun: max(1, try env.int("JUNCTION_MAX_CONCURRENT_CALLS", default: 6)))
+        mcpIdleTimeout = .milliseconds(max(100, try env.int("JUNCTION_MCP_IDLE_MS", default: 300_000)))
     }
 
     static func findOnPath(_ name: String) -> String? {

@@ -25,14 +25,14 @@ package func buildWorker(config: WorkerConfiguration, logger: Logger) async thro
     var caller = OpenAPICaller(http: http)
     caller.timeout = config.upstreamTimeout
     caller.maxResponseBytes = config.upstreamMaxBytes
-    // JUNCTION_MCP_IDLE_MS: how long an unused MCP session stays open in this worker (default 5 minutes).
-    let sessions = MCPSessionPool(idleTimeout: .milliseconds(max(100, try Environment().int("JUNCTION_MCP_IDLE_MS", default: 300_000))), logger: logger)
+    let box = SecretBox(keyring: config.common.keyring)
+    let sessions = MCPSessionPool(idleTimeout: config.mcpIdleTimeout, logger: logger)
     let mcp = MCPCaller(database: database, http: http, pool: sessions, timeout: config.upstreamTimeout,
                         maxResponseBytes: config.upstreamMaxBytes,
-                        oauth: MCPOAuthTokens(database: database, redis: redis, box: SecretBox(keyring: config.common.keyring), http: http, logger: logger),
+                        oauth: MCPOAuthTokens(database: database, redis: redis, box: box, http: http, logger: logger),
                         logger: logger)
     let handler = RunJobHandler(database: database, queue: queue, pool: pool, caller: caller, mcp: mcp,
-                                box: SecretBox(keyring: config.common.keyring), maxOutputChars: config.maxOutputChars, limits: config.limits, logger: logger)
+                                box: box, maxOutputChars: config.maxOutputChars, limits: config.limits, logger: logger)
     let processor = JobProcessor(
         kind: .execute, queue: queue, handler: handler,
         options: .init(concurrency: config.sandbox.processes * config.sandbox.concurrency, visibilityTimeout: config.common.visibilityTimeout),
