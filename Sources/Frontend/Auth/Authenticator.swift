@@ -38,7 +38,6 @@ struct Authenticator: Sendable {
         return !["127.0.0.1", "localhost", "::1", "[::1]"].contains(url.host?.lowercased() ?? "")
     }
 
-    /// The `WWW-Authenticate` value for a 401 from `/mcp` (RFC 9728 §5.1, RFC 6750 §3).
     /// Whether an unsafe browser request comes from Junction's own origin (login CSRF guard).
     /// Requests without `Origin` (non-browser clients) pass; browsers always send it on POST.
     func isSameOrigin(_ request: Request) -> Bool {
@@ -47,6 +46,7 @@ struct Authenticator: Sendable {
         return UpstreamHTTP.originString(own).lowercased() == origin.lowercased()
     }
 
+    /// The `WWW-Authenticate` value for a 401 from `/mcp` (RFC 9728 §5.1, RFC 6750 §3).
     func challenge(for error: JunctionError? = nil) -> String {
         var value = "Bearer resource_metadata=\"\(resourceMetadataURL)\", scope=\"\(Self.scopes.joined(separator: " "))\""
         if let error, error.code == "invalid_token" {
@@ -55,6 +55,7 @@ struct Authenticator: Sendable {
         return value
     }
 
+    /// The enabled user this request authenticates as, or a 401/403 `JunctionError`.
     func user(for request: Request) throws -> User {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
