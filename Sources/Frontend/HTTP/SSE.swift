@@ -23,6 +23,20 @@ enum SSE {
     /// A comment line: clients ignore it; it keeps proxies and idle timers from closing
     /// a quiet stream, and finds out early when the client has gone.
     static let keepAlive = ByteBuffer(string: ": keep-alive\n\n")
+
+    /// Yields a keep-alive comment into `sink` every `interval` until cancelled, after
+    /// running `beforeEach` (e.g. to refresh the stream's session).
+    static func keepAliveTask(every interval: Duration, into sink: AsyncStream<ByteBuffer>.Continuation,
+                              beforeEach: @escaping @Sendable () async -> Void = {}) -> Task<Void, Never> {
+        Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { return }
+                await beforeEach()
+                sink.yield(keepAlive)
+            }
+        }
+    }
 }
 
 /// A response after which the connection is closed instead of kept alive.

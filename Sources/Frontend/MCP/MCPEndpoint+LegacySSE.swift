@@ -28,14 +28,7 @@ extension MCPEndpoint {
                 for await message in messages { sink.yield(SSE.message(message)) }
                 sink.finish()
             }
-            let ticker = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: keepAlive)
-                    if Task.isCancelled { return }
-                    try? await streams.touch(session.id)
-                    sink.yield(SSE.keepAlive)
-                }
-            }
+            let ticker = SSE.keepAliveTask(every: keepAlive, into: sink) { try? await streams.touch(session.id) }
             defer {
                 ticker.cancel()
                 forward.cancel()

@@ -40,13 +40,7 @@ extension MCPEndpoint {
                 if !Task.isCancelled { sink.yield(SSE.message(Self.message(.result(Self.toolResult(result)), context: context))) }
                 sink.finish()
             }
-            let ticker = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: keepAlive)
-                    if Task.isCancelled { return }
-                    sink.yield(SSE.keepAlive)
-                }
-            }
+            let ticker = SSE.keepAliveTask(every: keepAlive, into: sink)
             defer { ticker.cancel() }
             var clientGone = false
             for await chunk in chunks {
