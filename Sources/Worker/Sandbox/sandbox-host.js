@@ -875,12 +875,13 @@ function emit(obj) {
 // splice into a protocol line (exactly one JSON value, no line breaks).
 function checkedJson(s) {
   if (typeof s !== "string") return null;
+  let value;
   try {
-    JSON.parse(s);
+    value = JSON.parse(s);
   } catch {
     return null;
   }
-  return /[\r\n]/.test(s) ? JSON.stringify(JSON.parse(s)) : s;
+  return /[\r\n]/.test(s) ? JSON.stringify(value) : s;
 }
 
 // ----- workers ---------------------------------------------------------------
