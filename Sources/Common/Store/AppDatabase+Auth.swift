@@ -94,10 +94,7 @@ extension AppDatabase {
         let email = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
         return try writer.write { db in
             guard try User.fetchCount(db) == 0 else { throw JunctionError.conflict("setup is already done: an account exists") }
-            let user = User(id: UUID().uuidString.lowercased(), email: email, isAdmin: true, disabled: false, createdAt: Date())
-            try user.insert(db)
-            try PasswordCredential(userId: user.id, passwordHash: passwordHash, updatedAt: Date()).insert(db)
-            return user
+            return try Self.insertUser(db, email: email, isAdmin: true, passwordHash: passwordHash)
         }
     }
 
@@ -107,11 +104,16 @@ extension AppDatabase {
         guard email.contains("@"), email.count <= 320 else { throw JunctionError.badRequest("'\(rawEmail)' is not an email address") }
         return try writer.write { db in
             if try User.filter(Column("email") == email).fetchCount(db) > 0 { throw JunctionError.conflict("a user with email \(email) exists") }
-            let user = User(id: UUID().uuidString.lowercased(), email: email, isAdmin: isAdmin, disabled: false, createdAt: Date())
-            try user.insert(db)
-            if let passwordHash { try PasswordCredential(userId: user.id, passwordHash: passwordHash, updatedAt: Date()).insert(db) }
-            return user
+            return try Self.insertUser(db, email: email, isAdmin: isAdmin, passwordHash: passwordHash)
         }
+    }
+
+    /// Inserts a new, enabled user (with its password hash, if any) inside a write.
+    static func insertUser(_ db: Database, email: String, isAdmin: Bool, passwordHash: String?) throws -> User {
+        let user = User(id: UUID().uuidString.lowercased(), email: email, isAdmin: isAdmin, disabled: false, createdAt: Date())
+        try user.insert(db)
+        if let passwordHash { try PasswordCredential(userId: user.id, passwordHash: passwordHash, updatedAt: Date()).insert(db) }
+        return user
     }
 
     /// Sets (or replaces) a user's password hash.

@@ -8,10 +8,7 @@ extension AppDatabase {
         guard email.contains("@"), email.count <= 320 else { throw JunctionError.badRequest("'\(rawEmail)' is not an email address") }
         return try writer.write { db in
             if let user = try User.filter(Column("email") == email).fetchOne(db) { return user }
-            let isFirst = try User.fetchCount(db) == 0
-            let user = User(id: UUID().uuidString.lowercased(), email: email, isAdmin: isFirst, disabled: false, createdAt: Date())
-            try user.insert(db)
-            return user
+            return try Self.insertUser(db, email: email, isAdmin: try User.fetchCount(db) == 0, passwordHash: nil)
         }
     }
 
