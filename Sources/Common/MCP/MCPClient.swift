@@ -229,9 +229,7 @@ package actor MCPClient {
         handshakes += 1
         let id = nextID
         nextID += 1
-        let params: JSONValue = ["protocolVersion": .string(MCPProtocol.handshakeVersions[0]), "capabilities": .object([:]),
-                                 "clientInfo": MCPProtocol.clientInfo]
-        let exchange = try await post(JSONRPCMessage.makeRequest(id: id, method: "initialize", params: params), id: id,
+        let exchange = try await post(JSONRPCMessage.makeRequest(id: id, method: "initialize", params: MCPProtocol.initializeParams), id: id,
                                       method: "initialize", version: nil, sessionID: nil, extraHeaders: [], timeout: options.requestTimeout)
         if exchange.status == 401 || exchange.status == 403 { throw MCPErrors.unauthorized(exchange.status, url: url) }
         guard let message = exchange.message else {
@@ -264,9 +262,7 @@ package actor MCPClient {
             try await connection.start(timeout: options.requestTimeout)
             let id = nextID
             nextID += 1
-            let params: JSONValue = ["protocolVersion": .string(MCPProtocol.handshakeVersions[0]), "capabilities": .object([:]),
-                                     "clientInfo": MCPProtocol.clientInfo]
-            let message = try await connection.send(JSONRPCMessage.makeRequest(id: id, method: "initialize", params: params), id: id,
+            let message = try await connection.send(JSONRPCMessage.makeRequest(id: id, method: "initialize", params: MCPProtocol.initializeParams), id: id,
                                                     timeout: options.requestTimeout)
             let result = try Self.result(of: message, method: "initialize", host: host)
             let version = result["protocolVersion"]?.stringValue ?? MCPProtocol.legacySSE

@@ -11,6 +11,10 @@ package enum MCPProtocol {
 
     package static let clientInfo: JSONValue = ["name": "Junction", "version": "0.1.0"]
 
+    /// `initialize` params: the newest handshake revision, no capabilities.
+    package static let initializeParams: JSONValue = ["protocolVersion": .string(handshakeVersions[0]), "capabilities": .object([:]),
+                                                      "clientInfo": clientInfo]
+
     /// JSON-RPC error codes the modern revision defines for transport-level rejections.
     package static let unsupportedProtocolVersion = -32022
     package static let missingClientCapability = -32021

@@ -49,9 +49,7 @@ package struct UpstreamOAuthDiscovery: Sendable {
 
     /// An unauthenticated `initialize`; the Bearer challenge of a 401/403, if any.
     func probe(_ url: URL) async throws -> BearerChallenge? {
-        let body: JSONValue = ["jsonrpc": "2.0", "id": 1, "method": "initialize",
-                               "params": ["protocolVersion": .string(MCPProtocol.handshakeVersions[0]), "capabilities": .object([:]),
-                                          "clientInfo": MCPProtocol.clientInfo]]
+        let body = JSONRPCMessage.makeRequest(id: 1, method: "initialize", params: MCPProtocol.initializeParams)
         let opened = try await http.open(method: .POST, url: url,
                                          headers: [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream")],
                                          body: Data(body.jsonString().utf8), deadline: .after(timeout), redirects: .methodPreserving)
