@@ -70,18 +70,18 @@ package struct UpstreamOAuthFlowStore: Sendable {
 
     /// Reads the flow of `state` without using it up (to check who may finish it).
     package func peek(_ state: String) async throws -> UpstreamOAuthFlow? {
-        guard !state.isEmpty, state.count <= 200 else { return nil }
-        let hash = TokenHasher.hash(state)
-        guard let sealed = try await redis.send("GET", prefix + hash).string else { return nil }
-        let text = try box.open(sealed, context: Self.context(hash))
-        return try JSONDecoder().decode(UpstreamOAuthFlow.self, from: Data(text.utf8))
+        try await read(state, command: "GET")
     }
 
     /// Takes the flow of `state` (deleting it); nil when unknown, expired or already used.
     package func take(_ state: String) async throws -> UpstreamOAuthFlow? {
+        try await read(state, command: "GETDEL")
+    }
+
+    private func read(_ state: String, command: String) async throws -> UpstreamOAuthFlow? {
         guard !state.isEmpty, state.count <= 200 else { return nil }
         let hash = TokenHasher.hash(state)
-        guard let sealed = try await redis.send("GETDEL", prefix + hash).string else { return nil }
+        guard let sealed = try await redis.send(command, prefix + hash).string else { return nil }
         let text = try box.open(sealed, context: Self.context(hash))
         return try JSONDecoder().decode(UpstreamOAuthFlow.self, from: Data(text.utf8))
     }
