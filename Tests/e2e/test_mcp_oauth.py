@@ -29,14 +29,10 @@ SERVER = str(Path(__file__).parent / "mcp_oauth_server.py")
 
 @pytest.fixture(scope="module")
 def ostack(tmp_path_factory: pytest.TempPathFactory):
-    s = Stack(workdir=tmp_path_factory.mktemp("junction-oauth"), with_httpbin=False, execute_timeout_ms=20000,
-              extra_env={"JUNCTION_UPSTREAM_TIMEOUT_MS": "5000", "JUNCTION_REFRESH_TICK_MS": "500",
-                         "JUNCTION_OAUTH_REFRESH_LEAD_MS": "4000", "JUNCTION_REFRESH_INTERVAL_MS": "5000"})
-    s.start()
-    try:
+    with Stack(workdir=tmp_path_factory.mktemp("junction-oauth"), with_httpbin=False, execute_timeout_ms=20000,
+               extra_env={"JUNCTION_UPSTREAM_TIMEOUT_MS": "5000", "JUNCTION_REFRESH_TICK_MS": "500",
+                          "JUNCTION_OAUTH_REFRESH_LEAD_MS": "4000", "JUNCTION_REFRESH_INTERVAL_MS": "5000"}) as s:
         yield s
-    finally:
-        s.stop()
 
 
 @pytest.fixture(scope="module")

@@ -28,14 +28,10 @@ TOKEN = "fixture-static-token-7f3a"
 
 @pytest.fixture(scope="module")
 def mstack(tmp_path_factory: pytest.TempPathFactory):
-    s = Stack(workdir=tmp_path_factory.mktemp("junction-mcp"), with_httpbin=False, execute_timeout_ms=20000,
-              extra_env={"JUNCTION_UPSTREAM_TIMEOUT_MS": "2000", "JUNCTION_UPSTREAM_MAX_BYTES": "1000000",
-                         "JUNCTION_LOG_LEVEL": "info"})
-    s.start()
-    try:
+    with Stack(workdir=tmp_path_factory.mktemp("junction-mcp"), with_httpbin=False, execute_timeout_ms=20000,
+               extra_env={"JUNCTION_UPSTREAM_TIMEOUT_MS": "2000", "JUNCTION_UPSTREAM_MAX_BYTES": "1000000",
+                          "JUNCTION_LOG_LEVEL": "info"}) as s:
         yield s
-    finally:
-        s.stop()
 
 
 @pytest.fixture(scope="module")
