@@ -19,6 +19,10 @@ struct SourceOAuthAPI: Sendable {
     let config: FrontendConfiguration
     let logger: Logger
 
+    /// The management API, whose guard (authentication, error mapping) and source lookup `oauth/start` shares.
+    private var management: SourcesAPI {
+        SourcesAPI(auth: auth, database: database, queue: queue, box: box, policy: config.common.outboundPolicy, config: config, logger: logger)
+    }
     private var http: UpstreamHTTP { UpstreamHTTP(client: UpstreamHTTP.processClient, policy: config.common.outboundPolicy) }
     private var flows: UpstreamOAuthFlowStore { UpstreamOAuthFlowStore(redis: queue.redis, box: box) }
     private var base: String {
@@ -32,21 +36,11 @@ struct SourceOAuthAPI: Sendable {
     }
 
     func register(on router: Router<BasicRequestContext>) {
-        router.post("/api/v1/sources/:slug/oauth/start") { req, ctx in
-            var request = req
-            do {
-                let user = try auth.user(for: request)
-                let slug = ctx.parameters.get("slug") ?? ""
-                let body = try await Self.optionalJSON(&request)
-                let url = try await start(user: user, slug: slug, forceConsent: body?["forceConsent"]?.boolValue ?? false)
-                return JSONResponse.make(["authorizationUrl": .string(url.absoluteString)])
-            } catch let error as JunctionError {
-                return JSONResponse.error(error, headers: error.status == 401 ? [.wwwAuthenticate: "Bearer realm=\"junction\""] : [:])
-            } catch {
-                logger.error("oauth start failed", metadata: ["error": "\(error)"])
-                return JSONResponse.error(JunctionError("internal_error", "internal error"))
-            }
-        }
+        router.post("/api/v1/sources/:slug/oauth/start") { req, ctx in await management.guarded(req) { user, request in
+            let body = try await Self.optionalJSON(&request)
+            let url = try await start(user: user, source: management.source(user, ctx), forceConsent: body?["forceConsent"]?.boolValue ?? false)
+            return JSONResponse.make(["authorizationUrl": .string(url.absoluteString)])
+        } }
         router.get("/upstream-oauth/callback") { req, _ in await callback(req) }
         router.get("/upstream-oauth/callback.js") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=300",
@@ -65,10 +59,8 @@ struct SourceOAuthAPI: Sendable {
 
     // MARK: - start
 
-    func start(user: User, slug: String, forceConsent: Bool) async throws -> URL {
-        guard let source = try database.source(owner: user.id, slug: slug) else {
-            throw JunctionError.notFound("no source with slug '\(slug)'", code: "source_not_found")
-        }
+    func start(user: User, source: Source, forceConsent: Bool) async throws -> URL {
+        let slug = source.slug
         guard source.type == .mcp, source.authType == SourceAuthType.oauth else {
             throw JunctionError.badRequest("source \(slug) does not use OAuth (its auth.type is \(source.authType.rawValue))", code: "not_oauth_source")
         }
@@ -203,7 +195,7 @@ struct SourceOAuthAPI: Sendable {
     /// The result page: no inline script (CSP `script-src 'self'`), the outcome in data
     /// attributes read by callback.js, and no Referer (the URL carried the code).
     private func page(ok: Bool, status: HTTPResponse.Status, title: String, message: String, slug: String? = nil) -> Response {
-        let e = Self.escape
+        let e = HTML.escape
         let html = """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
@@ -220,8 +212,6 @@ struct SourceOAuthAPI: Sendable {
             HTTPField.Name("Referrer-Policy")!: "no-referrer", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
         ], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
-
-    private static func escape(_ s: String) -> String { HTML.escape(s) }
 
     /// Tells the window that opened the sign-in (the dashboard) how it went, addressed to
     /// Junction's own origin only; without an opener, a success goes back to /sources.
