@@ -52,6 +52,12 @@ package actor MCPClient {
 
     private var host: String { url.host ?? "the MCP server" }
 
+    /// The next JSON-RPC request id.
+    private func takeID() -> Int {
+        defer { nextID += 1 }
+        return nextID
+    }
+
     // MARK: - public API
 
     /// Negotiates (once) and returns what was negotiated.
@@ -141,8 +147,7 @@ package actor MCPClient {
 
     private func send(_ method: String, params: [String: JSONValue], timeout: Duration,
                       extraHeaders: [(String, String)]) async throws -> JSONValue {
-        let id = nextID
-        nextID += 1
+        let id = takeID()
         let message: JSONRPCMessage
         switch state {
         case .idle:
@@ -207,8 +212,7 @@ package actor MCPClient {
     /// Tries `server/discover`; nil means "use the handshake instead".
     private func discover() async throws -> MCPConnectionInfo? {
         handshakes += 1
-        let id = nextID
-        nextID += 1
+        let id = takeID()
         let params: JSONValue = ["_meta": MCPProtocol.requestMeta(version: MCPProtocol.modern)]
         let exchange = try await post(JSONRPCMessage.makeRequest(id: id, method: "server/discover", params: params), id: id,
                                       method: "server/discover", version: MCPProtocol.modern, sessionID: nil, extraHeaders: [],
@@ -227,8 +231,7 @@ package actor MCPClient {
 
     private func initialize(fallbackToSSE: Bool) async throws -> MCPConnectionInfo {
         handshakes += 1
-        let id = nextID
-        nextID += 1
+        let id = takeID()
         let exchange = try await post(JSONRPCMessage.makeRequest(id: id, method: "initialize", params: MCPProtocol.initializeParams), id: id,
                                       method: "initialize", version: nil, sessionID: nil, extraHeaders: [], timeout: options.requestTimeout)
         if exchange.status == 401 || exchange.status == 403 { throw MCPErrors.unauthorized(exchange.status, url: url) }
@@ -260,8 +263,7 @@ package actor MCPClient {
         let connection = LegacySSEConnection(http: http, sseURL: url, credentials: credentials, maxEventBytes: options.maxMessageBytes)
         do {
             try await connection.start(timeout: options.requestTimeout)
-            let id = nextID
-            nextID += 1
+            let id = takeID()
             let message = try await connection.send(JSONRPCMessage.makeRequest(id: id, method: "initialize", params: MCPProtocol.initializeParams), id: id,
                                                     timeout: options.requestTimeout)
             let result = try Self.result(of: message, method: "initialize", host: host)
