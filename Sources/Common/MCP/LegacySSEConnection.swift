@@ -71,7 +71,7 @@ package actor LegacySSEConnection {
             }
             Task { [weak self] in
                 do { try await self?.post(message, to: postURL, timeout: timeout) } catch {
-                    await self?.fail(id: id, StreamingUpstream.mapError(error, url: postURL))
+                    await self?.fail(id: id, UpstreamHTTP.mapError(error, url: postURL))
                 }
             }
         }
@@ -112,7 +112,7 @@ package actor LegacySSEConnection {
             }
             for output in parser.finish() { handle(output) }
         } catch {
-            ending = StreamingUpstream.mapError(error, url: sseURL)
+            ending = UpstreamHTTP.mapError(error, url: sseURL)
             if ending.code == "upstream_timeout" {
                 ending = JunctionError("upstream_disconnected", "the SSE stream of \(hostName) went silent and was dropped", status: 502)
             }

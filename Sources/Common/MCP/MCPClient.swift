@@ -354,7 +354,7 @@ package actor MCPClient {
         } catch let error as JunctionError {
             throw error
         } catch {
-            throw StreamingUpstream.mapError(error, url: url)
+            throw UpstreamHTTP.mapError(error, url: url)
         }
         return fallbackError
     }

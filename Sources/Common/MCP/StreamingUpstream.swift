@@ -25,8 +25,4 @@ package struct StreamingUpstream: Sendable {
         try await http.open(method: method, url: url, headers: headers, body: body, deadline: deadline,
                             redirects: .methodPreserving, sensitiveHeaders: sensitiveHeaders)
     }
-
-    package static func mapError(_ error: Error, url: URL) -> JunctionError {
-        UpstreamHTTP.mapError(error, url: url)
-    }
 }
