@@ -254,8 +254,7 @@ package actor MCPClient {
         if !(200..<300).contains(note.status) {
             throw JunctionError("mcp_transport", "\(host) refused notifications/initialized (HTTP \(note.status))", status: 502)
         }
-        return MCPConnectionInfo(transport: .streamableHTTP, protocolVersion: version,
-                                 serverName: result["serverInfo"]?["name"]?.stringValue, serverVersion: result["serverInfo"]?["version"]?.stringValue)
+        return Self.handshakeInfo(.streamableHTTP, version: version, result: result)
     }
 
     private func openLegacy() async throws -> MCPConnectionInfo {
@@ -270,12 +269,17 @@ package actor MCPClient {
             let version = result["protocolVersion"]?.stringValue ?? MCPProtocol.legacySSE
             try await connection.notify(JSONRPCMessage.makeNotification(method: "notifications/initialized"), timeout: options.requestTimeout)
             state = .legacy(connection, version: version)
-            return MCPConnectionInfo(transport: .sse, protocolVersion: version,
-                                     serverName: result["serverInfo"]?["name"]?.stringValue, serverVersion: result["serverInfo"]?["version"]?.stringValue)
+            return Self.handshakeInfo(.sse, version: version, result: result)
         } catch {
             await connection.close()
             throw error
         }
+    }
+
+    /// What an `initialize` result says about the server.
+    private static func handshakeInfo(_ transport: MCPTransportKind, version: String, result: JSONValue) -> MCPConnectionInfo {
+        MCPConnectionInfo(transport: transport, protocolVersion: version,
+                          serverName: result["serverInfo"]?["name"]?.stringValue, serverVersion: result["serverInfo"]?["version"]?.stringValue)
     }
 
     // MARK: - one POST
