@@ -9,7 +9,7 @@ package struct RedisScript: Sendable {
 
     package init(_ source: String) {
         self.source = source
-        self.sha = Insecure.SHA1.hash(data: Data(source.utf8)).map { String(format: "%02x", $0) }.joined()
+        self.sha = TokenHasher.hex(Insecure.SHA1.hash(data: Data(source.utf8)))
     }
 
     /// Runs the script with `keys` and `args`.

@@ -130,11 +130,18 @@ package enum JSONValue: Sendable, Hashable, Codable {
 
     /// Parses JSON text; throws when it is not JSON.
     package static func parse(_ text: String) throws -> JSONValue {
-        try parse(Data(text.utf8))
+        var text = text
+        return try text.withUTF8 { try JSONParser.parse($0) }
     }
 
     package static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        try data.withUnsafeBytes { try JSONParser.parse($0.assumingMemoryBound(to: UInt8.self)) }
+    }
+
+    /// Parses JSON bytes (see `JSONParser`).
+    package static func parse(_ bytes: some Collection<UInt8>) throws -> JSONValue {
+        if let value = try bytes.withContiguousStorageIfAvailable({ try JSONParser.parse($0) }) { return value }
+        return try Array(bytes).withUnsafeBufferPointer { try JSONParser.parse($0) }
     }
 }
 
