@@ -14,7 +14,7 @@ func buildApplication(config: FrontendConfiguration, logger: Logger) throws -> s
     MCPEndpoint(auth: auth, sessions: MCPSessionStore(redis: redis), streams: LegacySSESessionStore(redis: redis),
                 dispatcher: RunDispatcher(queue: queue, listener: listener, slots: RunSlots(redis: redis, maxPerUser: config.maxRunsPerUser), timeout: config.executeTimeout, queueWait: config.queueWait),
                 limiter: RateLimiter(redis: redis, ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst),
-                users: UserCache(ttl: config.authCache),
+                users: UserCache(maxAge: config.authCache),
                 config: config, logger: logger).register(on: router)
     SourcesAPI(auth: auth, database: database, queue: queue, box: SecretBox(keyring: config.common.keyring),
                policy: config.common.outboundPolicy, config: config, logger: logger).register(on: router)

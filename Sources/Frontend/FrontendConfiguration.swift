@@ -16,7 +16,7 @@ import Foundation
 /// | `JUNCTION_MAX_RUNS_PER_USER` | runs one user may have in flight | 4 |
 /// | `JUNCTION_RATE_LIMIT_PER_SECOND` | MCP requests per second one user may make, sustained (token bucket in Redis shared by all instances; 0 = off) | 20 |
 /// | `JUNCTION_RATE_LIMIT_BURST` | MCP requests one user may make at once after a quiet period (bucket size) | 100 |
-/// | `JUNCTION_AUTH_CACHE_MS` | how long /mcp may remember which user a bearer token belongs to (at most 1000; a revoked token or disabled user is then refused up to that long after; 0 = every request checks the store) | 0 |
+/// | `JUNCTION_AUTH_CACHE_MS` | how long /mcp may reuse a bearer-token lookup while the store's auth epoch is unchanged (at most 600000; revocation, disabling and expiry still apply on the next request; 0 = a full lookup per request) | 60000 |
 /// | `JUNCTION_SSE_KEEPALIVE_MS` | interval of keep-alive comments on MCP event streams (also how soon a closed stream is noticed) | 15000 |
 package struct FrontendConfiguration: Sendable {
     package var common: CommonConfiguration
@@ -50,6 +50,6 @@ package struct FrontendConfiguration: Sendable {
         rateLimitPerSecond = max(0, Double(env.string("JUNCTION_RATE_LIMIT_PER_SECOND") ?? "20") ?? 20)
         rateLimitBurst = max(1, try env.int("JUNCTION_RATE_LIMIT_BURST", default: 100))
         sseKeepAlive = .milliseconds(max(50, try env.int("JUNCTION_SSE_KEEPALIVE_MS", default: 15_000)))
-        authCache = .milliseconds(min(1000, max(0, try env.int("JUNCTION_AUTH_CACHE_MS", default: 0))))
+        authCache = .milliseconds(min(600_000, max(0, try env.int("JUNCTION_AUTH_CACHE_MS", default: 60_000))))
     }
 }

@@ -352,7 +352,7 @@ def test_revoked_token_is_refused_at_once_on_mcp(stack: Stack) -> None:
         for _ in range(3):
             assert httpx.post(stack.mcp_url, headers=h, json=rpc("tools/list")).status_code == 200
         assert api.delete(f"/api/v1/tokens/{token_id}").status_code == 204
-    # JUNCTION_AUTH_CACHE_MS defaults to 0: the very next request is refused.
+    # The token was just used (so the frontend holds its lookup), yet the very next request is refused.
     assert httpx.post(stack.mcp_url, headers=h, json=rpc("tools/list")).status_code == 401
     time.sleep(1.1)
     assert httpx.post(stack.mcp_url, headers=h, json=rpc("tools/list")).status_code == 401

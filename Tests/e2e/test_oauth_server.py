@@ -150,7 +150,7 @@ def mcp_status(stack: Stack, token: str) -> int:
 
 
 def refused_on_mcp(stack: Stack, token: str) -> bool:
-    """True when /mcp refuses `token` with 401 at once (JUNCTION_AUTH_CACHE_MS defaults to 0) and keeps refusing."""
+    """True when /mcp refuses `token` with 401 at once (although its lookup is cached) and keeps refusing."""
     return mcp_status(stack, token) == 401 and mcp_status(stack, token) == 401
 
 

@@ -137,7 +137,7 @@ def main() -> None:
         "JUNCTION_LOG_LEVEL": "warning",
         "JUNCTION_RATE_LIMIT_PER_SECOND": "1000000", "JUNCTION_RATE_LIMIT_BURST": "1000000",
         "JUNCTION_MAX_RUNS_PER_USER": "1000",
-        # BENCH_JUNCTION_X=v sets JUNCTION_X=v for the stack, e.g. BENCH_JUNCTION_AUTH_CACHE_MS=1000.
+        # BENCH_JUNCTION_X=v sets JUNCTION_X=v for the stack, e.g. BENCH_JUNCTION_AUTH_CACHE_MS=0.
         **{k[len("BENCH_"):]: v for k, v in os.environ.items() if k.startswith("BENCH_JUNCTION_")}, "JUNCTION_QUEUE_WAIT_MS": "60000",
     })
     with stack:

@@ -329,16 +329,18 @@ extension AppDatabase {
     /// The enabled user of a live OAuth access token for `resource`, or nil.
     package func userForAccessToken(_ token: String, resource: String) throws -> User? {
         let hash = TokenHasher.hash(token)
-        return try writer.read { db in try Self.userForAccessToken(db, hash: hash, resource: resource, now: Date()) }
+        return try writer.read { db in try Self.accessTokenIdentity(db, hash: hash, resource: resource, now: Date())?.user }
     }
 
-    /// The enabled user of a live access token (by hash) for `resource`: one indexed JOIN.
-    static func userForAccessToken(_ db: Database, hash: String, resource: String, now: Date) throws -> User? {
-        try User.fetchOne(db, sql: """
-            SELECT users.* FROM oauth_tokens JOIN users ON users.id = oauth_tokens.userId
+    /// The enabled user of a live access token (by hash) for `resource`, and the token's
+    /// expiry: one indexed JOIN.
+    static func accessTokenIdentity(_ db: Database, hash: String, resource: String, now: Date) throws -> BearerIdentity? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT users.*, oauth_tokens.expiresAt AS tokenExpiresAt FROM oauth_tokens JOIN users ON users.id = oauth_tokens.userId
             WHERE oauth_tokens.tokenHash = ? AND oauth_tokens.kind = 'access' AND oauth_tokens.revokedAt IS NULL
               AND oauth_tokens.expiresAt > ? AND oauth_tokens.resource = ? AND users.disabled = 0
-            """, arguments: [hash, now, resource])
+            """), arguments: [hash, now, resource]) else { return nil }
+        return BearerIdentity(user: try User(row: row), expiresAt: row["tokenExpiresAt"])
     }
 
     // MARK: OIDC login state

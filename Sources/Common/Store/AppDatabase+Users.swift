@@ -26,35 +26,41 @@ extension AppDatabase {
         try userForBearer(token, accessTokenResource: nil)
     }
 
-    /// The enabled user of a bearer token, in one read transaction with one indexed JOIN
-    /// per token kind: a live personal API token first, then (only when
-    /// `accessTokenResource` is given) a live OAuth access token issued for that resource.
+    /// The enabled user of a bearer token (see `bearerIdentity`).
     package func userForBearer(_ token: String, accessTokenResource: String?) throws -> User? {
+        try bearerIdentity(token, accessTokenResource: accessTokenResource)?.user
+    }
+
+    /// The enabled user of a bearer token and when the token expires, in one read
+    /// transaction with one indexed JOIN per token kind: a live personal API token first,
+    /// then (only when `accessTokenResource` is given) a live OAuth access token issued
+    /// for that resource. Statements are compiled once per connection.
+    package func bearerIdentity(_ token: String, accessTokenResource: String?) throws -> BearerIdentity? {
         let hash = TokenHasher.hash(token)
         let now = Date()
-        let found: (user: User, staleAPITokenId: String?)? = try writer.read { db in
-            if let row = try Row.fetchOne(db, sql: """
+        let found: (identity: BearerIdentity, staleAPITokenId: String?)? = try writer.read { db in
+            if let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT users.*, api_tokens.id AS apiTokenId, api_tokens.lastUsedAt AS apiTokenLastUsedAt
                 FROM api_tokens JOIN users ON users.id = api_tokens.owner
                 WHERE api_tokens.tokenHash = ? AND api_tokens.revokedAt IS NULL AND users.disabled = 0
-                """, arguments: [hash]) {
+                """), arguments: [hash]) {
                 let lastUsedAt: Date? = row["apiTokenLastUsedAt"]
                 let stale = lastUsedAt.map { now.timeIntervalSince($0) > 60 } ?? true
-                return (try User(row: row), stale ? row["apiTokenId"] : nil)
+                return (BearerIdentity(user: try User(row: row), expiresAt: nil), stale ? row["apiTokenId"] : nil)
             }
             guard let resource = accessTokenResource,
-                  let user = try Self.userForAccessToken(db, hash: hash, resource: resource, now: now) else { return nil }
-            return (user, nil)
+                  let identity = try Self.accessTokenIdentity(db, hash: hash, resource: resource, now: now) else { return nil }
+            return (identity, nil)
         }
-        guard let (user, staleId) = found else { return nil }
+        guard let (identity, staleId) = found else { return nil }
         // Record last use at most once a minute so authentication is not a write per request.
         if let staleId {
             try? writer.write { db in
                 try db.execute(sql: "UPDATE api_tokens SET lastUsedAt = ? WHERE id = ? AND owner = ?",
-                               arguments: [Date(), staleId, user.id])
+                               arguments: [Date(), staleId, identity.user.id])
             }
         }
-        return user
+        return identity
     }
 
     /// The user with this id.

@@ -132,6 +132,7 @@ package final class AppDatabase: Sendable {
         migrator.registerMigration("v4-auth") { db in try migrateAuth(db) }
         migrator.registerMigration("catalog-versions") { db in try migrateCatalogVersions(db) }
         migrator.registerMigration("source-oauth") { db in try migrateSourceOAuth(db) }
+        migrator.registerMigration("auth-epoch") { db in try migrateAuthEpoch(db) }
         return migrator
     }
 }

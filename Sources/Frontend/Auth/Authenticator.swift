@@ -57,19 +57,7 @@ struct Authenticator: Sendable {
 
     /// The enabled user this request authenticates as, or a 401/403 `JunctionError`.
     func user(for request: Request) throws -> User {
-        if let header = request.headers[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-                throw JunctionError.unauthorized("the Authorization header must be 'Bearer <token>'")
-            }
-            let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
-            // OAuth access tokens carry scope `mcp` for the /mcp resource only: they must not
-            // reach the management API (that would let an MCP client mint personal tokens).
-            let accessTokenResource = request.uri.path.hasPrefix("/api/") ? nil : mcpResource
-            if let user = try database.userForBearer(token, accessTokenResource: accessTokenResource) { return user }
-            throw JunctionError("invalid_token", "the token is invalid, expired, revoked, issued for another resource, or its user is disabled",
-                                status: 401)
-        }
+        if let header = request.headers[.authorization] { return try bearer(header, path: request.uri.path).user }
         if request.uri.path.hasPrefix("/api/"), let cookie = request.cookies[Self.sessionCookie]?.value {
             guard let user = try database.userForWebSession(token: cookie) else {
                 throw JunctionError.unauthorized("the session has expired; sign in again")
@@ -83,6 +71,21 @@ struct Authenticator: Sendable {
             return user
         }
         throw JunctionError.unauthorized("missing Authorization: Bearer <token> header")
+    }
+
+    /// What an `Authorization` header's bearer token stands for on `path`, or a 401.
+    func bearer(_ header: String, path: String) throws -> AppDatabase.BearerIdentity {
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw JunctionError.unauthorized("the Authorization header must be 'Bearer <token>'")
+        }
+        let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        // OAuth access tokens carry scope `mcp` for the /mcp resource only: they must not
+        // reach the management API (that would let an MCP client mint personal tokens).
+        let accessTokenResource = path.hasPrefix("/api/") ? nil : mcpResource
+        if let identity = try database.bearerIdentity(token, accessTokenResource: accessTokenResource) { return identity }
+        throw JunctionError("invalid_token", "the token is invalid, expired, revoked, issued for another resource, or its user is disabled",
+                            status: 401)
     }
 
     /// The CSRF token of a session: derived from the cookie value, so nothing more is stored

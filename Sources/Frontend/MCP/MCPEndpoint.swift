@@ -20,7 +20,7 @@ struct MCPEndpoint: Sendable {
     let streams: LegacySSESessionStore
     let dispatcher: RunDispatcher
     let limiter: RateLimiter
-    /// Token → user for at most 1 s (`JUNCTION_AUTH_CACHE_MS`), see `UserCache`.
+    /// Token → user while the store's auth epoch is unchanged (`JUNCTION_AUTH_CACHE_MS`), see `UserCache`.
     let users: UserCache
     let config: FrontendConfiguration
     let logger: Logger

@@ -3,34 +3,49 @@ import Foundation
 import Hummingbird
 import Synchronization
 
-/// Remembers which user a bearer token belongs to for at most one second, so a client
-/// sending many requests does not cost a database lookup each. Only successful lookups
-/// are kept, keyed by a hash of the header (never the token itself); a revoked token or
-/// a disabled user is therefore refused at most `ttl` later — the TTL is capped at 1 s
-/// for exactly that reason.
+/// Remembers which user a bearer token belongs to, so a client sending many requests does
+/// not cost a token lookup each. An answer is reused only while the store's auth epoch
+/// (`AppDatabase.authEpoch`, bumped by triggers on every revocation, user change or token
+/// deletion) is the one read before the answer was looked up, and never past the token's
+/// own expiry — so a revoked token or a disabled user is refused on the very next request,
+/// at the price of one single-row read instead of a JOIN. `maxAge` bounds how stale the
+/// token's "last used" time may get. Keys are hashes of the header, never the token.
 final class UserCache: Sendable {
-    static let maxTTL = Duration.seconds(1)
+    /// The longest `maxAge` accepted (`JUNCTION_AUTH_CACHE_MS`).
+    static let maxAgeLimit = Duration.seconds(600)
 
-    let ttl: Duration
+    private struct Entry {
+        var user: User
+        var epoch: Int64
+        var validUntil: Date
+    }
+
+    let maxAge: Duration
     let capacity: Int
-    private let entries = Mutex<[String: (user: User, expires: ContinuousClock.Instant)]>([:])
+    private let entries = Mutex<[String: Entry]>([:])
 
-    init(ttl: Duration, capacity: Int = 10_000) {
-        self.ttl = min(max(.zero, ttl), Self.maxTTL)
+    init(maxAge: Duration, capacity: Int = 10_000) {
+        self.maxAge = min(max(.zero, maxAge), Self.maxAgeLimit)
         self.capacity = capacity
     }
 
-    /// The user of the request's bearer token, from the cache or from `auth`.
+    /// The user of the request's bearer token, from the cache or from `auth`. Only for
+    /// routes outside `/api/` (the token's audience depends on the path).
     func user(for request: Request, auth: Authenticator) throws -> User {
-        guard ttl > .zero, let header = request.headers[.authorization] else { return try auth.user(for: request) }
+        guard maxAge > .zero, let header = request.headers[.authorization] else { return try auth.user(for: request) }
         let key = TokenHasher.hash(header)
-        let now = ContinuousClock.now
-        if let hit = entries.withLock({ $0[key] }), hit.expires > now { return hit.user }
-        let user = try auth.user(for: request)
+        // Read before the lookup: a revocation committed in between bumps the epoch past
+        // the one stored with the answer, so the next request looks the token up again.
+        let epoch = try auth.database.authEpoch()
+        let now = Date()
+        if let hit = entries.withLock({ $0[key] }), hit.epoch == epoch, hit.validUntil > now { return hit.user }
+        let identity = try auth.bearer(header, path: request.uri.path)
+        let entry = Entry(user: identity.user, epoch: epoch,
+                          validUntil: min(now.addingTimeInterval(Double(maxAge.milliseconds) / 1000), identity.expiresAt ?? .distantFuture))
         entries.withLock { e in
-            if e.count >= capacity { e = e.filter { $0.value.expires > now } }
-            if e.count < capacity { e[key] = (user, now + ttl) }
+            if e.count >= capacity { e = e.filter { $0.value.epoch == epoch && $0.value.validUntil > now } }
+            if e.count < capacity { e[key] = entry }
         }
-        return user
+        return identity.user
     }
 }
