@@ -68,22 +68,35 @@ package struct JobQueue: Sendable {
     }
 
     /// Takes the next undelivered job of `owner`, if any, and puts the owner back in line
-    /// when it had one (it may have more).
+    /// when it has more.
     package func claimNext(_ kind: JobKind, owner: String, consumer: String) async throws -> JobDelivery? {
         let stream = streamKey(kind, owner: owner)
-        let command = ["XREADGROUP", "GROUP", group(kind), consumer, "COUNT", "1", "STREAMS", stream, ">"]
-        let reply: RESPValue
+        // With the job, in the same round trip: how many entries the stream still holds
+        // and how many of them are delivered-but-unacknowledged; the difference is the
+        // owner's undelivered backlog. (Putting every owner back in line unconditionally
+        // made the consumer pop it again at once and read an empty stream, two wasted
+        // round trips in the middle of every run.)
+        let commands = [
+            ["XREADGROUP", "GROUP", group(kind), consumer, "COUNT", "1", "STREAMS", stream, ">"],
+            ["XLEN", stream],
+            ["XPENDING", stream, group(kind)],
+        ]
+        let replies: [RESPValue]
         do {
-            reply = try await redis.send(command)
+            replies = try await redis.pipeline(commands)
         } catch let error as RedisError where error.isNoGroup {
             try await ensureGroup(kind, stream: stream)
-            reply = try await redis.send(command)
+            replies = try await redis.pipeline(commands)
         }
-        guard let delivery = Self.parseReadReply(reply, stream: stream, kind: kind).first else { return nil }
-        // Off the job's critical path: the job starts while the owner goes back in line.
-        // Should this fail, the reclaim sweep re-queues owners with undelivered jobs.
-        let (redis, key, score) = (redis, readyKey(kind), Self.nowScore())
-        Task { _ = try? await redis.send("ZADD", key, "NX", score, owner) }
+        guard let delivery = Self.parseReadReply(replies[0], stream: stream, kind: kind).first else { return nil }
+        let undelivered = (replies[1].integer ?? 0) - (replies[2].array?.first?.integer ?? 0)
+        if undelivered > 0 {
+            // Off the job's critical path: the job starts while the owner goes back in line.
+            // A producer that adds a job after this read puts the owner back itself; should
+            // this fail, the reclaim sweep re-queues owners with undelivered jobs.
+            let (redis, key, score) = (redis, readyKey(kind), Self.nowScore())
+            Task { _ = try? await redis.send("ZADD", key, "NX", score, owner) }
+        }
         return delivery
     }
 
