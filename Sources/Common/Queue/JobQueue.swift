@@ -37,19 +37,20 @@ package struct JobQueue: Sendable {
 
     /// Appends a job to its owner's stream and marks the owner ready.
     package func enqueue(_ job: JobEnvelope) async throws {
-        let payload = try String(decoding: JSONEncoder().encode(job), as: UTF8.self)
-        try await redis.pipeline([
-            ["XADD", streamKey(job.kind, owner: job.owner), "*", "job", payload],
-            // Producer adds the owner after the entry exists, so an owner popped by a
-            // consumer that found nothing is always re-added by the next producer.
-            ["ZADD", readyKey(job.kind), "NX", Self.nowScore(), job.owner],
-            ["SADD", ownersKey(job.kind), job.owner],
-        ])
+        // Producer adds the owner after the entry exists, so an owner popped by a
+        // consumer that found nothing is always re-added by the next producer.
+        try await redis.pipeline([["XADD", streamKey(job.kind, owner: job.owner), "*", "job", job.jsonText]]
+            + markReadyCommands(job.kind, owner: job.owner))
+    }
+
+    /// What marks `owner` as having work of `kind`, sent right after its job's XADD.
+    package func markReadyCommands(_ kind: JobKind, owner: String) -> [[String]] {
+        [["ZADD", readyKey(kind), "NX", Self.nowScore(), owner], ["SADD", ownersKey(kind), owner]]
     }
 
     /// Sends a reply to the frontend that waits for it.
     package func publishReply(_ reply: JobReply, to frontend: String) async throws {
-        let payload = try String(decoding: JSONEncoder().encode(reply), as: UTF8.self)
+        let payload = reply.jsonText
         let key = replyKey(frontend: frontend)
         try await redis.pipeline([
             ["XADD", key, "MAXLEN", "~", "10000", "*", "reply", payload],
@@ -176,8 +177,7 @@ package struct JobQueue: Sendable {
         guard let parts = entry.array, parts.count == 2, let id = parts[0].string, let fields = parts[1].array else { return nil }
         var i = 0
         while i + 1 < fields.count {
-            if fields[i].string == "job", let text = fields[i + 1].string,
-               let envelope = try? JSONDecoder().decode(JobEnvelope.self, from: Data(text.utf8)) {
+            if fields[i].string == "job", let text = fields[i + 1].string, let envelope = JobEnvelope(jsonText: text) {
                 return JobDelivery(stream: stream, entryID: id, envelope: envelope)
             }
             i += 2

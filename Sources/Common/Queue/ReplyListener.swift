@@ -127,7 +127,7 @@ package final class ReplyListener: Service, Sendable {
                             continue
                         }
                         guard fields.count >= 2, fields[0].string == "reply", let text = fields[1].string,
-                              let decoded = try? JSONDecoder().decode(JobReply.self, from: Data(text.utf8)) else { continue }
+                              let decoded = JobReply(jsonText: text) else { continue }
                         resolve(jobID: decoded.jobID, with: decoded)
                     }
                 }
