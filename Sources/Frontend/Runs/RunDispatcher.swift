@@ -27,15 +27,7 @@ struct RunDispatcher: Sendable {
         // something the caller was already told had failed.
         let deadline = Date().addingTimeInterval(Double((timeout + queueWait).milliseconds) / 1000)
         let job = JobEnvelope(kind: .execute, owner: owner, deadline: deadline, replyTo: listener.frontendID, body: request.json)
-        do {
-            guard try await slots.acquire(owner: owner, runID: job.id, deadline: deadline) else {
-                return .error("you already have \(slots.maxPerUser) runs in progress (limit maxConcurrentRunsPerUser, JUNCTION_MAX_RUNS_PER_USER); wait for one to finish, then try again",
-                              code: "too_many_runs")
-            }
-        } catch {
-            return .error("the job queue is unavailable; try again shortly", code: "queue_unavailable")
-        }
-        defer { Task { await slots.release(owner: owner, runID: job.id) } }
+        // Registered before the job exists, so a reply that arrives before `wait` is kept.
         listener.register(jobID: job.id)
         let progressTask = onProgress.map { handler in
             let events = listener.subscribe(channel: "progress:\(job.id)")
@@ -51,8 +43,14 @@ struct RunDispatcher: Sendable {
                 progressTask?.cancel()
             }
         }
+        // The per-user run slot and the enqueue are one round trip to Redis.
+        defer { Task { await slots.release(owner: owner, runID: job.id) } }
         do {
-            try await queue.enqueue(job)
+            guard try await slots.acquireAndEnqueue(job, on: queue) else {
+                listener.unregister(jobID: job.id)
+                return .error("you already have \(slots.maxPerUser) runs in progress (limit maxConcurrentRunsPerUser, JUNCTION_MAX_RUNS_PER_USER); wait for one to finish, then try again",
+                              code: "too_many_runs")
+            }
         } catch {
             listener.unregister(jobID: job.id)
             return .error("the job queue is unavailable; try again shortly", code: "queue_unavailable")
