@@ -43,8 +43,8 @@ package struct RunJobHandler: JobHandler {
             request = req
             let reporter = req.progress ? envelope.replyTo.map { RunProgress(queue: queue, jobID: envelope.id, frontend: $0) } : nil
             progress = reporter
-            result = try await runCancellable(jobID: envelope.id, flag: cancelled) {
-                try await run(req, owner: envelope.owner, deadline: envelope.deadline, progress: reporter)
+            result = try await runCancellable(jobID: envelope.id, flag: cancelled) { gate in
+                try await run(req, owner: envelope.owner, deadline: envelope.deadline, progress: reporter, gate: gate)
             }
         } catch let error as JunctionError {
             result = .error(error.message, code: error.code)
@@ -70,13 +70,19 @@ package struct RunJobHandler: JobHandler {
     /// appears in Redis): then the body's task is cancelled, which stops the sandbox
     /// isolate and any upstream calls in flight. The keys of all runs in flight are
     /// polled together (`CancelWatcher`); only the check before starting is per run.
+    ///
+    /// That check (was the run cancelled while queued?) is not waited for before the code
+    /// starts: it travels to Redis while the isolate runs, and `body` gets it as `gate`,
+    /// which every upstream call awaits first. So a run cancelled while queued never makes
+    /// a call, and its answer is "cancelled before it started", but a run that was not
+    /// does not pay a Redis round trip before its code starts.
     private func runCancellable(jobID: String, flag: CancelFlag,
-                                _ body: @escaping @Sendable () async throws -> RunResult) async throws -> RunResult {
-        if (try? await queue.isCancelRequested(jobID: jobID)) == true {
-            flag.set()
-            return .error("the run was cancelled before it started", code: "cancelled")
+                                _ body: @escaping @Sendable (StartGate) async throws -> RunResult) async throws -> RunResult {
+        let gate = StartGate(Task { [queue] in (try? await queue.isCancelRequested(jobID: jobID)) == true })
+        let task = Task { try await body(gate) }
+        Task {
+            if await gate.cancelledBeforeStart { task.cancel() }
         }
-        let task = Task { try await body() }
         cancels.watch(jobID: jobID) { [logger] in
             flag.set()
             logger.info("cancelling run at its caller's request", metadata: ["job": "\(jobID)"])
@@ -84,6 +90,10 @@ package struct RunJobHandler: JobHandler {
         }
         defer { cancels.unwatch(jobID: jobID) }
         let result = try await task.value
+        if await gate.cancelledBeforeStart {
+            flag.set()
+            return .error("the run was cancelled before it started", code: "cancelled")
+        }
         if flag.isSet {
             var structured = result.structured
             if case .object(var o) = structured {
@@ -104,7 +114,7 @@ package struct RunJobHandler: JobHandler {
                  result: .error(reply.errorMessage ?? "lost", code: "run_lost"), duration: .zero, status: "lost")
     }
 
-    private func run(_ request: RunRequest, owner: String, deadline: Int64?, progress: RunProgress?) async throws -> RunResult {
+    private func run(_ request: RunRequest, owner: String, deadline: Int64?, progress: RunProgress?, gate: StartGate) async throws -> RunResult {
         var timeout = Duration.milliseconds(request.timeoutMs)
         if let deadline {
             let remaining = Duration.milliseconds(deadline - Int64(Date().timeIntervalSince1970 * 1000))
@@ -120,6 +130,7 @@ package struct RunJobHandler: JobHandler {
             functions = nil
             let budget = CallBudget(limits: limits)
             handler = { name, args in
+                if await gate.cancelledBeforeStart { return .failure(StartGate.refusal) }
                 if let refusal = budget.admit() { return .failure(refusal) }
                 // Promise.all works, but only `maxConcurrentCallsPerRun` calls are in flight.
                 await budget.slots.acquire()
@@ -134,7 +145,10 @@ package struct RunJobHandler: JobHandler {
             }
         case .search:
             functions = ["catalog", "describe", "spec", "sources"]
-            handler = { name, args in await self.searchCall(owner: owner, name: name, args: args) }
+            handler = { name, args in
+                if await gate.cancelledBeforeStart { return .failure(StartGate.refusal) }
+                return await self.searchCall(owner: owner, name: name, args: args)
+            }
         }
         progress?.report("started")
         let outcome = await pool.run(code: request.code, functions: functions, timeout: timeout, handler: handler)
@@ -241,4 +255,16 @@ package struct RunJobHandler: JobHandler {
             logger.error("cannot write execution log", metadata: ["job": "\(envelope.id)", "error": "\(error)"])
         }
     }
+}
+
+/// Whether a run was cancelled while it was still queued, as learnt from Redis while the
+/// run is already starting. Upstream calls wait for it.
+struct StartGate: Sendable {
+    private let check: Task<Bool, Never>
+
+    init(_ check: Task<Bool, Never>) { self.check = check }
+
+    var cancelledBeforeStart: Bool { get async { await check.value } }
+
+    static let refusal = JunctionError("cancelled", "the run was cancelled before it started")
 }
