@@ -14,6 +14,9 @@ package final class SandboxProcess: Sendable {
     private let process: Process
     private let stdin: FileHandle
     private let writeQueue: DispatchQueue
+    /// Lines handed to `writeQueue` and not yet written; only while it is zero may a
+    /// line be written directly, so lines never overtake each other.
+    private let queuedWrites = Mutex(0)
     private let logger: Logger
     private let state = Mutex(State())
 
@@ -61,6 +64,10 @@ package final class SandboxProcess: Sendable {
         } catch {
             throw JunctionError("sandbox_unavailable", "cannot start deno at \(denoPath): \(error)")
         }
+        // Non-blocking, so `send` can try a line at once on the caller's thread and never
+        // blocks there: a full pipe hands the rest to `writeQueue`.
+        let writeFD = input.fileHandleForWriting.fileDescriptor
+        _ = fcntl(writeFD, F_SETFL, fcntl(writeFD, F_GETFL) | O_NONBLOCK)
         let fd = output.fileHandleForReading.fileDescriptor
         let thread = Thread { [weak self] in Self.readLoop(fd: fd, owner: self) }
         thread.name = "junction.sandbox.\(id).read"
@@ -125,13 +132,60 @@ package final class SandboxProcess: Sendable {
         if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
     }
 
+    /// Writes one line to the host. A line fits the pipe almost always and is then
+    /// written right here (a hop to another thread first cost every run a wake-up); the
+    /// rest of a line the pipe cannot take now is written by `writeQueue`, which waits.
     private func send(_ message: JSONValue) {
-        let line = Data(message.jsonString().utf8) + [0x0A]
-        let handle = stdin
-        writeQueue.async { [weak self] in
-            do { try handle.write(contentsOf: line) } catch {
-                self?.logger.warning("cannot write to sandbox host", metadata: ["error": "\(error)"])
+        var line = Data(message.jsonString().utf8)
+        line.append(0x0A)
+        let fd = stdin.fileDescriptor
+        let rest: Data? = queuedWrites.withLock { queued in
+            if queued > 0 {
+                queued += 1
+                return line
             }
+            let written = line.withUnsafeBytes { Self.writeSome(fd, $0) }
+            if written == line.count { return nil }
+            queued += 1
+            return line.subdata(in: max(0, written)..<line.count)
+        }
+        guard let rest else { return }
+        writeQueue.async { [weak self] in
+            if !Self.writeAll(fd, rest) {
+                self?.logger.warning("cannot write to sandbox host", metadata: ["errno": "\(errno)"])
+            }
+            self?.queuedWrites.withLock { $0 -= 1 }
+        }
+    }
+
+    /// Writes what the non-blocking pipe takes now; the count written (0 when full).
+    private static func writeSome(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n > 0 { done += n; continue }
+            if n < 0 && errno == EINTR { continue }
+            break // EAGAIN (full) or an error the queue reports
+        }
+        return done
+    }
+
+    /// Writes all of `data`, waiting for room in the pipe; false on an error (the host died).
+    private static func writeAll(_ fd: Int32, _ data: Data) -> Bool {
+        data.withUnsafeBytes { bytes in
+            var done = 0
+            while done < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+                if n > 0 { done += n; continue }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 && errno == EAGAIN {
+                    var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&p, 1, 1000)
+                    continue
+                }
+                return false
+            }
+            return true
         }
     }
 
