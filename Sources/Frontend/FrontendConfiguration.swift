@@ -47,7 +47,7 @@ package struct FrontendConfiguration: Sendable {
         queueWait = .milliseconds(try env.int("JUNCTION_QUEUE_WAIT_MS", default: 15_000))
         maxCodeBytes = try env.int("JUNCTION_MAX_CODE_BYTES", default: 100_000)
         maxRunsPerUser = max(1, try env.int("JUNCTION_MAX_RUNS_PER_USER", default: 4))
-        rateLimitPerSecond = max(0, Double(env.string("JUNCTION_RATE_LIMIT_PER_SECOND") ?? "20") ?? 20)
+        rateLimitPerSecond = try env.double("JUNCTION_RATE_LIMIT_PER_SECOND", default: 20)
         rateLimitBurst = max(1, try env.int("JUNCTION_RATE_LIMIT_BURST", default: 100))
         sseKeepAlive = .milliseconds(max(50, try env.int("JUNCTION_SSE_KEEPALIVE_MS", default: 15_000)))
         authCache = .milliseconds(min(600_000, max(0, try env.int("JUNCTION_AUTH_CACHE_MS", default: 60_000))))

@@ -80,4 +80,17 @@ final class MCPEndpointLogicTests: XCTestCase {
         XCTAssertEqual(ModernRequest.decodeHeaderValue("=?base64?SGVsbG8sIOS4lueVjA==?="), "Hello, 世界")
         XCTAssertNil(ModernRequest.decodeHeaderValue("=?base64?%%%?="))
     }
+
+    func testAMalformedRateLimitStopsStartupInsteadOfFallingBack() throws {
+        XCTAssertEqual(try Environment(["R": "2.5"]).double("R", default: 20), 2.5)
+        XCTAssertEqual(try Environment([:]).double("R", default: 20), 20)
+        for bad in ["fast", "-1", "nan", "inf"] {
+            XCTAssertThrowsError(try Environment(["R": bad]).double("R", default: 20), bad)
+        }
+        let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        XCTAssertNoThrow(try FrontendConfiguration(environment: Environment(["JUNCTION_MASTER_KEY": key])))
+        XCTAssertThrowsError(try FrontendConfiguration(environment: Environment(["JUNCTION_MASTER_KEY": key, "JUNCTION_RATE_LIMIT_PER_SECOND": "20/s"]))) {
+            XCTAssertTrue("\($0)".contains("JUNCTION_RATE_LIMIT_PER_SECOND"), "\($0)")
+        }
+    }
 }

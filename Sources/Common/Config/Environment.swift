@@ -23,6 +23,16 @@ package struct Environment: Sendable {
         return v
     }
 
+    /// A non-negative finite number, or `def` when unset; a malformed value is an error
+    /// rather than a silent fallback.
+    package func double(_ key: String, default def: Double) throws -> Double {
+        guard let raw = string(key) else { return def }
+        guard let v = Double(raw), v.isFinite, v >= 0 else {
+            throw JunctionError("invalid_configuration", "\(key) must be a non-negative number, got '\(raw)'")
+        }
+        return v
+    }
+
     package func bool(_ key: String, default def: Bool = false) -> Bool {
         guard let raw = string(key)?.lowercased() else { return def }
         return ["1", "true", "yes", "on"].contains(raw)
