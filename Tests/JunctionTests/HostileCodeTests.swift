@@ -66,6 +66,8 @@ final class HostileCodeTests: XCTestCase, @unchecked Sendable {
             o.ok && o.result == "hijacked" ? "codemode is writable" : nil }),
         Attack(name: "pollute Object.prototype", code: "async () => { Object.prototype.pwned = 'yes'; Array.prototype.push = () => 0; return 1 }", check: { _ in nil }),
         Attack(name: "giant string", code: "async () => 'x'.repeat(2 ** 30).length", check: fails()),
+        Attack(name: "memory bomb", code: "async () => { const a = []; while (true) a.push(new Array(1e5).fill(1.5)) }",
+               check: fails("SandboxCrashed: .*memory limit")),
         Attack(name: "deep recursion", code: "async () => { const f = (n) => f(n + 1) + 1; return f(0) }", check: fails("RangeError|stack")),
         Attack(name: "infinite loop", code: "async () => { while (true) {} }", check: { o in o.timedOut ? nil : "not stopped by the deadline: \(o)" }),
         Attack(name: "Atomics.wait forever", code: "async () => { const a = new Int32Array(new SharedArrayBuffer(4)); Atomics.wait(a, 0, 0); return 1 }", check: fails()),

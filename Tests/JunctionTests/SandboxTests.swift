@@ -127,13 +127,27 @@ final class SandboxTests: XCTestCase, @unchecked Sendable {
         XCTAssertFalse(alive.contains { $0 === target })
     }
 
+    /// A run that already called upstream cannot be run again after its host dies (the
+    /// call may have had effects): it fails with a clear error.
     func testRunOnAKilledHostFailsWithAClearError() async throws {
-        let task = Task { await self.run("async () => { await new Promise(r => setTimeout(r, 5000)); return 1 }") }
+        let task = Task {
+            await self.run("async () => { await codemode.x_call({}); await new Promise(r => setTimeout(r, 5000)); return 1 }",
+                           functions: ["x_call"])
+        }
         try await Task.sleep(for: .milliseconds(300))
         for host in await pool.processes where host.activeRuns > 0 { host.kill() }
         let outcome = await task.value
         XCTAssertFalse(outcome.ok)
         XCTAssertEqual(outcome.errorName, "SandboxCrashed")
+    }
+
+    /// A run that had not called anything yet is run again elsewhere when its host dies.
+    func testRunThatCalledNothingSurvivesItsHostBeingKilled() async throws {
+        let task = Task { await self.run("async () => { await new Promise(r => setTimeout(r, 1000)); return 'again' }") }
+        try await Task.sleep(for: .milliseconds(300))
+        for host in await pool.processes where host.activeRuns > 0 { host.kill() }
+        let outcome = await task.value
+        XCTAssertEqual(outcome.result, "again", "\(outcome)")
     }
 }
 

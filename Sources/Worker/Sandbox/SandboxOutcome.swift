@@ -11,6 +11,9 @@ package struct SandboxOutcome: Sendable, Equatable {
     package var errorLine: Int?
     package var timedOut: Bool
 
+    /// The `errorName` of a run whose host process stopped under it.
+    package static let crashed = "SandboxCrashed"
+
     package static func failure(_ name: String, _ message: String, logs: [String] = [], timedOut: Bool = false) -> SandboxOutcome {
         SandboxOutcome(ok: false, result: .null, logs: logs, errorName: name, errorMessage: message, errorLine: nil, timedOut: timedOut)
     }

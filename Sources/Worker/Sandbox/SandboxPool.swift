@@ -2,9 +2,16 @@ import Common
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// A fixed number of Deno host processes, each running up to `concurrency` isolates at
 /// once. A dead process is replaced; runs on other processes are unaffected.
+///
+/// V8 cannot stop one isolate that reaches its heap limit without aborting the whole
+/// process, so one memory bomb takes down every run on its host. Those runs that had not
+/// called any upstream function yet (nothing of them happened outside the sandbox) are
+/// run again, one at a time, in a quarantine host of their own: the innocent ones finish,
+/// and the bomb, run again too, can only take itself down.
 package actor SandboxPool {
     package struct Options: Sendable {
         package var denoPath: String
@@ -31,21 +38,26 @@ package actor SandboxPool {
     private var starting: [Int: Task<SandboxProcess, Error>] = [:]
     private let capacity: AsyncSemaphore
     private var nextRun = 0
+    /// The slot after the regular ones: the quarantine host, started on first need.
+    private let quarantineSlot: Int
+    /// Quarantined runs go one at a time.
+    private let quarantineGate = AsyncSemaphore(permits: 1)
 
     package init(options: Options, logger: Logger) {
         self.options = options
         self.logger = logger
-        self.slots = Array(repeating: nil, count: max(1, options.processes))
+        self.quarantineSlot = max(1, options.processes)
+        self.slots = Array(repeating: nil, count: max(1, options.processes) + 1)
         self.capacity = AsyncSemaphore(permits: max(1, options.processes) * max(1, options.concurrency))
     }
 
-    /// Starts every host process (also done lazily on first use).
+    /// Starts every regular host process (also done lazily on first use).
     package func start() async throws {
-        for i in slots.indices { _ = try await process(at: i) }
+        for i in 0..<quarantineSlot { _ = try await process(at: i) }
     }
 
-    /// Host processes currently alive (for tests and metrics).
-    package var processes: [SandboxProcess] { slots.compactMap { $0 }.filter(\.isAlive) }
+    /// Regular host processes currently alive (for tests and metrics).
+    package var processes: [SandboxProcess] { slots[0..<quarantineSlot].compactMap { $0 }.filter(\.isAlive) }
 
     /// Runs code in a fresh isolate on the least busy host.
     package nonisolated func run(code: String, functions: [String]?, timeout: Duration,
@@ -56,9 +68,37 @@ package actor SandboxPool {
         do { host = try await pickHost() } catch {
             return .failure("SandboxUnavailable", "\(error)")
         }
-        let runID = UUID().uuidString.lowercased()
-        return await host.run(id: runID, code: code, functions: functions, timeout: timeout,
-                              maxLogBytes: options.maxLogBytes, handler: handler)
+        let started = ContinuousClock.now
+        let calls = CallWitness()
+        let outcome = await host.run(id: UUID().uuidString.lowercased(), code: code, functions: functions, timeout: timeout,
+                                     maxLogBytes: options.maxLogBytes) { name, args in
+            calls.record()
+            return await handler(name, args)
+        }
+        guard outcome.errorName == SandboxOutcome.crashed, !calls.happened, !Task.isCancelled else { return outcome }
+        let left = timeout - (ContinuousClock.now - started)
+        guard left > .milliseconds(50) else { return outcome }
+        return await runInQuarantine(code: code, functions: functions, timeout: left, handler: handler)
+    }
+
+    /// Runs again, alone in the quarantine host, a run whose host crashed under it before
+    /// it called anything.
+    private nonisolated func runInQuarantine(code: String, functions: [String]?, timeout: Duration,
+                                             handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
+        await quarantineGate.acquire()
+        defer { quarantineGate.release() }
+        let host: SandboxProcess
+        do { host = try await process(at: quarantineSlot) } catch {
+            return .failure("SandboxUnavailable", "\(error)")
+        }
+        logger.warning("running a run again in the quarantine sandbox host after its host crashed")
+        var outcome = await host.run(id: UUID().uuidString.lowercased(), code: code, functions: functions, timeout: timeout,
+                                     maxLogBytes: options.maxLogBytes, handler: handler)
+        if outcome.errorName == SandboxOutcome.crashed {
+            outcome.errorMessage = "this code crashed its sandbox on its own, twice: it most likely went over the sandbox memory limit of "
+                + "\(options.heapMB) MB (JUNCTION_SANDBOX_HEAP_MB); nothing more of the run happened"
+        }
+        return outcome
     }
 
     private func pickHost() async throws -> SandboxProcess {
@@ -67,8 +107,8 @@ package actor SandboxPool {
         // isolate. Dead hosts are replaced as we go.
         nextRun &+= 1
         var best: (Int, SandboxProcess)?
-        for k in slots.indices {
-            let i = (k + nextRun) % slots.count
+        for k in 0..<quarantineSlot {
+            let i = (k + nextRun) % quarantineSlot
             let p = try await process(at: i)
             let load = p.activeRuns
             if best == nil || load < best!.0 { best = (load, p) }
@@ -98,6 +138,13 @@ package actor SandboxPool {
         for p in slots.compactMap({ $0 }) { p.kill() }
         slots = Array(repeating: nil, count: slots.count)
     }
+}
+
+/// Whether a run called any upstream function (after which it cannot be run again).
+private final class CallWitness: Sendable {
+    private let called = Atomic<Bool>(false)
+    func record() { called.store(true, ordering: .relaxed) }
+    var happened: Bool { called.load(ordering: .relaxed) }
 }
 
 extension SandboxPool {
