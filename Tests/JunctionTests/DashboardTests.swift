@@ -5,6 +5,13 @@ import XCTest
 
 /// The dashboard's escaping, headers and query parsing, without a server.
 final class DashboardTests: XCTestCase {
+    func testTimesAreISO8601ForMachinesAndUTCForPeople() {
+        let date = Date(timeIntervalSince1970: 1_777_777_777)
+        XCTAssertEqual(date.iso8601, "2026-05-03T03:09:37Z")
+        XCTAssertEqual(date.humanUTC, "2026-05-03 03:09:37 UTC")
+        XCTAssertEqual("\(Layout.time(date))", "<time datetime=\"2026-05-03T03:09:37Z\">2026-05-03 03:09:37 UTC</time>")
+    }
+
     func testEscapeCoversTextAndBothAttributeQuotes() {
         XCTAssertEqual(HTML.escape(#"<a href="x" title='y'>&</a>"#), "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;")
         XCTAssertEqual(HTML.escape("plain ünïcode ⧉"), "plain ünïcode ⧉")

@@ -71,10 +71,10 @@ struct AdminAPI: Sendable {
 
     static func json(_ u: User) -> JSONValue {
         ["id": .string(u.id), "email": .string(u.email), "isAdmin": .bool(u.isAdmin), "disabled": .bool(u.disabled),
-         "createdAt": .string(ISO8601DateFormatter().string(from: u.createdAt))]
+         "createdAt": .string(u.createdAt.iso8601)]
     }
 
     static func json(_ e: AllowlistEntry) -> JSONValue {
-        ["id": .string(e.id), "kind": .string(e.kind), "value": .string(e.value), "createdAt": .string(ISO8601DateFormatter().string(from: e.createdAt))]
+        ["id": .string(e.id), "kind": .string(e.kind), "value": .string(e.value), "createdAt": .string(e.createdAt.iso8601)]
     }
 }

@@ -43,11 +43,10 @@ struct SourcesAPI: Sendable {
         api.get("/executions") { req, _ in await self.guarded(req) { user, req in
             let limit = req.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50
             let rows = try database.executions(owner: user.id, limit: limit, after: req.uri.queryParameters.get("before").map { String($0) })
-            let iso = ISO8601DateFormatter()
             var body: [String: JSONValue] = ["executions": .array(rows.map { r in
                 ["id": .string(r.id), "tool": .string(r.tool), "status": .string(r.status), "durationMs": .number(Double(r.durationMs)),
                  "code": .string(r.code), "calls": (try? JSONValue.parse(r.calls)) ?? [], "resultPreview": r.resultPreview.map { .string($0) } ?? .null,
-                 "error": r.error.map { .string($0) } ?? .null, "createdAt": .string(iso.string(from: r.createdAt))]
+                 "error": r.error.map { .string($0) } ?? .null, "createdAt": .string(r.createdAt.iso8601)]
             })]
             if rows.count == max(1, min(limit, 200)), let last = rows.last { body["next"] = .string(last.id) }
             return JSONResponse.make(.object(body))
@@ -133,16 +132,15 @@ struct SourcesAPI: Sendable {
 
     /// A source as the API shows it: never the secret, not even sealed.
     static func render(_ s: Source) -> JSONValue {
-        let iso = ISO8601DateFormatter()
         return [
             "id": .string(s.id), "slug": .string(s.slug), "type": .string(s.type.rawValue), "name": .string(s.name),
             "baseUrl": s.baseUrl.map { .string($0) } ?? .null, "specUrl": s.specUrl.map { .string($0) } ?? .null,
             "enabled": .bool(s.enabled), "status": .string(s.status), "entryCount": .number(Double(s.entryCount)),
-            "lastRefreshAt": s.lastRefreshAt.map { .string(iso.string(from: $0)) } ?? .null,
+            "lastRefreshAt": s.lastRefreshAt.map { .string($0.iso8601) } ?? .null,
             "lastError": s.lastError.map { .string($0) } ?? .null,
             "auth": ["type": .string(s.authType.rawValue), "headerName": s.authHeaderName.map { .string($0) } ?? .null,
                      "hasSecret": .bool(s.secretSealed != nil)],
-            "createdAt": .string(iso.string(from: s.createdAt)),
+            "createdAt": .string(s.createdAt.iso8601),
         ]
     }
 }

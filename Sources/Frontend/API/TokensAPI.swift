@@ -35,10 +35,9 @@ struct TokensAPI: Sendable {
     }
 
     static func json(_ t: APIToken) -> JSONValue {
-        let iso = ISO8601DateFormatter()
-        return ["id": .string(t.id), "name": .string(t.name), "createdAt": .string(iso.string(from: t.createdAt)),
-                "lastUsedAt": t.lastUsedAt.map { .string(iso.string(from: $0)) } ?? .null,
-                "revokedAt": t.revokedAt.map { .string(iso.string(from: $0)) } ?? .null]
+        ["id": .string(t.id), "name": .string(t.name), "createdAt": .string(t.createdAt.iso8601),
+         "lastUsedAt": t.lastUsedAt.map { .string($0.iso8601) } ?? .null,
+         "revokedAt": t.revokedAt.map { .string($0.iso8601) } ?? .null]
     }
 }
 

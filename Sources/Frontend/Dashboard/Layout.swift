@@ -128,19 +128,10 @@ enum Layout {
         return redirect("/login?next=" + encoded)
     }
 
-    /// `2026-05-01 12:34 UTC`, inside a `<time>` element.
+    /// `2026-05-01 12:34:56 UTC`, inside a `<time>` element.
     static func time(_ date: Date?) -> HTML {
         guard let date else { return "<span class=\"muted\">never</span>" }
-        let iso = ISO8601DateFormatter().string(from: date)
-        return "<time datetime=\"\(iso)\">\(humanDate(date))</time>"
-    }
-
-    static func humanDate(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
-        return f.string(from: date)
+        return "<time datetime=\"\(date.iso8601)\">\(date.humanUTC)</time>"
     }
 
     /// A coloured status badge.
