@@ -1,0 +1,93 @@
+@testable import Common
+import Foundation
+import XCTest
+
+/// The execute path's queue shortcuts: hand-written job JSON, the run slot and the
+/// enqueue in one round trip, and an owner put back in line only when it has more.
+final class RunQueuePathTests: XCTestCase, @unchecked Sendable {
+    var redis: RedisServer!
+    var client: RedisClient!
+    var queue: JobQueue!
+
+    override func setUp() async throws {
+        redis = try await RedisServer()
+        client = RedisClient(url: redis.url)
+        queue = JobQueue(redis: client)
+    }
+
+    override func tearDown() async throws {
+        client?.close()
+        redis?.stop()
+    }
+
+    /// The hand-written JSON and the Codable forms read each other (a stream may hold
+    /// entries written either way).
+    func testJobJSONMatchesCodableForms() throws {
+        let envelope = JobEnvelope(kind: .execute, owner: "alice", deadline: Date(timeIntervalSince1970: 1_800_000_000.123),
+                                   replyTo: "frontend-1", attempt: 2,
+                                   body: ["code": "async () => \"a\\\"b\"\n", "n": .number(1.5), "list": [true, nil, ["x": 1]]])
+        let decoded = try JSONDecoder().decode(JobEnvelope.self, from: Data(envelope.jsonText.utf8))
+        XCTAssertEqual(decoded, envelope)
+        let encoded = String(decoding: try JSONEncoder().encode(envelope), as: UTF8.self)
+        XCTAssertEqual(JobEnvelope(jsonText: encoded), envelope)
+        let bare = JobEnvelope(kind: .refresh, owner: "bob", body: .null)
+        XCTAssertEqual(JobEnvelope(jsonText: bare.jsonText), bare)
+        XCTAssertNil(JobEnvelope(jsonText: "{\"id\": 1}"))
+        XCTAssertNil(JobEnvelope(jsonText: "not json"))
+
+        for reply in [JobReply(jobID: "j1", value: ["isError": false, "structuredContent": ["result": 1]]),
+                      JobReply(jobID: "j2", errorCode: "expired", message: "too late")] {
+            XCTAssertEqual(try JSONDecoder().decode(JobReply.self, from: Data(reply.jsonText.utf8)), reply)
+            XCTAssertEqual(JobReply(jsonText: String(decoding: try JSONEncoder().encode(reply), as: UTF8.self)), reply)
+        }
+    }
+
+    /// One round trip takes the slot and enqueues; at the cap nothing is enqueued.
+    func testSlotAndEnqueueTogetherRespectTheCap() async throws {
+        let slots = RunSlots(redis: client, maxPerUser: 2)
+        let deadline = Date().addingTimeInterval(30)
+        var outcomes: [Bool] = []
+        for i in 0..<3 {
+            let job = JobEnvelope(kind: .execute, owner: "alice", deadline: deadline, body: .number(Double(i)))
+            outcomes.append(try await slots.acquireAndEnqueue(job, on: queue))
+        }
+        XCTAssertEqual(outcomes, [true, true, false])
+        let length = try await client.send("XLEN", queue.streamKey(.execute, owner: "alice")).integer
+        XCTAssertEqual(length, 2, "a refused run is not enqueued")
+        let ready = try await client.send("ZSCORE", queue.readyKey(.execute), "alice")
+        XCTAssertFalse(ready.isNull, "an enqueued job marks its owner ready")
+        // The script is loaded on first use (NOSCRIPT fallback) and after a flush.
+        try await client.send("SCRIPT", "FLUSH")
+        let again = try await slots.acquireAndEnqueue(JobEnvelope(kind: .execute, owner: "bob", deadline: deadline, body: 0), on: queue)
+        XCTAssertTrue(again)
+    }
+
+    /// A consumer that takes an owner's only job does not put the owner back in line
+    /// (where it would be popped again at once for nothing); with more jobs it does.
+    func testOwnerGoesBackInLineOnlyWithMoreJobs() async throws {
+        let conn = client.makeBlockingConnection(label: "test.pop")
+        defer { conn.close() }
+        try await queue.enqueue(JobEnvelope(kind: .execute, owner: "alice", body: 0))
+        let owner = try await queue.nextReadyOwner(.execute, on: conn, timeoutSeconds: 0.5)
+        XCTAssertEqual(owner, "alice")
+        let only = try await queue.claimNext(.execute, owner: "alice", consumer: "c1")
+        XCTAssertNotNil(only)
+        try await Task.sleep(for: .milliseconds(100))
+        let afterOnly = try await client.send("ZSCORE", queue.readyKey(.execute), "alice")
+        XCTAssertTrue(afterOnly.isNull, "alice had nothing left but was put back in line")
+
+        try await queue.enqueue(JobEnvelope(kind: .execute, owner: "alice", body: 1))
+        try await queue.enqueue(JobEnvelope(kind: .execute, owner: "alice", body: 2))
+        _ = try await queue.nextReadyOwner(.execute, on: conn, timeoutSeconds: 0.5)
+        let first = try await queue.claimNext(.execute, owner: "alice", consumer: "c1")
+        XCTAssertEqual(first?.envelope.body, 1)
+        var back = false
+        for _ in 0..<50 where !back {
+            back = !(try await client.send("ZSCORE", queue.readyKey(.execute), "alice")).isNull
+            if !back { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        XCTAssertTrue(back, "alice still has a job and must be back in line")
+        let second = try await queue.claimNext(.execute, owner: "alice", consumer: "c1")
+        XCTAssertEqual(second?.envelope.body, 2)
+    }
+}
