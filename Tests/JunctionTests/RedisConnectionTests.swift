@@ -58,4 +58,21 @@ final class RedisConnectionTests: XCTestCase {
         let value = try await conn.send(["GET", "a"])
         XCTAssertEqual(value.string, "1")
     }
+
+    /// A command larger than the socket buffer: the caller writes what fits without
+    /// blocking, the connection's queue writes the rest, and nothing is lost or reordered.
+    func testACommandLargerThanTheSocketBufferGoesOutWhole() async throws {
+        let conn = RedisConnection(url: redis.url, label: "test.large")
+        defer { conn.close() }
+        _ = try await conn.send(["PING"])  // connected, so the next call writes on its own thread
+        let big = String(repeating: "0123456789abcdef", count: 1 << 19)  // 8 MiB
+        async let set = conn.pipeline([["SET", "big", big], ["STRLEN", "big"]])
+        async let other = conn.send(["INCR", "n"])
+        let (replies, n) = try await (set, other)
+        XCTAssertEqual(replies[1].integer, big.utf8.count)
+        XCTAssertEqual(n.integer, 1)
+        conn.close()
+        let again = try await conn.send(["STRLEN", "big"])
+        XCTAssertEqual(again.integer, big.utf8.count, "the connection reopens after close()")
+    }
 }

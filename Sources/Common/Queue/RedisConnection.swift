@@ -3,25 +3,39 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// One hiredis connection. Every call runs on the connection's own serial dispatch
+/// One hiredis connection. Replies are read on the connection's own serial dispatch
 /// queue, so hiredis' blocking I/O never occupies a thread of Swift concurrency's
 /// cooperative pool. Calls made while a round trip is in flight are pipelined together
 /// into the next one (one write, one wake-up, many replies), which is what keeps a busy
-/// frontend's per-request rate-limit check cheap. Reconnects on the next call after a
-/// connection error.
+/// frontend's per-request rate-limit check cheap. A call that finds the connection idle
+/// writes its command itself, without blocking, before handing the wait for the reply
+/// to the queue: Redis then works while the queue's thread wakes up, instead of after.
+/// Reconnects on the next call after a connection error.
+///
+/// Whoever sets `draining` owns the hiredis context until it clears it: the queue
+/// while it drains, or, for the moment of its write, a caller that found it idle.
 package final class RedisConnection: @unchecked Sendable {
     private struct Pending {
         var commands: [[String]]
         var continuation: CheckedContinuation<[RESPValue], Error>
+        /// What of `commands` the caller already wrote itself: nil when nothing, else
+        /// the bytes still to be written (empty when all went out).
+        var unsent: [UInt8]?
+    }
+
+    private struct Waiting {
+        var calls: [Pending] = []
+        var draining = false
+        var closeRequested = false
     }
 
     private let url: RedisURL
     private let queue: DispatchQueue
     private let readTimeout: Duration
-    // Only touched on `queue`.
+    // Only touched by the owner (see the type's documentation).
     private var context: UnsafeMutablePointer<redisContext>?
-    /// Calls waiting for the next round trip, and whether a drain is scheduled on `queue`.
-    private let waiting = Mutex<(calls: [Pending], draining: Bool)>(([], false))
+    /// Calls waiting for the next round trip, and whether the context is owned.
+    private let waiting = Mutex(Waiting())
     /// How many round trips this connection has made (for tests and diagnostics).
     package let roundTrips = Atomic<Int>(0)
 
@@ -47,27 +61,56 @@ package final class RedisConnection: @unchecked Sendable {
     package func pipeline(_ commands: [[String]]) async throws -> [RESPValue] {
         if commands.isEmpty { return [] }
         return try await withCheckedThrowingContinuation { (cont: CheckedContinuation<[RESPValue], Error>) in
-            let schedule = waiting.withLock { w in
-                w.calls.append(Pending(commands: commands, continuation: cont))
-                if w.draining { return false }
+            var call = Pending(commands: commands, continuation: cont, unsent: nil)
+            let owner = waiting.withLock { w -> Bool in
+                if w.draining { w.calls.append(call); return false }
                 w.draining = true
                 return true
             }
-            if schedule { queue.async { self.drain() } }
+            guard owner else { return }
+            if let ctx = context { call.unsent = Self.writeWithoutBlocking(ctx, commands) }
+            let first = call
+            queue.async { self.drain(first: first) }
         }
     }
 
-    /// Sends everything that is waiting, round trip after round trip, until nothing is.
-    private func drain() {
+    /// Sends `first` and everything that is waiting, round trip after round trip, until
+    /// nothing is; then gives up ownership (closing the socket if that was asked).
+    private func drain(first: Pending) {
+        var batch = [first] + waiting.withLock { w in
+            defer { w.calls.removeAll(keepingCapacity: true) }
+            return w.calls
+        }
         while true {
-            let batch: [Pending] = waiting.withLock { w in
-                if w.calls.isEmpty { w.draining = false; return [] }
+            roundTrip(batch)
+            let next: [Pending]? = waiting.withLock { w in
+                if w.calls.isEmpty {
+                    w.draining = false
+                    if w.closeRequested { w.closeRequested = false; freeContext() }
+                    return nil
+                }
                 defer { w.calls.removeAll(keepingCapacity: true) }
                 return w.calls
             }
-            if batch.isEmpty { return }
-            roundTrip(batch)
+            guard let next else { return }
+            batch = next
         }
+    }
+
+    /// Writes the commands to the socket without blocking; returns what did not fit (empty
+    /// when everything went out), or nil when nothing was written.
+    private static func writeWithoutBlocking(_ ctx: UnsafeMutablePointer<redisContext>, _ commands: [[String]]) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        for args in commands {
+            var formatted: UnsafeMutablePointer<CChar>?
+            let length = withArgv(args) { argc, argv, lens in redisFormatCommandArgv(&formatted, argc, argv, lens) }
+            guard length > 0, let formatted else { return nil }
+            formatted.withMemoryRebound(to: UInt8.self, capacity: Int(length)) { bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: Int(length))) }
+            free(formatted)
+        }
+        let sent = bytes.withUnsafeBytes { Glibc.send(ctx.pointee.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+        if sent <= 0 { return nil }
+        return Array(bytes[sent...])
     }
 
     /// Writes every command of `batch`, then hands each call its replies in order. A
@@ -81,6 +124,15 @@ package final class RedisConnection: @unchecked Sendable {
         }
         roundTrips.add(1, ordering: .relaxed)
         for call in batch {
+            if let unsent = call.unsent {
+                // The caller wrote (part of) its commands: the rest goes out before anything else.
+                if !unsent.isEmpty, !Self.writeAll(ctx, unsent) {
+                    let error = dropConnection(ctx)
+                    for call in batch { call.continuation.resume(throwing: error) }
+                    return
+                }
+                continue
+            }
             for args in call.commands {
                 let status = Self.withArgv(args) { argc, argv, lens in redisAppendCommandArgv(ctx, argc, argv, lens) }
                 if status != REDIS_OK {
@@ -111,12 +163,33 @@ package final class RedisConnection: @unchecked Sendable {
         }
     }
 
-    /// Closes the socket (the next call reconnects).
-    package func close() {
-        queue.sync {
-            if let context { redisFree(context) }
-            context = nil
+    /// Writes all of `bytes` (the socket blocks; this runs on `queue`).
+    private static func writeAll(_ ctx: UnsafeMutablePointer<redisContext>, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(ctx.pointee.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return false }
+            offset += n
         }
+        return true
+    }
+
+    /// Closes the socket (the next call reconnects); if a round trip is in flight, right
+    /// after it.
+    package func close() {
+        let now = waiting.withLock { w -> Bool in
+            if w.draining { w.closeRequested = true; return false }
+            w.draining = true
+            return true
+        }
+        guard now else { return }
+        freeContext()
+        waiting.withLock { $0.draining = false }
+    }
+
+    private func freeContext() {
+        if let context { redisFree(context) }
+        context = nil
     }
 
     private func runLocked(_ commands: [[String]]) throws -> [RESPValue] {
