@@ -67,6 +67,23 @@ final class SandboxTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(after.result, "still serving")
     }
 
+    /// The cancel of a run whose task is cancelled before the host has it reaches the host
+    /// ahead of the run itself: the run must still be stopped, not left to its deadline.
+    func testRunCancelledBeforeItReachesTheHostIsStopped() async throws {
+        let first = await pool.processes.first
+        let host = try XCTUnwrap(first)
+        let start = ContinuousClock.now
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return await host.run(id: "cancelled-early", code: "async () => { while (true) {} }", functions: [],
+                                  timeout: .seconds(20), maxLogBytes: 1000) { _, _ in .success(.null) }
+        }
+        let outcome = await task.value
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(5), "\(outcome)")
+        XCTAssertFalse(outcome.ok)
+        XCTAssertEqual(outcome.errorName, "Cancelled", "\(outcome)")
+    }
+
     func testFetchIsDenied() async {
         let outcome = await run("async () => { const r = await fetch('https://example.com'); return r.status }")
         XCTAssertFalse(outcome.ok)

@@ -121,6 +121,9 @@ package final class SandboxProcess: Sendable {
                     return
                 }
                 send(message)
+                // A cancel that came before the run was registered reached the host ahead of
+                // the run itself, which then would never be stopped: send it again after.
+                if Task.isCancelled { send(["type": "cancel", "id": .string(runID)]) }
             }
         } onCancel: {
             self.send(["type": "cancel", "id": .string(runID)])
