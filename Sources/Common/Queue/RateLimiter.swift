@@ -8,7 +8,8 @@ import Synchronization
 /// An instance serving a user's requests in quick succession takes tokens from the Redis
 /// bucket a few at a time — a lease of at most a tenth of the burst (`maxLease`), kept for
 /// at most `leaseLifetime` — and spends them locally, so a busy user does not cost a Redis
-/// round trip per request. Tokens only ever come out of the shared bucket, so all
+/// round trip per request. Leases double while they run out before expiring and halve
+/// when they expire unspent. Tokens only ever come out of the shared bucket, so all
 /// instances together never admit more than the limit; the price is that tokens leased by
 /// one instance and left unspent are lost to the others for at most `leaseLifetime`. A user
 /// sending requests slowly always takes one token per request, exactly as without leases.
@@ -44,7 +45,7 @@ package final class RateLimiter: Sendable {
     /// Redis round trips made (for tests and diagnostics).
     package let roundTrips = Atomic<Int>(0)
 
-    package init(redis: RedisClient, ratePerSecond: Double, burst: Int, leaseLifetime: Duration = .milliseconds(250)) {
+    package init(redis: RedisClient, ratePerSecond: Double, burst: Int, leaseLifetime: Duration = .seconds(1)) {
         self.redis = redis
         self.ratePerSecond = ratePerSecond
         self.burst = max(1, burst)
@@ -97,6 +98,9 @@ package final class RateLimiter: Sendable {
                 return min(maxLease, lease.size * 2)
             }
             if leases.count > 10_000 { leases = leases.filter { $0.value.expires > now } }
+            // Just expired with tokens left: this user is less busy here than the lease
+            // assumed. Long expired: a fresh start.
+            if let old = leases[owner], now - old.expires < leaseLifetime { return max(1, old.size / 2) }
             return 1
         }
         guard let want else { return .allowed }

@@ -123,8 +123,9 @@ struct MCPEndpoint: Sendable {
         // The session a request names does not depend on the rate limit or the body, so
         // its round trip runs alongside them instead of after them. The rate limit still
         // answers first, and what the lookup found is used only once the body is read.
+        // Stateless (2026-07-28) requests name none and pay for no task.
         let sessionID = request.headers[.mcpSessionID]
-        async let session = lookUpSession(sessionID)
+        let session = sessionID.map { id in Task { await lookUpSession(id) } }
         if let limited = await rateLimit(user) { return limited }
         let message: JSONRPCRequest
         switch await readMessage(&request) {
@@ -136,14 +137,13 @@ struct MCPEndpoint: Sendable {
                                        versionHeader: request.headers[.mcpProtocolVersion])
         switch era {
         case .modern: return await postModern(request, message: message, method: method, user: user)
-        case .handshake: return await postHandshake(request, message: message, method: method, user: user, session: await session)
+        case .handshake: return await postHandshake(request, message: message, method: method, user: user, session: await session?.value)
         }
     }
 
     /// The session named by an `Mcp-Session-Id` header, or why the store could not say;
     /// nil when there is no header.
-    private func lookUpSession(_ id: String?) async -> Result<MCPSessionStore.Session?, any Error>? {
-        guard let id else { return nil }
+    private func lookUpSession(_ id: String) async -> Result<MCPSessionStore.Session?, any Error> {
         do { return .success(try await sessions.get(id)) } catch { return .failure(error) }
     }
 
