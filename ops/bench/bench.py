@@ -1,13 +1,17 @@
 """End-to-end benchmark of a trivial `execute`, next to the sandbox's own floor.
 
 Starts a private stack (redis-server + the three Junction binaries, see
-Tests/e2e/stack.py), then over raw JSON-RPC on HTTP (httpx, keep-alive, one
+Tests/e2e/stack.py), then over raw JSON-RPC on HTTP (keep-alive, one
 `initialize` per client):
-  * latency of `execute` with `async () => 1`, one client: median and p99;
+  * latency of `execute` with `async () => 1`, one client back to back: median and p99;
+  * paced latency (a pause between requests, as a model makes), over a bare socket and
+    through httpx, next to GET /healthz and the warm floor (ops/bench/floor.js --serve: a
+    pre-booted Deno worker without Junction around it), all taking turns in each round so
+    that they see the same machine;
   * executions per second with N concurrent clients for a fixed time;
-and runs ops/bench/floor.js under deno (the cost of a fresh sandbox worker with
-no Junction around it), then prints a table, the ratio e2e median / cold-floor
-median, and the peak RSS (VmHWM) of each Junction process.
+  * codemode.catalog() inside a run against a large catalog;
+then runs ops/bench/floor.js on its own (cold worker cost and isolate churn), prints a
+table, the ratios against the targets, and the peak RSS (VmHWM) of each process.
 
 Run through ops/bench/run, which installs, builds and picks the Python.
 """
@@ -125,10 +129,42 @@ class RawHTTP:
         self.sock.close()
 
 
-def measure_raw_paced(stack: Stack, session: "RawMcp", runs: int, pace_ms: float) -> dict:
-    """Paced latency with RawHTTP: GET /healthz (the HTTP floor of this client and machine),
-    the trivial execute over the same MCP session (2025-11-25: the session is looked up in
-    Redis on every request), and the same execute in the stateless 2026-07-28 revision."""
+class FloorServer:
+    """ops/bench/floor.js --serve: one warm-floor sample (a pre-booted Deno worker, code in,
+    answer out) per request, taken between the benchmark's own samples so that both see
+    the same machine: these machines' speed drifts by up to 2x over minutes, which makes a
+    floor measured minutes apart a poor yardstick."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [deno_path(), "run", "--no-prompt", "--no-remote", "--no-npm", "--no-config", "--no-lock",
+             str(ROOT / "ops" / "bench" / "floor.js"), "--serve"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
+
+    def sample(self) -> float:
+        """The floor's own measurement of one warm round trip, in ms."""
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(b"\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("floor.js --serve exited")
+        return float(line)
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def measure_paced(stack: Stack, session: "RawMcp", runs: int, pace_ms: float, floor: bool) -> dict:
+    """Paced latency, every measure taking its turn in each round so that all of them see
+    the same machine conditions:
+      healthz            GET /healthz over a bare socket (what any request costs this client);
+      execute            the trivial execute over a bare socket, 2025-11-25 session (looked up
+                         in Redis on every request);
+      execute_stateless  the same in the stateless 2026-07-28 revision;
+      execute_httpx      the same session's execute through httpx (about 1 ms of client time);
+      warm_floor         floor.js --serve: the warm isolate round trip without Junction."""
     port = int(stack.base_url.rsplit(":", 1)[1])
     client = RawHTTP(port)
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
@@ -140,6 +176,13 @@ def measure_raw_paced(stack: Stack, session: "RawMcp", runs: int, pace_ms: float
                   "io.modelcontextprotocol/clientInfo": {"name": "junction-bench", "version": "1"}}}}).encode()
     stateless_headers = {**mcp_headers(session.token), "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call",
                          "Mcp-Name": "execute"}
+
+    def timed(fn):
+        def run() -> float:
+            t0 = time.perf_counter()
+            fn()
+            return (time.perf_counter() - t0) * 1000
+        return run
 
     def execute() -> None:
         status, out = client.request("POST", "/mcp", headers, body)
@@ -156,21 +199,27 @@ def measure_raw_paced(stack: Stack, session: "RawMcp", runs: int, pace_ms: float
         if status != 200:
             raise RuntimeError(f"healthz: HTTP {status}")
 
-    out = {}
+    samplers = {"healthz": timed(healthz), "execute": timed(execute), "execute_stateless": timed(execute_stateless),
+                "execute_httpx": timed(lambda: session.execute(TRIVIAL))}
+    server = FloorServer() if floor else None
+    if server:
+        samplers["warm_floor"] = server.sample
+    samples: dict[str, list[float]] = {name: [] for name in samplers}
     try:
-        for name, fn in (("healthz", healthz), ("execute", execute), ("execute_stateless", execute_stateless)):
-            for _ in range(10):
-                fn()
-            samples = []
-            for _ in range(runs):
+        for round_no in range(runs + 10):
+            for name, sample in samplers.items():
                 time.sleep(pace_ms / 1000)
-                t0 = time.perf_counter()
-                fn()
-                samples.append((time.perf_counter() - t0) * 1000)
-            samples.sort()
-            out[name] = {"n": runs, "median_ms": statistics.median(samples), "p99_ms": percentile(samples, 99)}
+                ms = sample()
+                if round_no >= 10:  # the first rounds warm up every path
+                    samples[name].append(ms)
     finally:
         client.close()
+        if server:
+            server.close()
+    out = {}
+    for name, values in samples.items():
+        values.sort()
+        out[name] = {"n": len(values), "median_ms": statistics.median(values), "p99_ms": percentile(values, 99)}
     return out
 
 
@@ -182,7 +231,7 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[k]
 
 
-def measure_latency(url: str, token: str, runs: int, warmup: int, pace_ms: float = 0) -> dict:
+def measure_latency(url: str, token: str, runs: int, warmup: int) -> dict:
     c = RawMcp(url, token)
     try:
         c.initialize()
@@ -194,9 +243,6 @@ def measure_latency(url: str, token: str, runs: int, warmup: int, pace_ms: float
             c.execute(TRIVIAL)
         samples = []
         for _ in range(runs):
-            if pace_ms:
-                # A model thinks between calls; the pool boots the next spare isolate meanwhile.
-                time.sleep(pace_ms / 1000)
             t0 = time.perf_counter()
             c.execute(TRIVIAL)
             samples.append((time.perf_counter() - t0) * 1000)
@@ -406,11 +452,10 @@ def main() -> int:
         try:
             print(f"stack up at {stack.base_url} ({build_config()} build); measuring...", file=sys.stderr)
             results["latency_1_client"] = measure_latency(stack.mcp_url, stack.token, args.runs, args.warmup)
-            results["latency_paced"] = measure_latency(stack.mcp_url, stack.token, args.runs, 5, args.pace_ms)
             session = RawMcp(stack.mcp_url, stack.token)
             try:
                 session.initialize()
-                results["raw_paced"] = measure_raw_paced(stack, session, args.runs, args.pace_ms)
+                results["paced"] = measure_paced(stack, session, args.runs, args.pace_ms, floor=not args.no_floor)
             finally:
                 session.close()
             users = args.users or args.clients
@@ -440,56 +485,55 @@ def main() -> int:
 
     results["floor"] = None if args.no_floor else run_floor()
 
-    lat, thr, floor = results["latency_1_client"], results["throughput"], results["floor"]
-    paced = results["latency_paced"]
-    rows = [
-        ("e2e execute, 1 client", f"{lat['median_ms']:.2f}", f"{lat['p99_ms']:.2f}", f"n={lat['n']}, back to back"),
-        (f"e2e execute, 1 client, paced", f"{paced['median_ms']:.2f}", f"{paced['p99_ms']:.2f}",
-         f"n={paced['n']}, {args.pace_ms:g} ms between runs"),
-        ("e2e execute, paced, raw client", f"{results['raw_paced']['execute']['median_ms']:.2f}",
-         f"{results['raw_paced']['execute']['p99_ms']:.2f}", "same, over a bare socket instead of httpx"),
-        ("e2e execute, paced, raw, 2026-07-28", f"{results['raw_paced']['execute_stateless']['median_ms']:.2f}",
-         f"{results['raw_paced']['execute_stateless']['p99_ms']:.2f}", "same, stateless revision (no session to look up)"),
-        ("HTTP floor: GET /healthz, raw", f"{results['raw_paced']['healthz']['median_ms']:.2f}",
-         f"{results['raw_paced']['healthz']['p99_ms']:.2f}", "paced; what any request costs this client on this machine"),
-        (f"e2e execute, {thr['clients']} clients/{thr['users']} users", f"{thr['median_ms']:.2f}", f"{thr['p99_ms']:.2f}",
-         f"{thr['per_s']:.1f} exec/s over {thr['seconds']:.1f} s, {thr['errors']} errors"),
-    ]
+    lat, thr, floor, paced = results["latency_1_client"], results["throughput"], results["floor"], results["paced"]
+    notes = {
+        "execute": ("e2e execute, paced, raw client", "2025-11-25 session over a bare socket"),
+        "execute_stateless": ("e2e execute, paced, raw, 2026-07-28", "same, stateless revision (no session to look up)"),
+        "execute_httpx": ("e2e execute, paced, httpx", "same session through httpx (client time included)"),
+        "healthz": ("HTTP floor: GET /healthz, raw", "what any request costs this client on this machine"),
+        "warm_floor": ("warm floor, interleaved", "floor.js --serve: pre-booted deno worker, code in, answer out"),
+    }
+    rows = [("e2e execute, 1 client", f"{lat['median_ms']:.2f}", f"{lat['p99_ms']:.2f}", f"n={lat['n']}, back to back")]
+    for key, (label, note) in notes.items():
+        if key in paced:
+            m = paced[key]
+            rows.append((label, f"{m['median_ms']:.2f}", f"{m['p99_ms']:.2f}", f"n={m['n']}, {note}"))
+    rows.append((f"e2e execute, {thr['clients']} clients/{thr['users']} users", f"{thr['median_ms']:.2f}", f"{thr['p99_ms']:.2f}",
+                 f"{thr['per_s']:.1f} exec/s over {thr['seconds']:.1f} s, {thr['errors']} errors"))
     if floor:
         for kind in ("cold", "warm"):
             f = floor.get(kind) or {}
             rows.append((f"floor: deno worker, {kind}", f"{f.get('median_ms', float('nan')):.2f}",
-                         f"{f.get('p99_ms', float('nan')):.2f}", f"n={f.get('n', '?')}"))
+                         f"{f.get('p99_ms', float('nan')):.2f}", f"n={f.get('n', '?')}, floor.js on its own after the stack stopped"))
         if "churn_per_s" in floor:
             rows.append(("floor: worker churn", "", "", f"{floor['churn_per_s']:.1f} workers/s"))
     print()
-    print(f"Junction benchmark ({results['build']} build, `{TRIVIAL}`)")
-    print(f"{'measure':<34} {'median ms':>10} {'p99 ms':>10}  notes")
-    print("-" * 90)
+    print(f"Junction benchmark ({results['build']} build, `{TRIVIAL}`; paced rows: {args.pace_ms:g} ms between requests, "
+          f"their measures taking turns)")
+    print(f"{'measure':<36} {'median ms':>10} {'p99 ms':>10}  notes")
+    print("-" * 100)
     for r in rows:
-        print(f"{r[0]:<34} {r[1]:>10} {r[2]:>10}  {r[3]}")
+        print(f"{r[0]:<36} {r[1]:>10} {r[2]:>10}  {r[3]}")
     cat = results.get("catalog")
     if cat:
-        print(f"{'catalog() in a run, ' + str(cat['entries']) + ' entries':<34} {cat['median_ms']:>10.2f} {cat['p99_ms']:>10.2f}  "
+        print(f"{'catalog() in a run, ' + str(cat['entries']) + ' entries':<36} {cat['median_ms']:>10.2f} {cat['p99_ms']:>10.2f}  "
               f"n={cat['calls']}, max {cat['max_ms']:.2f} ms; indexed in {cat['refresh_s']:.1f} s (target p99 < 5 ms)")
+    print()
     if floor and (floor.get("cold") or {}).get("median_ms"):
         ratio = lat["median_ms"] / floor["cold"]["median_ms"]
         results["ratio_e2e_over_cold_floor"] = ratio
-        print(f"\nratio e2e median / cold floor median: {ratio:.2f}x (target <= 2x)")
-    if floor and (floor.get("warm") or {}).get("median_ms"):
-        ratio = paced["median_ms"] / floor["warm"]["median_ms"]
-        results["ratio_paced_e2e_over_warm_floor"] = ratio
-        print(f"ratio paced e2e median / warm floor median: {ratio:.2f}x (target <= 3x)")
-        ratio = results["raw_paced"]["execute"]["median_ms"] / floor["warm"]["median_ms"]
-        results["ratio_raw_paced_e2e_over_warm_floor"] = ratio
-        print(f"ratio paced e2e median (raw client) / warm floor median: {ratio:.2f}x (target <= 3x)")
-        ratio = results["raw_paced"]["execute_stateless"]["median_ms"] / floor["warm"]["median_ms"]
-        results["ratio_raw_stateless_paced_e2e_over_warm_floor"] = ratio
-        print(f"ratio paced e2e median (raw client, 2026-07-28) / warm floor median: {ratio:.2f}x (target <= 3x)")
-        ratio = lat["median_ms"] / floor["warm"]["median_ms"]
-        results["ratio_e2e_over_warm_floor"] = ratio
-        print(f"ratio back-to-back e2e median / warm floor median: {ratio:.2f}x "
-              f"(back-to-back runs use isolates faster than they can be created; bounded by churn)")
+        print(f"ratio back-to-back e2e median / cold floor median: {ratio:.2f}x (back-to-back runs use isolates faster "
+              f"than they can be created, so each pays for one)")
+    warm = (paced.get("warm_floor") or {}).get("median_ms")
+    if warm:
+        for key, label, target in (("execute", "raw client, 2025-11-25", " (target <= 3x)"),
+                                   ("execute_stateless", "raw client, 2026-07-28", " (target <= 3x)"),
+                                   ("execute_httpx", "httpx client", "")):
+            ratio = paced[key]["median_ms"] / warm
+            results[f"ratio_paced_{key}_over_warm_floor"] = ratio
+            print(f"ratio paced e2e median ({label}) / interleaved warm floor median: {ratio:.2f}x{target}")
+        client = paced["execute_httpx"]["median_ms"] - paced["execute"]["median_ms"]
+        print(f"  (httpx adds {client:.2f} ms of client time per request on this machine)")
     if floor and floor.get("churn_per_s"):
         ratio = thr["per_s"] / floor["churn_per_s"]
         results["ratio_throughput_over_churn"] = ratio

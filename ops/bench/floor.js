@@ -11,9 +11,16 @@
 //         host loads it: as a data: URL module).
 // churn = cold round trips per second with navigator.hardwareConcurrency of
 //         them in flight at once, for about 3 seconds.
+//
+//   deno run ... ops/bench/floor.js --serve
+// answers each line on stdin with one warm round trip's milliseconds, in a
+// worker booted after the previous answer (as the sandbox host keeps a spare),
+// so that a benchmark can take floor samples between its own, under the same
+// machine conditions (these machines' speed drifts by 2x over minutes).
 
+const SERVE = Deno.args[0] === "--serve";
 const N = (() => {
-  const n = Number.parseInt(Deno.args[0] ?? "200", 10);
+  const n = Number.parseInt(SERVE ? "200" : Deno.args[0] ?? "200", 10);
   return Number.isFinite(n) && n > 0 ? n : 200;
 })();
 const CHURN_SECONDS = 3;
@@ -108,6 +115,35 @@ async function churn() {
 // initialisation is not billed to the first sample.
 await coldRoundTrip();
 await warmRoundTrip();
+
+if (SERVE) {
+  const encoder = new TextEncoder();
+  const boot = async () => {
+    const worker = new Worker(workerUrl, { type: "module" });
+    await nextMessage(worker);
+    return worker;
+  };
+  let spare = boot();
+  const decoder = new TextDecoder();
+  const buf = new Uint8Array(4096);
+  for (;;) {
+    const n = await Deno.stdin.read(buf);
+    if (n === null) break;
+    for (const _ of decoder.decode(buf.subarray(0, n)).matchAll(/\n/g)) {
+      const worker = await spare;
+      const t0 = performance.now();
+      const answer = nextMessage(worker);
+      worker.postMessage(CODE);
+      const result = await answer;
+      const ms = performance.now() - t0;
+      worker.terminate();
+      check(result);
+      Deno.stdout.writeSync(encoder.encode(ms.toFixed(4) + "\n"));
+      spare = boot();
+    }
+  }
+  Deno.exit(0);
+}
 
 const cold = [];
 for (let i = 0; i < N; i++) cold.push(await coldRoundTrip());
