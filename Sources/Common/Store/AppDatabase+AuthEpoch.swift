@@ -37,11 +37,9 @@ extension AppDatabase {
             """)
     }
 
-    /// The current auth epoch (see the extension's documentation). A single-statement
-    /// read needs no transaction, and its statement is compiled once per connection.
+    /// The current auth epoch (see the extension's documentation), read on the caller's
+    /// thread through `AuthEpochReader`.
     package func authEpoch() throws -> Int64 {
-        try writer.unsafeReentrantRead { db in
-            try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM auth_epoch WHERE id = 1")) ?? 0
-        }
+        try epochReader.read()
     }
 }
