@@ -14,7 +14,7 @@ package final class ReplyListener: Service, Sendable {
 
     private enum Waiter {
         case registered
-        case waiting(CheckedContinuation<JobReply?, Never>)
+        case waiting(CheckedContinuation<JobReply?, Never>, deadline: ContinuousClock.Instant)
         case arrived(JobReply)
     }
 
@@ -35,13 +35,11 @@ package final class ReplyListener: Service, Sendable {
         _ = waiters.withLock { $0.removeValue(forKey: jobID) }
     }
 
-    /// Waits for a registered job's reply; `nil` after `timeout`.
+    /// Waits for a registered job's reply; `nil` after `timeout`. Timeouts are noticed by
+    /// the listening loop, which wakes at least every `sweepInterval`, so `nil` may come up
+    /// to that much late: a timer task per wait cost every run two more thread wake-ups.
     package func wait(jobID: String, timeout: Duration) async -> JobReply? {
-        let timer = Task {
-            try? await Task.sleep(for: timeout)
-            self.resolve(jobID: jobID, with: nil)
-        }
-        defer { timer.cancel() }
+        let deadline = ContinuousClock.now + timeout
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (cont: CheckedContinuation<JobReply?, Never>) in
                 let ready: JobReply?? = waiters.withLock { w in
@@ -50,7 +48,7 @@ package final class ReplyListener: Service, Sendable {
                         w[jobID] = nil
                         return .some(reply)
                     case .registered:
-                        w[jobID] = .waiting(cont)
+                        w[jobID] = .waiting(cont, deadline: deadline)
                         return .none
                     case .waiting, nil:
                         return .some(nil)
@@ -87,7 +85,7 @@ package final class ReplyListener: Service, Sendable {
     private func resolve(jobID: String, with reply: JobReply?) {
         let cont: CheckedContinuation<JobReply?, Never>? = waiters.withLock { w in
             switch w[jobID] {
-            case .waiting(let c):
+            case .waiting(let c, _):
                 w[jobID] = nil
                 return c
             case .registered:
@@ -101,6 +99,25 @@ package final class ReplyListener: Service, Sendable {
         cont?.resume(returning: reply)
     }
 
+    /// How often, at the least, waits are checked against their deadlines.
+    package static let sweepInterval = Duration.seconds(1)
+
+    /// Ends the waits whose deadline has passed.
+    private func expireWaits() {
+        let now = ContinuousClock.now
+        let expired: [CheckedContinuation<JobReply?, Never>] = waiters.withLock { w in
+            var out: [CheckedContinuation<JobReply?, Never>] = []
+            for (id, waiter) in w {
+                if case .waiting(let c, let deadline) = waiter, deadline <= now {
+                    out.append(c)
+                    w[id] = nil
+                }
+            }
+            return out
+        }
+        for c in expired { c.resume(returning: nil) }
+    }
+
     package func run() async throws {
         let connection = queue.redis.makeBlockingConnection(label: "redis.replies")
         defer { connection.close() }
@@ -108,14 +125,19 @@ package final class ReplyListener: Service, Sendable {
         var lastID = "0-0"
         var lastExpire = Date.distantPast
         logger.info("listening for job replies", metadata: ["frontend": "\(frontendID)"])
+        var lastSweep = ContinuousClock.now
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if ContinuousClock.now - lastSweep >= Self.sweepInterval {
+                lastSweep = .now
+                expireWaits()
+            }
             do {
                 if Date().timeIntervalSince(lastExpire) > 3600 {
                     // The stream outlives a crashed frontend only by a day.
                     _ = try await queue.redis.pipeline([["XADD", key, "MAXLEN", "~", "10000", "*", "hello", "1"], ["EXPIRE", key, "86400"]])
                     lastExpire = Date()
                 }
-                let reply = try await connection.send(["XREAD", "COUNT", "200", "BLOCK", "1000", "STREAMS", key, lastID])
+                let reply = try await connection.send(["XREAD", "COUNT", "200", "BLOCK", String(Self.sweepInterval.milliseconds), "STREAMS", key, lastID])
                 for stream in reply.array ?? [] {
                     guard let pair = stream.array, pair.count == 2 else { continue }
                     for entry in pair[1].array ?? [] {
