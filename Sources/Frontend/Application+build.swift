@@ -15,7 +15,7 @@ func buildApplication(config: FrontendConfiguration, logger: Logger) throws -> s
                 dispatcher: RunDispatcher(queue: queue, listener: listener, slots: RunSlots(redis: redis, maxPerUser: config.maxRunsPerUser), timeout: config.executeTimeout, queueWait: config.queueWait),
                 limiter: RateLimiter(redis: redis, ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst),
                 users: UserCache(maxAge: config.authCache),
-                config: config, logger: logger).register(on: router)
+                config: config, logger: logger, keepAlive: KeepAliveTicker(interval: config.sseKeepAlive)).register(on: router)
     SourcesAPI(auth: auth, database: database, queue: queue, box: SecretBox(keyring: config.common.keyring),
                policy: config.common.outboundPolicy, config: config, logger: logger).register(on: router)
     Dashboard(auth: auth, database: database, config: config, logger: logger).register(on: router)

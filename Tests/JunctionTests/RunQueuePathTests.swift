@@ -46,12 +46,12 @@ final class RunQueuePathTests: XCTestCase, @unchecked Sendable {
     func testSlotAndEnqueueTogetherRespectTheCap() async throws {
         let slots = RunSlots(redis: client, maxPerUser: 2)
         let deadline = Date().addingTimeInterval(30)
-        var outcomes: [Bool] = []
+        var outcomes: [RunSlots.Outcome] = []
         for i in 0..<3 {
             let job = JobEnvelope(kind: .execute, owner: "alice", deadline: deadline, body: .number(Double(i)))
             outcomes.append(try await slots.acquireAndEnqueue(job, on: queue))
         }
-        XCTAssertEqual(outcomes, [true, true, false])
+        XCTAssertEqual(outcomes, [.enqueued, .enqueued, .atCapacity])
         let length = try await client.send("XLEN", queue.streamKey(.execute, owner: "alice")).integer
         XCTAssertEqual(length, 2, "a refused run is not enqueued")
         let ready = try await client.send("ZSCORE", queue.readyKey(.execute), "alice")
@@ -59,7 +59,42 @@ final class RunQueuePathTests: XCTestCase, @unchecked Sendable {
         // The script is loaded on first use (NOSCRIPT fallback) and after a flush.
         try await client.send("SCRIPT", "FLUSH")
         let again = try await slots.acquireAndEnqueue(JobEnvelope(kind: .execute, owner: "bob", deadline: deadline, body: 0), on: queue)
-        XCTAssertTrue(again)
+        XCTAssertEqual(again, .enqueued)
+    }
+
+    /// A run bound to a session that does not exist is not queued and takes no slot; bound
+    /// to one that does, it is queued, the session's expiry restarts and the session
+    /// remembers the job, all in the one round trip.
+    func testSessionBoundRunIsQueuedOnlyWhileItsSessionExists() async throws {
+        let slots = RunSlots(redis: client, maxPerUser: 4)
+        let deadline = Date().addingTimeInterval(30)
+        let sessionKey = "junction:{u:carol}:session:s1"
+        let binding = RunSlots.SessionBinding(sessionKey: sessionKey, sessionTTLSeconds: 500,
+                                              runKey: "junction:{u:carol}:sessionrun:s1:7", runTTL: .seconds(90))
+        let orphan = JobEnvelope(kind: .execute, owner: "carol", deadline: deadline, body: 0)
+        let refused = try await slots.acquireAndEnqueue(orphan, on: queue, session: binding)
+        XCTAssertEqual(refused, .noSession)
+        let refusedLength = try await client.send("XLEN", queue.streamKey(.execute, owner: "carol")).integer
+        XCTAssertEqual(refusedLength, 0)
+        let refusedSlots = try await client.send("ZCARD", "junction:{u:carol}:running").integer
+        XCTAssertEqual(refusedSlots, 0, "no slot for a run that was not queued")
+
+        try await client.send("HSET", sessionKey, "owner", "carol")
+        try await client.send("EXPIRE", sessionKey, "5")
+        let job = JobEnvelope(kind: .execute, owner: "carol", deadline: deadline, body: 1)
+        let queued = try await slots.acquireAndEnqueue(job, on: queue, session: binding)
+        XCTAssertEqual(queued, .enqueued)
+        let length = try await client.send("XLEN", queue.streamKey(.execute, owner: "carol")).integer
+        XCTAssertEqual(length, 1)
+        let ttl = try await client.send("TTL", sessionKey).integer ?? 0
+        XCTAssertGreaterThan(ttl, 400, "queueing a run in a session restarts its expiry")
+        let note = try await client.send("GET", binding.runKey).string
+        XCTAssertEqual(note, job.id)
+
+        // The worker's reply frees the slot in the same round trip, before the reply exists.
+        try await queue.publishReply(JobReply(jobID: job.id, value: 1), to: "f1", releasingRunSlotOf: "carol")
+        let left = try await client.send("ZCARD", "junction:{u:carol}:running").integer
+        XCTAssertEqual(left, 0)
     }
 
     /// A consumer that takes an owner's only job does not put the owner back in line

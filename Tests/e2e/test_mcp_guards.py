@@ -356,3 +356,49 @@ def test_revoked_token_is_refused_at_once_on_mcp(stack: Stack) -> None:
     assert httpx.post(stack.mcp_url, headers=h, json=rpc("tools/list")).status_code == 401
     time.sleep(1.1)
     assert httpx.post(stack.mcp_url, headers=h, json=rpc("tools/list")).status_code == 401
+
+
+# --------------------------------------------------------------------------- #
+# 2025-11-25 sessions
+# --------------------------------------------------------------------------- #
+
+def test_sessions_are_their_owners_and_end_with_delete(stack: Stack, stream_frontend: str) -> None:
+    """A session works on any instance for its owner only; another user's token, a
+    made-up id and a deleted session get 404 -- for tools/call too, whose session is
+    checked by the script that queues the run, so nothing runs."""
+    other = stack.admin_token("session-other@example.com")
+
+    def headers(token: str, session: str | None) -> dict[str, str]:
+        h = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+             "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-11-25"}
+        if session:
+            h["Mcp-Session-Id"] = session
+        return h
+
+    r = httpx.post(stack.mcp_url, headers=headers(stack.token, None), json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "e2e", "version": "1"}}})
+    assert r.status_code == 200, r.text
+    sid = r.headers["mcp-session-id"]
+    marker = f"session-run-{int(time.time() * 1000)}"
+    call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+            "params": {"name": "execute", "arguments": {"code": f"async () => '{marker}'"}}}
+    listing = {"jsonrpc": "2.0", "id": 3, "method": "tools/list"}
+    for base in (stack.base_url, stream_frontend):
+        r = httpx.post(f"{base}/mcp", headers=headers(stack.token, sid), json=listing)
+        assert r.status_code == 200, r.text
+        r = httpx.post(f"{base}/mcp", headers=headers(stack.token, sid), json=call, timeout=60)
+        assert r.status_code == 200 and marker in r.text, r.text
+    for token, session in ((other, sid), (stack.token, "mcps_made-up"), (stack.token, "x" * 300)):
+        for body in (listing, call):
+            r = httpx.post(stack.mcp_url, headers=headers(token, session), json=body, timeout=60)
+            assert r.status_code == 404, (session[:20], body["method"], r.status_code, r.text)
+            assert r.json()["error"]["message"] == "Session not found"
+    with stack.api(other) as api:
+        assert api.get("/api/v1/executions").json()["executions"] == [], "a refused session ran code"
+    r = httpx.delete(f"{stream_frontend}/mcp", headers=headers(other, sid))
+    assert r.status_code == 404, "another user cannot end the session"
+    r = httpx.delete(f"{stream_frontend}/mcp", headers=headers(stack.token, sid))
+    assert r.status_code == 204
+    for body in (listing, call):
+        r = httpx.post(stack.mcp_url, headers=headers(stack.token, sid), json=body, timeout=60)
+        assert r.status_code == 404, r.text

@@ -82,7 +82,8 @@ package struct JobProcessor: Service {
             logger.warning("dropping expired job", metadata: ["job": "\(delivery.envelope.id)"])
             if let replyTo = delivery.envelope.replyTo {
                 try? await queue.publishReply(JobReply(jobID: delivery.envelope.id, errorCode: "expired",
-                                                       message: "the job expired before a worker could start it"), to: replyTo)
+                                                       message: "the job expired before a worker could start it"), to: replyTo,
+                                              releasingRunSlotOf: kind == .execute ? delivery.envelope.owner : nil)
             }
         } else {
             await handler.handle(delivery)

@@ -48,11 +48,14 @@ package struct JobQueue: Sendable {
         [["ZADD", readyKey(kind), "NX", Self.nowScore(), owner], ["SADD", ownersKey(kind), owner]]
     }
 
-    /// Sends a reply to the frontend that waits for it.
-    package func publishReply(_ reply: JobReply, to frontend: String) async throws {
+    /// Sends a reply to the frontend that waits for it. For an execute job of `owner`'s,
+    /// its run slot (`RunSlots`) is freed in the same round trip, before the reply
+    /// exists: the frontend then has no release of its own to make.
+    package func publishReply(_ reply: JobReply, to frontend: String, releasingRunSlotOf owner: String? = nil) async throws {
         let payload = reply.jsonText
         let key = replyKey(frontend: frontend)
-        try await redis.pipeline([
+        let release = owner.map { [RunSlots.releaseCommand(owner: $0, runID: reply.jobID)] } ?? []
+        try await redis.pipeline(release + [
             ["XADD", key, "MAXLEN", "~", "10000", "*", "reply", payload],
             ["EXPIRE", key, "86400"],
         ])

@@ -67,7 +67,7 @@ extension MCPEndpoint {
         }
         guard let method = message.method else { return JSONResponse.empty(.accepted) }
         if message.isNotification {
-            if method == "notifications/cancelled" { await cancelSessionRun(session: session.id, params: message.params) }
+            if method == "notifications/cancelled" { await cancelSessionRun(owner: user.id, session: session.id, params: message.params) }
             return JSONResponse.empty(.accepted)
         }
         let context = CallContext(id: message.id, user: user, modern: false, session: session.id)

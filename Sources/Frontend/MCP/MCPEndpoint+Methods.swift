@@ -101,17 +101,38 @@ extension MCPEndpoint {
         }
     }
 
-    /// Runs a tool call for the caller; progress events, when wanted, go to `onProgress`.
+    /// Queues a tool call for the caller, bound to its session if it has one: a
+    /// session that was not looked up yet (`sessionChecked: false`) is checked in the
+    /// same round trip.
+    func start(_ call: ToolCall, context: CallContext, sessionChecked: Bool = true, progress: Bool = false) async -> RunDispatcher.Start {
+        var binding: RunSlots.SessionBinding?
+        if let session = context.session {
+            binding = sessions.binding(owner: context.user.id, session: session, requestID: context.id,
+                                       runTTL: dispatcher.runMappingTTL, checked: sessionChecked)
+            if binding == nil { return .sessionNotFound }
+        }
+        return await dispatcher.start(call.tool, code: call.code, owner: context.user.id, session: binding, progress: progress)
+    }
+
+    /// Runs a tool call for the caller to the end (its session already checked); progress
+    /// events, when wanted, go to `onProgress`.
     func run(_ call: ToolCall, context: CallContext,
              onProgress: (@Sendable (RunDispatcher.Progress) async -> Void)? = nil) async -> RunResult {
-        let sessions = self.sessions
-        let ttl = config.executeTimeout + config.queueWait + .seconds(60)
-        var onStart: (@Sendable (String) async -> Void)?
-        if let session = context.session {
-            let requestID = context.id
-            onStart = { @Sendable jobID in await sessions.rememberRun(session: session, requestID: requestID, jobID: jobID, ttl: ttl) }
+        switch await start(call, context: context, progress: onProgress != nil) {
+        case .started(let pending): return await dispatcher.finish(pending, owner: context.user.id, onProgress: onProgress)
+        case .refused(let result): return result
+        case .sessionNotFound: return .error("the session has ended; initialize a new one", code: "session_not_found")
         }
-        return await dispatcher.run(call.tool, code: call.code, owner: context.user.id, onStart: onStart, onProgress: onProgress)
+    }
+
+    /// The progress token of a request's `_meta`, when it has a usable one.
+    static func progressToken(_ params: JSONValue) -> JSONValue? {
+        params["_meta"]?["progressToken"].flatMap { token -> JSONValue? in
+            switch token {
+            case .string, .number: return token
+            default: return nil
+            }
+        }
     }
 
     /// The JSON-RPC message for an answer.

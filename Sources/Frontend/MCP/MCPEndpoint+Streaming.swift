@@ -7,14 +7,8 @@ import Synchronization
 /// `notifications/progress` when the request carries a progress token, then the
 /// response. A client that closes the stream cancels its run.
 extension MCPEndpoint {
-    func streamToolCall(_ call: ToolCall, params: JSONValue, context: CallContext) -> Response {
-        let progressToken = params["_meta"]?["progressToken"].flatMap { token -> JSONValue? in
-            switch token {
-            case .string, .number: return token
-            default: return nil
-            }
-        }
-        let keepAlive = config.sseKeepAlive
+    func streamRun(_ pending: RunDispatcher.Pending, progressToken: JSONValue?, context: CallContext) -> Response {
+        let keepAlive = self.keepAlive
         let logger = self.logger
         let body = ResponseBody { writer in
             let (chunks, sink) = AsyncStream<ByteBuffer>.makeStream()
@@ -36,12 +30,12 @@ extension MCPEndpoint {
             }
             let progressHandler = onProgress
             let run = Task {
-                let result = await self.run(call, context: context, onProgress: progressHandler)
+                let result = await dispatcher.finish(pending, owner: context.user.id, onProgress: progressHandler)
                 if !Task.isCancelled { sink.yield(SSE.message(Self.message(.result(Self.toolResult(result)), context: context))) }
                 sink.finish()
             }
-            let ticker = SSE.keepAliveTask(every: keepAlive, into: sink)
-            defer { ticker.cancel() }
+            let ticker = keepAlive.add(sink)
+            defer { keepAlive.remove(ticker) }
             var clientGone = false
             for await chunk in chunks {
                 do { try await writer.write(chunk) } catch {

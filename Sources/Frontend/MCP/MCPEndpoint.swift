@@ -24,6 +24,8 @@ struct MCPEndpoint: Sendable {
     let users: UserCache
     let config: FrontendConfiguration
     let logger: Logger
+    /// Keep-alive comments of every tool-call event stream (`JUNCTION_SSE_KEEPALIVE_MS`).
+    let keepAlive: KeepAliveTicker
 
     var origins: OriginPolicy { OriginPolicy(publicURL: config.publicURL, allowed: config.allowedOrigins) }
 
@@ -120,12 +122,6 @@ struct MCPEndpoint: Sendable {
         var request = incoming
         let (authorized, refusal) = authorize(request)
         guard let user = authorized else { return refusal! }
-        // The session a request names does not depend on the rate limit or the body, so
-        // its round trip runs alongside them instead of after them. The rate limit still
-        // answers first, and what the lookup found is used only once the body is read.
-        // Stateless (2026-07-28) requests name none and pay for no task.
-        let sessionID = request.headers[.mcpSessionID]
-        let session = sessionID.map { id in Task { await lookUpSession(id) } }
         if let limited = await rateLimit(user) { return limited }
         let message: JSONRPCRequest
         switch await readMessage(&request) {
@@ -133,18 +129,13 @@ struct MCPEndpoint: Sendable {
         case .refused(let response): return response
         }
         guard let method = message.method else { return JSONResponse.empty(.accepted) }  // a client's response: nothing to answer
+        let sessionID = request.headers[.mcpSessionID]
         let era = ProtocolEra.classify(method: method, params: message.params, sessionHeader: sessionID,
                                        versionHeader: request.headers[.mcpProtocolVersion])
         switch era {
         case .modern: return await postModern(request, message: message, method: method, user: user)
-        case .handshake: return await postHandshake(request, message: message, method: method, user: user, session: await session?.value)
+        case .handshake: return await postHandshake(request, message: message, method: method, user: user, sessionID: sessionID)
         }
-    }
-
-    /// The session named by an `Mcp-Session-Id` header, or why the store could not say;
-    /// nil when there is no header.
-    private func lookUpSession(_ id: String) async -> Result<MCPSessionStore.Session?, any Error> {
-        do { return .success(try await sessions.get(id)) } catch { return .failure(error) }
     }
 
     private func postModern(_ request: Request, message: JSONRPCRequest, method: String, user: User) async -> Response {
@@ -158,58 +149,77 @@ struct MCPEndpoint: Sendable {
                                      status: .badRequest)
         }
         let context = CallContext(id: message.id, user: user, modern: true, session: nil)
-        if method == "tools/call", accepts(request, "text/event-stream") {
-            switch toolCall(params: message.params) {
-            case .refused(let answer): return respond(answer, context: context)
-            case .call(let call): return streamToolCall(call, params: message.params, context: context)
-            }
-        }
+        if method == "tools/call" { return await postToolCall(request, params: message.params, context: context) }
         return respond(await answer(method: method, params: message.params, context: context), context: context)
     }
 
-    private func postHandshake(_ request: Request, message: JSONRPCRequest, method: String, user: User,
-                               session lookup: Result<MCPSessionStore.Session?, any Error>?) async -> Response {
+    private func postHandshake(_ request: Request, message: JSONRPCRequest, method: String, user: User, sessionID: String?) async -> Response {
         let id = message.id
         if method == "initialize" {
             guard !message.isNotification else { return JSONResponse.empty(.accepted) }
             return await initialize(id: id, params: message.params, user: user)
         }
         // Every other message belongs to a session.
-        guard let lookup else {
+        guard let sessionID else {
             return JSONResponse.make(JSONRPC.error(id: id, code: JSONRPC.invalidRequest,
                                                    message: "Bad Request: missing Mcp-Session-Id header; send initialize first (or use protocol \(MCPProtocol.modern) with per-request _meta)"),
                                      status: .badRequest)
-        }
-        guard case .success(let session) = lookup else {
-            return JSONResponse.make(JSONRPC.error(id: id, code: JSONRPC.internalError, message: "session store unavailable"),
-                                     status: .serviceUnavailable)
-        }
-        guard let session, session.owner == user.id else {
-            return JSONResponse.make(JSONRPC.error(id: id, code: JSONRPC.invalidRequest, message: "Session not found"), status: .notFound)
         }
         if let version = request.headers[.mcpProtocolVersion], !Self.handshakeVersions.contains(version) {
             return JSONResponse.make(JSONRPC.error(id: id, code: JSONRPC.invalidRequest,
                                                    message: "Unsupported MCP-Protocol-Version \(version); supported: \(Self.handshakeVersions.joined(separator: ", "))"),
                                      status: .badRequest)
         }
+        if method == "tools/call", !message.isNotification {
+            // The session is checked by the script that queues the run: no round trip of its own.
+            let context = CallContext(id: id, user: user, modern: false, session: sessionID)
+            return await postToolCall(request, params: message.params, context: context, sessionChecked: false)
+        }
+        let session: MCPSessionStore.Session?
+        do { session = try await sessions.get(sessionID, owner: user.id) } catch {
+            return JSONResponse.make(JSONRPC.error(id: id, code: JSONRPC.internalError, message: "session store unavailable"),
+                                     status: .serviceUnavailable)
+        }
+        guard let session else { return Self.sessionNotFound(id: id) }
         if message.isNotification {
-            if method == "notifications/cancelled" { await cancelSessionRun(session: session.id, params: message.params) }
+            if method == "notifications/cancelled" { await cancelSessionRun(owner: user.id, session: session.id, params: message.params) }
             return JSONResponse.empty(.accepted)
         }
         let context = CallContext(id: id, user: user, modern: false, session: session.id)
-        if method == "tools/call", accepts(request, "text/event-stream") {
-            switch toolCall(params: message.params) {
-            case .refused(let answer): return respond(answer, context: context)
-            case .call(let call): return streamToolCall(call, params: message.params, context: context)
-            }
-        }
         return respond(await answer(method: method, params: message.params, context: context), context: context)
+    }
+
+    static func sessionNotFound(id: JSONValue) -> Response {
+        JSONResponse.make(JSONRPC.error(id: id, code: JSONRPC.invalidRequest, message: "Session not found"), status: .notFound)
+    }
+
+    /// A `tools/call`: queued first, so that a refusal (or, with `sessionChecked: false`,
+    /// an unknown session) is the answer itself; then answered as an event stream when
+    /// the client accepts one, else as one JSON message.
+    private func postToolCall(_ request: Request, params: JSONValue, context: CallContext, sessionChecked: Bool = true) async -> Response {
+        let call: ToolCall
+        switch toolCall(params: params) {
+        case .refused(let answer): return respond(answer, context: context)
+        case .call(let c): call = c
+        }
+        let streaming = accepts(request, "text/event-stream")
+        let progressToken = streaming ? Self.progressToken(params) : nil
+        switch await start(call, context: context, sessionChecked: sessionChecked, progress: progressToken != nil) {
+        case .sessionNotFound:
+            return Self.sessionNotFound(id: context.id)
+        case .refused(let result):
+            return respond(.result(Self.toolResult(result)), context: context)
+        case .started(let pending):
+            if streaming { return streamRun(pending, progressToken: progressToken, context: context) }
+            return respond(.result(Self.toolResult(await dispatcher.finish(pending, owner: context.user.id))), context: context)
+        }
     }
 
     /// `notifications/cancelled` names a request of the session; the run answering it is
     /// cancelled wherever it runs.
-    func cancelSessionRun(session: String, params: JSONValue) async {
-        guard let requestID = params["requestId"], let jobID = await sessions.run(session: session, requestID: requestID) else { return }
+    func cancelSessionRun(owner: String, session: String, params: JSONValue) async {
+        guard let requestID = params["requestId"],
+              let jobID = await sessions.run(owner: owner, session: session, requestID: requestID) else { return }
         logger.info("client cancelled a run", metadata: ["job": "\(jobID)"])
         await dispatcher.cancel(jobID: jobID)
     }
@@ -234,10 +244,10 @@ struct MCPEndpoint: Sendable {
             return JSONResponse.make(["error": "DELETE ends an Mcp-Session-Id session; this request has none"], status: .methodNotAllowed,
                                      headers: [.allow: "POST, OPTIONS"])
         }
-        guard let session = try? await sessions.get(sessionID), session.owner == user.id else {
+        guard let session = try? await sessions.get(sessionID, owner: user.id) else {
             return JSONResponse.error(.notFound("Session not found"))
         }
-        try? await sessions.delete(session.id)
+        try? await sessions.delete(session.id, owner: user.id)
         return JSONResponse.empty(.noContent)
     }
 

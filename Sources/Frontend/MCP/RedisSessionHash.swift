@@ -10,7 +10,8 @@ struct RedisSessionHash: Sendable {
     let keyPrefix: String
     let ttlSeconds: Int
 
-    private func key(_ id: String) -> String { keyPrefix + id }
+    /// The Redis key of session `id`.
+    func key(_ id: String) -> String { keyPrefix + id }
 
     /// Stores a new session under a fresh id made with `idPrefix`; returns the id.
     func create(idPrefix: String, fields: [(String, String)]) async throws -> String {

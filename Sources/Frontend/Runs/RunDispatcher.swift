@@ -10,62 +10,112 @@ struct RunDispatcher: Sendable {
         var message: String?
     }
 
+    /// A run that is queued and whose reply this instance waits for (`finish`).
+    struct Pending: Sendable {
+        let jobID: String
+        fileprivate let progress: AsyncStream<JSONValue>?
+    }
+
+    /// What `start` did.
+    enum Start: Sendable {
+        case started(Pending)
+        /// Nothing was queued; the run's answer.
+        case refused(RunResult)
+        /// The session the run was started for does not exist (or is another user's).
+        case sessionNotFound
+    }
+
     let queue: JobQueue
     let listener: ReplyListener
     let slots: RunSlots
     let timeout: Duration
     let queueWait: Duration
 
-    /// Runs `code`. With `onProgress`, the worker reports the run's steps as they happen.
-    /// With `onStart`, the caller learns the job id (to cancel it from elsewhere).
-    /// Cancelling the calling task cancels the run: the worker stops it.
-    func run(_ tool: RunRequest.Tool, code: String, owner: String,
-             onStart: (@Sendable (String) async -> Void)? = nil,
-             onProgress: (@Sendable (Progress) async -> Void)? = nil) async -> RunResult {
-        let request = RunRequest(tool: tool, code: code, timeoutMs: timeout.milliseconds, progress: onProgress != nil)
+    /// How long a session remembers which job answers one of its requests (for
+    /// `notifications/cancelled`).
+    var runMappingTTL: Duration { timeout + queueWait + .seconds(60) }
+
+    /// Queues a run of `code` for `owner`. With `session`, the run is queued only while
+    /// that session exists (checked in the same round trip) and the session remembers
+    /// the job. With `progress`, the worker reports the run's steps, for `finish`.
+    func start(_ tool: RunRequest.Tool, code: String, owner: String, session: RunSlots.SessionBinding? = nil,
+               progress: Bool = false) async -> Start {
+        let request = RunRequest(tool: tool, code: code, timeoutMs: timeout.milliseconds, progress: progress)
         // The job expires if no worker starts it in time, so a late start never runs
         // something the caller was already told had failed.
         let deadline = Date().addingTimeInterval(Double((timeout + queueWait).milliseconds) / 1000)
         let job = JobEnvelope(kind: .execute, owner: owner, deadline: deadline, replyTo: listener.frontendID, body: request.json)
-        // Registered before the job exists, so a reply that arrives before `wait` is kept.
+        // Registered before the job exists, so a reply (or progress) that arrives before
+        // `finish` waits is kept.
         listener.register(jobID: job.id)
-        let progressTask = onProgress.map { handler in
-            let events = listener.subscribe(channel: "progress:\(job.id)")
-            return Task {
+        let events = progress ? listener.subscribe(channel: "progress:\(job.id)") : nil
+        let outcome: RunSlots.Outcome
+        do {
+            // The per-user run slot, the session check and the enqueue: one round trip.
+            outcome = try await slots.acquireAndEnqueue(job, on: queue, session: session)
+        } catch {
+            forget(job.id, progress: progress)
+            Task { await slots.release(owner: owner, runID: job.id) }  // the slot may or may not be held
+            return .refused(.error("the job queue is unavailable; try again shortly", code: "queue_unavailable"))
+        }
+        switch outcome {
+        case .enqueued:
+            return .started(Pending(jobID: job.id, progress: events))
+        case .atCapacity:
+            forget(job.id, progress: progress)
+            return .refused(.error("you already have \(slots.maxPerUser) runs in progress (limit maxConcurrentRunsPerUser, JUNCTION_MAX_RUNS_PER_USER); wait for one to finish, then try again",
+                                   code: "too_many_runs"))
+        case .noSession:
+            forget(job.id, progress: progress)
+            return .sessionNotFound
+        }
+    }
+
+    private func forget(_ jobID: String, progress: Bool) {
+        listener.unregister(jobID: jobID)
+        if progress { listener.unsubscribe(channel: "progress:\(jobID)") }
+    }
+
+    /// Waits for a started run's reply, handing its progress events to `onProgress`.
+    /// Cancelling the calling task cancels the run: the worker stops it.
+    func finish(_ pending: Pending, owner: String, onProgress: (@Sendable (Progress) async -> Void)? = nil) async -> RunResult {
+        let jobID = pending.jobID
+        let progressTask = pending.progress.map { events in
+            Task {
                 for await event in events {
-                    await handler(Progress(progress: event["progress"]?.numberValue ?? 0, message: event["message"]?.stringValue))
+                    await onProgress?(Progress(progress: event["progress"]?.numberValue ?? 0, message: event["message"]?.stringValue))
                 }
             }
         }
         defer {
             if progressTask != nil {
-                listener.unsubscribe(channel: "progress:\(job.id)")
+                listener.unsubscribe(channel: "progress:\(jobID)")
                 progressTask?.cancel()
             }
         }
-        // The per-user run slot and the enqueue are one round trip to Redis.
-        defer { Task { await slots.release(owner: owner, runID: job.id) } }
-        do {
-            guard try await slots.acquireAndEnqueue(job, on: queue) else {
-                listener.unregister(jobID: job.id)
-                return .error("you already have \(slots.maxPerUser) runs in progress (limit maxConcurrentRunsPerUser, JUNCTION_MAX_RUNS_PER_USER); wait for one to finish, then try again",
-                              code: "too_many_runs")
-            }
-        } catch {
-            listener.unregister(jobID: job.id)
-            return .error("the job queue is unavailable; try again shortly", code: "queue_unavailable")
-        }
-        await onStart?(job.id)
-        guard let reply = await listener.wait(jobID: job.id, timeout: timeout + queueWait + .seconds(5)) else {
+        guard let reply = await listener.wait(jobID: jobID, timeout: timeout + queueWait + .seconds(5)) else {
+            // No reply: the worker did not free the run's slot, so this does.
+            Task { await slots.release(owner: owner, runID: jobID) }
             if Task.isCancelled {
                 // A fresh task: this one is cancelled, and the request must still reach Redis.
-                await Task { try? await queue.requestCancel(jobID: job.id, ttl: timeout + queueWait + .seconds(60)) }.value
+                await Task { try? await queue.requestCancel(jobID: jobID, ttl: timeout + queueWait + .seconds(60)) }.value
                 return .error("the run was cancelled", code: "cancelled")
             }
             return .error("no result arrived within \((timeout + queueWait).milliseconds) ms: either no worker was free, or the run was lost. It may have partly happened.", code: "run_timeout")
         }
         if reply.ok, let value = reply.value { return RunResult(json: value) }
         return .error(reply.errorMessage ?? "the run failed", code: reply.errorCode ?? "run_failed")
+    }
+
+    /// `start` then `finish`, for callers that need neither the session check nor the
+    /// response started in between.
+    func run(_ tool: RunRequest.Tool, code: String, owner: String, session: RunSlots.SessionBinding? = nil,
+             onProgress: (@Sendable (Progress) async -> Void)? = nil) async -> RunResult {
+        switch await start(tool, code: code, owner: owner, session: session, progress: onProgress != nil) {
+        case .started(let pending): return await finish(pending, owner: owner, onProgress: onProgress)
+        case .refused(let result): return result
+        case .sessionNotFound: return .error("the session has ended; initialize a new one", code: "session_not_found")
+        }
     }
 
     /// Asks the worker to stop a run started elsewhere (e.g. on another instance).

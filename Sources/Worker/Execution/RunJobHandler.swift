@@ -54,7 +54,10 @@ package struct RunJobHandler: JobHandler {
         }
         await progress?.finish()
         if let replyTo = envelope.replyTo {
-            do { try await queue.publishReply(JobReply(jobID: envelope.id, value: result.json), to: replyTo) } catch {
+            do {
+                try await queue.publishReply(JobReply(jobID: envelope.id, value: result.json), to: replyTo,
+                                             releasingRunSlotOf: envelope.owner)
+            } catch {
                 logger.error("cannot publish reply", metadata: ["job": "\(envelope.id)", "error": "\(error)"])
             }
         }
@@ -109,7 +112,7 @@ package struct RunJobHandler: JobHandler {
     package func handleLost(_ delivery: JobDelivery) async {
         let envelope = delivery.envelope
         let reply = JobReply.lost(jobID: envelope.id)
-        if let replyTo = envelope.replyTo { try? await queue.publishReply(reply, to: replyTo) }
+        if let replyTo = envelope.replyTo { try? await queue.publishReply(reply, to: replyTo, releasingRunSlotOf: envelope.owner) }
         writeLog(envelope: envelope, request: try? RunRequest(json: envelope.body),
                  result: .error(reply.errorMessage ?? "lost", code: "run_lost"), duration: .zero, status: "lost")
     }
