@@ -62,6 +62,26 @@ final class RunQueuePathTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(again, .enqueued)
     }
 
+    /// Popping the next user and reading its job is one call on the blocking connection:
+    /// the first job of a new stream (no consumer group yet), a second one, and nothing
+    /// when no one is waiting.
+    func testNextJobPopsTheOwnerAndClaimsItsJobInOneCall() async throws {
+        let conn = client.makeBlockingConnection(label: "test.next")
+        defer { conn.close() }
+        try await queue.enqueue(JobEnvelope(kind: .execute, owner: "dave", body: 1))
+        let first = try await queue.nextJob(.execute, on: conn, consumer: "c1", timeoutSeconds: 0.5)
+        XCTAssertEqual(first?.envelope.body, 1, "the group is created on the first claim")
+        try await queue.enqueue(JobEnvelope(kind: .execute, owner: "dave", body: 2))
+        let second = try await queue.nextJob(.execute, on: conn, consumer: "c1", timeoutSeconds: 0.5)
+        XCTAssertEqual(second?.envelope.body, 2)
+        let clients = try await client.send("CLIENT", "LIST").string ?? ""
+        XCTAssertFalse(clients.contains("cmd=bzpopmin"), "the claim must follow the pop on the blocking connection itself:\n\(clients)")
+        let pending = try await client.send("XPENDING", queue.streamKey(.execute, owner: "dave"), queue.group(.execute))
+        XCTAssertEqual(pending.array?.first?.integer, 2, "both jobs are delivered to the consumer")
+        let none = try await queue.nextJob(.execute, on: conn, consumer: "c1", timeoutSeconds: 0.2)
+        XCTAssertNil(none)
+    }
+
     /// A run bound to a session that does not exist is not queued and takes no slot; bound
     /// to one that does, it is queued, the session's expiry restarts and the session
     /// remembers the job, all in the one round trip.

@@ -53,8 +53,7 @@ package struct JobProcessor: Service {
                 var started = false
                 defer { if !started { slots.release() } }
                 do {
-                    guard let owner = try await queue.nextReadyOwner(kind, on: connection, timeoutSeconds: 1) else { continue }
-                    guard let delivery = try await queue.claimNext(kind, owner: owner, consumer: consumer) else { continue }
+                    guard let delivery = try await queue.nextJob(kind, on: connection, consumer: consumer, timeoutSeconds: 1) else { continue }
                     started = true
                     inFlight.insert(delivery)
                     group.addTask {

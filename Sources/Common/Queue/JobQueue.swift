@@ -66,32 +66,66 @@ package struct JobQueue: Sendable {
     /// Waits (blocking on `connection`, off the cooperative pool) for the user that has
     /// waited longest. `nil` when nobody became ready within `timeoutSeconds`.
     package func nextReadyOwner(_ kind: JobKind, on connection: RedisConnection, timeoutSeconds: Double) async throws -> String? {
-        let reply = try await connection.send(["BZPOPMIN", readyKey(kind), String(format: "%.3f", timeoutSeconds)])
+        Self.poppedOwner(try await connection.send(popCommand(kind, timeoutSeconds: timeoutSeconds)))
+    }
+
+    /// Waits for the user that has waited longest, as `nextReadyOwner`, and takes that
+    /// user's next job, as `claimNext`, in one turn of `connection`'s queue (see
+    /// `RedisConnection.pipeline(_:then:)`). `nil` when nobody became ready in time, or
+    /// the popped user had no job left.
+    package func nextJob(_ kind: JobKind, on connection: RedisConnection, consumer: String, timeoutSeconds: Double) async throws -> JobDelivery? {
+        let reply = try await connection.pipeline([popCommand(kind, timeoutSeconds: timeoutSeconds)]) { [self] replies in
+            Self.poppedOwner(replies[0]).map { claimCommands(kind, owner: $0, consumer: consumer) }
+        }
+        guard let owner = Self.poppedOwner(reply.first[0]) else { return nil }
+        switch reply.then {
+        case .success(let replies)?: return claimed(kind, owner: owner, replies: replies)
+        case .failure(let error)? where error.isNoGroup: return try await claimNext(kind, owner: owner, consumer: consumer)
+        case .failure(let error)?: throw error
+        case nil: return nil
+        }
+    }
+
+    private func popCommand(_ kind: JobKind, timeoutSeconds: Double) -> [String] {
+        ["BZPOPMIN", readyKey(kind), String(format: "%.3f", timeoutSeconds)]
+    }
+
+    private static func poppedOwner(_ reply: RESPValue) -> String? {
         guard let items = reply.array, items.count == 3 else { return nil }
         return items[1].string
+    }
+
+    /// With the job, in the same round trip: how many entries the stream still holds and
+    /// how many of them are delivered-but-unacknowledged; the difference is the owner's
+    /// undelivered backlog. (Putting every owner back in line unconditionally made the
+    /// consumer pop it again at once and read an empty stream, two wasted round trips in
+    /// the middle of every run.)
+    private func claimCommands(_ kind: JobKind, owner: String, consumer: String) -> [[String]] {
+        let stream = streamKey(kind, owner: owner)
+        return [
+            ["XREADGROUP", "GROUP", group(kind), consumer, "COUNT", "1", "STREAMS", stream, ">"],
+            ["XLEN", stream],
+            ["XPENDING", stream, group(kind)],
+        ]
     }
 
     /// Takes the next undelivered job of `owner`, if any, and puts the owner back in line
     /// when it has more.
     package func claimNext(_ kind: JobKind, owner: String, consumer: String) async throws -> JobDelivery? {
-        let stream = streamKey(kind, owner: owner)
-        // With the job, in the same round trip: how many entries the stream still holds
-        // and how many of them are delivered-but-unacknowledged; the difference is the
-        // owner's undelivered backlog. (Putting every owner back in line unconditionally
-        // made the consumer pop it again at once and read an empty stream, two wasted
-        // round trips in the middle of every run.)
-        let commands = [
-            ["XREADGROUP", "GROUP", group(kind), consumer, "COUNT", "1", "STREAMS", stream, ">"],
-            ["XLEN", stream],
-            ["XPENDING", stream, group(kind)],
-        ]
+        let commands = claimCommands(kind, owner: owner, consumer: consumer)
         let replies: [RESPValue]
         do {
             replies = try await redis.pipeline(commands)
         } catch let error as RedisError where error.isNoGroup {
-            try await ensureGroup(kind, stream: stream)
+            try await ensureGroup(kind, stream: streamKey(kind, owner: owner))
             replies = try await redis.pipeline(commands)
         }
+        return claimed(kind, owner: owner, replies: replies)
+    }
+
+    /// The job `claimCommands` read, putting its owner back in line when it has more.
+    private func claimed(_ kind: JobKind, owner: String, replies: [RESPValue]) -> JobDelivery? {
+        let stream = streamKey(kind, owner: owner)
         guard let delivery = Self.parseReadReply(replies[0], stream: stream, kind: kind).first else { return nil }
         let undelivered = (replies[1].integer ?? 0) - (replies[2].array?.first?.integer ?? 0)
         if undelivered > 0 {

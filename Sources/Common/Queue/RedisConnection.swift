@@ -17,10 +17,32 @@ import Synchronization
 package final class RedisConnection: @unchecked Sendable {
     private struct Pending {
         var commands: [[String]]
-        var continuation: CheckedContinuation<[RESPValue], Error>
+        var reply: Reply
         /// What of `commands` the caller already wrote itself: nil when nothing, else
         /// the bytes still to be written (empty when all went out).
         var unsent: [UInt8]?
+    }
+
+    /// Who waits for a call's replies.
+    private enum Reply {
+        case plain(CheckedContinuation<[RESPValue], Error>)
+        /// `pipeline(_:then:)`: the follow-up commands are made of the replies and sent
+        /// before anyone is resumed.
+        case chained(@Sendable ([RESPValue]) -> [[String]]?, CheckedContinuation<Chained, Error>)
+
+        func fail(_ error: Error) {
+            switch self {
+            case .plain(let c): c.resume(throwing: error)
+            case .chained(_, let c): c.resume(throwing: error)
+            }
+        }
+    }
+
+    /// The replies of `pipeline(_:then:)`: those of the first commands, and the outcome
+    /// of the follow-up when there was one.
+    package struct Chained: Sendable {
+        package var first: [RESPValue]
+        package var then: Result<[RESPValue], RedisError>?
     }
 
     private struct Waiting {
@@ -61,17 +83,32 @@ package final class RedisConnection: @unchecked Sendable {
     package func pipeline(_ commands: [[String]]) async throws -> [RESPValue] {
         if commands.isEmpty { return [] }
         return try await withCheckedThrowingContinuation { (cont: CheckedContinuation<[RESPValue], Error>) in
-            var call = Pending(commands: commands, continuation: cont, unsent: nil)
-            let owner = waiting.withLock { w -> Bool in
-                if w.draining { w.calls.append(call); return false }
-                w.draining = true
-                return true
-            }
-            guard owner else { return }
-            if let ctx = context { call.unsent = Self.writeWithoutBlocking(ctx, commands) }
-            let first = call
-            queue.async { self.drain(first: first) }
+            submit(Pending(commands: commands, reply: .plain(cont), unsent: nil))
         }
+    }
+
+    /// Sends `commands`, then, when `next` makes commands of their replies, those too,
+    /// from the connection's own queue before the caller is resumed: a consumer that pops
+    /// a user off a blocking `BZPOPMIN` reads that user's job in the same turn, instead
+    /// of a thread switch back to Swift concurrency and another onto the queue between
+    /// the two. A server error in the follow-up is its outcome, not thrown.
+    package func pipeline(_ commands: [[String]], then next: @escaping @Sendable ([RESPValue]) -> [[String]]?) async throws -> Chained {
+        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Chained, Error>) in
+            submit(Pending(commands: commands, reply: .chained(next, cont), unsent: nil))
+        }
+    }
+
+    private func submit(_ pending: Pending) {
+        var call = pending
+        let owner = waiting.withLock { w -> Bool in
+            if w.draining { w.calls.append(call); return false }
+            w.draining = true
+            return true
+        }
+        guard owner else { return }
+        if let ctx = context { call.unsent = Self.writeWithoutBlocking(ctx, call.commands) }
+        let first = call
+        queue.async { self.drain(first: first) }
     }
 
     /// Sends `first` and everything that is waiting, round trip after round trip, until
@@ -119,7 +156,7 @@ package final class RedisConnection: @unchecked Sendable {
     private func roundTrip(_ batch: [Pending]) {
         let ctx: UnsafeMutablePointer<redisContext>
         do { ctx = try connectedContext() } catch {
-            for call in batch { call.continuation.resume(throwing: error) }
+            for call in batch { call.reply.fail(error) }
             return
         }
         roundTrips.add(1, ordering: .relaxed)
@@ -128,39 +165,79 @@ package final class RedisConnection: @unchecked Sendable {
                 // The caller wrote (part of) its commands: the rest goes out before anything else.
                 if !unsent.isEmpty, !Self.writeAll(ctx, unsent) {
                     let error = dropConnection(ctx)
-                    for call in batch { call.continuation.resume(throwing: error) }
+                    for call in batch { call.reply.fail(error) }
                     return
                 }
                 continue
             }
-            for args in call.commands {
-                let status = Self.withArgv(args) { argc, argv, lens in redisAppendCommandArgv(ctx, argc, argv, lens) }
-                if status != REDIS_OK {
-                    let error = dropConnection(ctx)
-                    for call in batch { call.continuation.resume(throwing: error) }
-                    return
-                }
+            if let error = append(call.commands, to: ctx) {
+                for call in batch { call.reply.fail(error) }
+                return
             }
         }
+        // Follow-ups go out once every reply of the batch is read: until then the socket
+        // still holds replies that belong to other calls.
+        var followUps: [(@Sendable ([RESPValue]) -> [[String]]?, CheckedContinuation<Chained, Error>, [RESPValue])] = []
         for (n, call) in batch.enumerated() {
-            var replies: [RESPValue] = []
-            replies.reserveCapacity(call.commands.count)
-            var firstServerError: RedisError?
-            for _ in call.commands {
-                var raw: UnsafeMutableRawPointer?
-                if redisGetReply(ctx, &raw) != REDIS_OK || raw == nil {
-                    let error = dropConnection(ctx)
-                    for unanswered in batch[n...] { unanswered.continuation.resume(throwing: error) }
-                    return
-                }
-                defer { freeReplyObject(raw) }
-                do { replies.append(try Self.convert(raw!.assumingMemoryBound(to: redisReply.self))) } catch let e as RedisError {
-                    if firstServerError == nil { firstServerError = e }
-                    replies.append(.null)
-                } catch { replies.append(.null) }
+            let replies: [RESPValue]
+            switch read(call.commands.count, from: ctx) {
+            case .failure(let error) where error.kind == .connection:
+                for unanswered in batch[n...] { unanswered.reply.fail(error) }
+                for (_, c, _) in followUps { c.resume(throwing: error) }
+                return
+            case .failure(let error):
+                call.reply.fail(error)
+                continue
+            case .success(let r): replies = r
             }
-            if let firstServerError { call.continuation.resume(throwing: firstServerError) } else { call.continuation.resume(returning: replies) }
+            switch call.reply {
+            case .plain(let c): c.resume(returning: replies)
+            case .chained(let next, let c): followUps.append((next, c, replies))
+            }
         }
+        for (next, c, first) in followUps {
+            guard let commands = next(first), !commands.isEmpty else {
+                c.resume(returning: Chained(first: first, then: nil))
+                continue
+            }
+            if let error = append(commands, to: ctx) {
+                c.resume(throwing: error)
+                continue
+            }
+            let outcome = read(commands.count, from: ctx)
+            if case .failure(let error) = outcome, error.kind == .connection { c.resume(throwing: error) } else {
+                c.resume(returning: Chained(first: first, then: outcome))
+            }
+        }
+    }
+
+    /// Appends commands to the context's output buffer; the error (the connection is
+    /// dropped) when that fails.
+    private func append(_ commands: [[String]], to ctx: UnsafeMutablePointer<redisContext>) -> RedisError? {
+        for args in commands {
+            let status = Self.withArgv(args) { argc, argv, lens in redisAppendCommandArgv(ctx, argc, argv, lens) }
+            if status != REDIS_OK { return dropConnection(ctx) }
+        }
+        return nil
+    }
+
+    /// Reads `count` replies (flushing what was appended first). A server error in any of
+    /// them is the outcome once all are read; a connection error drops the connection.
+    private func read(_ count: Int, from ctx: UnsafeMutablePointer<redisContext>) -> Result<[RESPValue], RedisError> {
+        var replies: [RESPValue] = []
+        replies.reserveCapacity(count)
+        var firstServerError: RedisError?
+        for _ in 0..<count {
+            var raw: UnsafeMutableRawPointer?
+            if redisGetReply(ctx, &raw) != REDIS_OK || raw == nil { return .failure(dropConnection(ctx)) }
+            defer { freeReplyObject(raw) }
+            do { replies.append(try Self.convert(raw!.assumingMemoryBound(to: redisReply.self))) } catch let e as RedisError {
+                if firstServerError == nil { firstServerError = e }
+                replies.append(.null)
+            } catch { replies.append(.null) }
+        }
+        if let firstServerError { return .failure(firstServerError) }
+        return .success(replies)
     }
 
     /// Writes all of `bytes` (the socket blocks; this runs on `queue`).
@@ -194,27 +271,8 @@ package final class RedisConnection: @unchecked Sendable {
 
     private func runLocked(_ commands: [[String]]) throws -> [RESPValue] {
         let ctx = try connectedContext()
-        for args in commands {
-            let status = Self.withArgv(args) { argc, argv, lens in
-                redisAppendCommandArgv(ctx, argc, argv, lens)
-            }
-            if status != REDIS_OK { throw dropConnection(ctx) }
-        }
-        var replies: [RESPValue] = []
-        var firstServerError: RedisError?
-        replies.reserveCapacity(commands.count)
-        for _ in commands {
-            var raw: UnsafeMutableRawPointer?
-            if redisGetReply(ctx, &raw) != REDIS_OK || raw == nil { throw dropConnection(ctx) }
-            let reply = raw!.assumingMemoryBound(to: redisReply.self)
-            defer { freeReplyObject(raw) }
-            do { replies.append(try Self.convert(reply)) } catch let e as RedisError {
-                if firstServerError == nil { firstServerError = e }
-                replies.append(.null)
-            }
-        }
-        if let firstServerError { throw firstServerError }
-        return replies
+        if let error = append(commands, to: ctx) { throw error }
+        return try read(commands.count, from: ctx).get()
     }
 
     private func dropConnection(_ ctx: UnsafeMutablePointer<redisContext>) -> RedisError {
