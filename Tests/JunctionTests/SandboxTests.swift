@@ -84,6 +84,27 @@ final class SandboxTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(outcome.errorName, "Cancelled", "\(outcome)")
     }
 
+    /// A `SandboxCancellation` stops its run from outside the awaiting task, whether it
+    /// comes while the code runs or before the host has the run.
+    func testCancellationStopsARunFromOutside() async throws {
+        for early in [false, true] {
+            let cancellation = SandboxCancellation()
+            if early { cancellation.cancel() }
+            let start = ContinuousClock.now
+            let run = Task {
+                await self.pool.run(code: "async () => { while (true) {} }", functions: [], timeout: .seconds(20),
+                                    cancellation: cancellation) { _, _ in .success(.null) }
+            }
+            if !early {
+                try await Task.sleep(for: .milliseconds(300))
+                cancellation.cancel()
+            }
+            let outcome = await run.value
+            XCTAssertLessThan(ContinuousClock.now - start, .seconds(5), "early: \(early), \(outcome)")
+            XCTAssertEqual(outcome.errorName, "Cancelled", "early: \(early), \(outcome)")
+        }
+    }
+
     func testFetchIsDenied() async {
         let outcome = await run("async () => { const r = await fetch('https://example.com'); return r.status }")
         XCTAssertFalse(outcome.ok)

@@ -43,8 +43,9 @@ package struct RunJobHandler: JobHandler {
             request = req
             let reporter = req.progress ? envelope.replyTo.map { RunProgress(queue: queue, jobID: envelope.id, frontend: $0) } : nil
             progress = reporter
-            result = try await runCancellable(jobID: envelope.id, flag: cancelled) { gate in
-                try await run(req, owner: envelope.owner, deadline: envelope.deadline, progress: reporter, gate: gate)
+            result = try await runCancellable(jobID: envelope.id, flag: cancelled) { gate, cancellation in
+                try await run(req, owner: envelope.owner, deadline: envelope.deadline, progress: reporter, gate: gate,
+                              cancellation: cancellation)
             }
         } catch let error as JunctionError {
             result = .error(error.message, code: error.code)
@@ -70,9 +71,11 @@ package struct RunJobHandler: JobHandler {
     }
 
     /// Runs `body` until it ends or the run's caller asks to cancel it (the cancel key
-    /// appears in Redis): then the body's task is cancelled, which stops the sandbox
-    /// isolate and any upstream calls in flight. The keys of all runs in flight are
-    /// polled together (`CancelWatcher`); only the check before starting is per run.
+    /// appears in Redis): then `body`'s `SandboxCancellation` stops the sandbox isolate,
+    /// and with it any upstream calls in flight. (`body` runs in this task: a task of its
+    /// own, to cancel, cost every run a task start and a join.) The keys of all runs in
+    /// flight are polled together (`CancelWatcher`); only the check before starting is
+    /// per run.
     ///
     /// That check (was the run cancelled while queued?) is not waited for before the code
     /// starts: it travels to Redis while the isolate runs, and `body` gets it as `gate`,
@@ -80,19 +83,20 @@ package struct RunJobHandler: JobHandler {
     /// a call, and its answer is "cancelled before it started", but a run that was not
     /// does not pay a Redis round trip before its code starts.
     private func runCancellable(jobID: String, flag: CancelFlag,
-                                _ body: @escaping @Sendable (StartGate) async throws -> RunResult) async throws -> RunResult {
-        let gate = StartGate(Task { [queue] in (try? await queue.isCancelRequested(jobID: jobID)) == true })
-        let task = Task { try await body(gate) }
-        Task {
-            if await gate.cancelledBeforeStart { task.cancel() }
-        }
+                                _ body: (StartGate, SandboxCancellation) async throws -> RunResult) async throws -> RunResult {
+        let cancellation = SandboxCancellation()
+        let gate = StartGate(Task { [queue] in
+            let cancelled = (try? await queue.isCancelRequested(jobID: jobID)) == true
+            if cancelled { cancellation.cancel() }
+            return cancelled
+        })
         cancels.watch(jobID: jobID) { [logger] in
             flag.set()
             logger.info("cancelling run at its caller's request", metadata: ["job": "\(jobID)"])
-            task.cancel()
+            cancellation.cancel()
         }
         defer { cancels.unwatch(jobID: jobID) }
-        let result = try await task.value
+        let result = try await body(gate, cancellation)
         if await gate.cancelledBeforeStart {
             flag.set()
             return .error("the run was cancelled before it started", code: "cancelled")
@@ -117,7 +121,8 @@ package struct RunJobHandler: JobHandler {
                  result: .error(reply.errorMessage ?? "lost", code: "run_lost"), duration: .zero, status: "lost")
     }
 
-    private func run(_ request: RunRequest, owner: String, deadline: Int64?, progress: RunProgress?, gate: StartGate) async throws -> RunResult {
+    private func run(_ request: RunRequest, owner: String, deadline: Int64?, progress: RunProgress?, gate: StartGate,
+                     cancellation: SandboxCancellation) async throws -> RunResult {
         var timeout = Duration.milliseconds(request.timeoutMs)
         if let deadline {
             let remaining = Duration.milliseconds(deadline - Int64(Date().timeIntervalSince1970 * 1000))
@@ -154,7 +159,7 @@ package struct RunJobHandler: JobHandler {
             }
         }
         progress?.report("started")
-        let outcome = await pool.run(code: request.code, functions: functions, timeout: timeout, handler: handler)
+        let outcome = await pool.run(code: request.code, functions: functions, timeout: timeout, cancellation: cancellation, handler: handler)
         let calls = JSONValue.array(recorder.all)
         if outcome.ok {
             return RunResult(isError: false, structured: ["result": capped(outcome.result), "logs": .array(outcome.logs.map { .string($0) }), "calls": calls])

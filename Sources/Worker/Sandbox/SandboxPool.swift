@@ -59,8 +59,9 @@ package actor SandboxPool {
     /// Regular host processes currently alive (for tests and metrics).
     package var processes: [SandboxProcess] { slots[0..<quarantineSlot].compactMap { $0 }.filter(\.isAlive) }
 
-    /// Runs code in a fresh isolate on the least busy host.
-    package nonisolated func run(code: String, functions: [String]?, timeout: Duration,
+    /// Runs code in a fresh isolate on the least busy host. Cancelling the calling task, or
+    /// `cancellation`, stops it.
+    package nonisolated func run(code: String, functions: [String]?, timeout: Duration, cancellation: SandboxCancellation? = nil,
                                  handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
         await capacity.acquire()
         defer { capacity.release() }
@@ -71,19 +72,20 @@ package actor SandboxPool {
         let started = ContinuousClock.now
         let calls = CallWitness()
         let outcome = await host.run(id: UUID().uuidString.lowercased(), code: code, functions: functions, timeout: timeout,
-                                     maxLogBytes: options.maxLogBytes) { name, args in
+                                     maxLogBytes: options.maxLogBytes, cancellation: cancellation) { name, args in
             calls.record()
             return await handler(name, args)
         }
-        guard outcome.errorName == SandboxOutcome.crashed, !calls.happened, !Task.isCancelled else { return outcome }
+        guard outcome.errorName == SandboxOutcome.crashed, !calls.happened, !Task.isCancelled,
+              cancellation?.isCancelled != true else { return outcome }
         let left = timeout - (ContinuousClock.now - started)
         guard left > .milliseconds(50) else { return outcome }
-        return await runInQuarantine(code: code, functions: functions, timeout: left, handler: handler)
+        return await runInQuarantine(code: code, functions: functions, timeout: left, cancellation: cancellation, handler: handler)
     }
 
     /// Runs again, alone in the quarantine host, a run whose host crashed under it before
     /// it called anything.
-    private nonisolated func runInQuarantine(code: String, functions: [String]?, timeout: Duration,
+    private nonisolated func runInQuarantine(code: String, functions: [String]?, timeout: Duration, cancellation: SandboxCancellation?,
                                              handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
         await quarantineGate.acquire()
         defer { quarantineGate.release() }
@@ -93,7 +95,7 @@ package actor SandboxPool {
         }
         logger.warning("running a run again in the quarantine sandbox host after its host crashed")
         var outcome = await host.run(id: UUID().uuidString.lowercased(), code: code, functions: functions, timeout: timeout,
-                                     maxLogBytes: options.maxLogBytes, handler: handler)
+                                     maxLogBytes: options.maxLogBytes, cancellation: cancellation, handler: handler)
         if outcome.errorName == SandboxOutcome.crashed {
             outcome.errorMessage = "this code crashed its sandbox on its own, twice: it most likely went over the sandbox memory limit of "
                 + "\(options.heapMB) MB (JUNCTION_SANDBOX_HEAP_MB); nothing more of the run happened"

@@ -91,8 +91,9 @@ package final class SandboxProcess: Sendable {
     /// Runs code in a fresh isolate. Never throws: every failure is an outcome.
     /// `functions: nil` lets code call any name; the handler then decides (by the user's
     /// catalog) which exist, so a 10,000-entry catalog is not shipped into every isolate.
+    /// Cancelling the calling task, or `cancellation`, stops the run.
     package func run(id runID: String, code: String, functions: [String]?, timeout: Duration, maxLogBytes: Int,
-                     handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
+                     cancellation: SandboxCancellation? = nil, handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
         let timeoutMs = timeout.milliseconds
         let message: JSONValue = [
             "type": "run", "id": .string(runID), "code": .string(code),
@@ -108,7 +109,10 @@ package final class SandboxProcess: Sendable {
                 self.kill()
             }
         }
-        defer { watchdog.cancel() }
+        defer {
+            watchdog.cancel()
+            cancellation?.clearHandler()
+        }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (cont: CheckedContinuation<SandboxOutcome, Never>) in
                 let accepted = state.withLock { s -> Bool in
@@ -123,7 +127,9 @@ package final class SandboxProcess: Sendable {
                 send(message)
                 // A cancel that came before the run was registered reached the host ahead of
                 // the run itself, which then would never be stopped: send it again after.
-                if Task.isCancelled { send(["type": "cancel", "id": .string(runID)]) }
+                let stop: JSONValue = ["type": "cancel", "id": .string(runID)]
+                let stillWanted = cancellation?.setHandler { [weak self] in self?.send(stop) } ?? true
+                if Task.isCancelled || !stillWanted { send(stop) }
             }
         } onCancel: {
             self.send(["type": "cancel", "id": .string(runID)])
