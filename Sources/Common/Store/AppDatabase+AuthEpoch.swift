@@ -38,8 +38,8 @@ extension AppDatabase {
     }
 
     /// The current auth epoch (see the extension's documentation), read on the caller's
-    /// thread through `AuthEpochReader`.
+    /// thread through `HotPathReader`.
     package func authEpoch() throws -> Int64 {
-        try epochReader.read()
+        try hotPath.int64("SELECT value FROM auth_epoch WHERE id = 1") ?? 0
     }
 }

@@ -70,32 +70,34 @@ extension AppDatabase {
     /// anything.
     package func searchCatalog(owner: String, query: CatalogQuery) throws -> [CatalogHit] {
         let terms = Self.ftsTerms(query.text).flatMap { CatalogSearchIndex.tokens($0) }
-        return try writer.read { db in
-            let version = try Int64.fetchOne(db, sql: "SELECT version FROM catalog_versions WHERE owner = ?", arguments: [owner]) ?? 0
-            let index: CatalogSearchIndex
-            if let cached = catalogIndexes.lookup(owner: owner, version: version) {
-                index = cached
-            } else {
-                // Built inside this read transaction, so it matches `version` exactly.
-                index = try Self.buildCatalogIndex(db, owner: owner)
-                catalogIndexes.store(owner: owner, version: version, index: index)
+        // The version and the sources through `HotPathReader` (no thread switches: a
+        // model's search code may call this hundreds of times in one run). Only a stale
+        // index is rebuilt in a read transaction, so that it matches its version exactly.
+        let version = try hotPath.int64("SELECT version FROM catalog_versions WHERE owner = ?", owner) ?? 0
+        let index: CatalogSearchIndex
+        if let cached = catalogIndexes.lookup(owner: owner, version: version) {
+            index = cached
+        } else {
+            index = try writer.read { db in
+                let version = try Int64.fetchOne(db, sql: "SELECT version FROM catalog_versions WHERE owner = ?", arguments: [owner]) ?? 0
+                let built = try Self.buildCatalogIndex(db, owner: owner)
+                catalogIndexes.store(owner: owner, version: version, index: built)
+                return built
             }
-            let sources = try Row.fetchAll(db, sql: "SELECT id, slug, type, enabled FROM sources WHERE owner = ?", arguments: [owner])
-            var allowed: [String: String] = [:]  // source id → slug
-            for s in sources {
-                let (id, slug, type, enabled): (String, String, String, Bool) = (s[0], s[1], s[2], s[3])
-                guard enabled else { continue }
-                if let wanted = query.source, wanted != slug { continue }
-                if let wanted = query.type, wanted != type { continue }
-                allowed[id] = slug
-            }
-            let hits = index.search(terms: terms, matchAll: query.matchAll, limit: query.limit) { document in
-                allowed[document.sourceID] != nil && (query.kind == nil || query.kind == document.kind)
-            }
-            return hits.map { d in
-                CatalogHit(callName: d.callName, source: allowed[d.sourceID] ?? "", kind: d.kind, title: d.title,
-                           description: d.description, method: d.method, path: d.path, signature: d.signature)
-            }
+        }
+        var allowed: [String: String] = [:]  // source id → slug
+        for s in try hotPath.rows("SELECT id, slug, type, enabled FROM sources WHERE owner = ?", owner, columns: 4) {
+            guard s[3] == "1" else { continue }
+            if let wanted = query.source, wanted != s[1] { continue }
+            if let wanted = query.type, wanted != s[2] { continue }
+            allowed[s[0]] = s[1]
+        }
+        let hits = index.search(terms: terms, matchAll: query.matchAll, limit: query.limit) { document in
+            allowed[document.sourceID] != nil && (query.kind == nil || query.kind == document.kind)
+        }
+        return hits.map { d in
+            CatalogHit(callName: d.callName, source: allowed[d.sourceID] ?? "", kind: d.kind, title: d.title,
+                       description: d.description, method: d.method, path: d.path, signature: d.signature)
         }
     }
 

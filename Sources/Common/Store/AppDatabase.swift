@@ -11,8 +11,8 @@ package final class AppDatabase: Sendable {
     package let writer: DatabasePool
     /// In-memory catalog search indexes of this process (see `searchCatalog`).
     package let catalogIndexes = CatalogIndexCache()
-    /// The auth epoch's own connection (see `AuthEpochReader`).
-    let epochReader: AuthEpochReader
+    /// The connection of the small reads on every request's path (see `HotPathReader`).
+    let hotPath: HotPathReader
 
     /// Opens (creating when needed) the database at `path` and migrates it.
     package init(path: String) throws {
@@ -36,7 +36,7 @@ package final class AppDatabase: Sendable {
         flock(lock, LOCK_EX)
         defer { flock(lock, LOCK_UN) }
         try Self.migrator.migrate(writer)
-        epochReader = try AuthEpochReader(path: path)
+        hotPath = try HotPathReader(path: path)
     }
 
     static var migrator: DatabaseMigrator {
