@@ -12,6 +12,10 @@
 // churn = cold round trips per second with navigator.hardwareConcurrency of
 //         them in flight at once, for about 3 seconds.
 //
+//   deno run ... ops/bench/floor.js --churn
+// measures only the churn, so that a benchmark can take it right next to its own
+// throughput run.
+//
 //   deno run ... ops/bench/floor.js --serve
 // answers each line on stdin with one warm round trip's milliseconds, in a
 // worker booted after the previous answer (as the sandbox host keeps a spare),
@@ -19,8 +23,9 @@
 // machine conditions (these machines' speed drifts by 2x over minutes).
 
 const SERVE = Deno.args[0] === "--serve";
+const CHURN_ONLY = Deno.args[0] === "--churn";
 const N = (() => {
-  const n = Number.parseInt(SERVE ? "200" : Deno.args[0] ?? "200", 10);
+  const n = Number.parseInt(SERVE || CHURN_ONLY ? "200" : Deno.args[0] ?? "200", 10);
   return Number.isFinite(n) && n > 0 ? n : 200;
 })();
 const CHURN_SECONDS = 3;
@@ -115,6 +120,11 @@ async function churn() {
 // initialisation is not billed to the first sample.
 await coldRoundTrip();
 await warmRoundTrip();
+
+if (CHURN_ONLY) {
+  console.log(JSON.stringify({ churn_per_s: await churn() }));
+  Deno.exit(0);
+}
 
 if (SERVE) {
   const encoder = new TextEncoder();
