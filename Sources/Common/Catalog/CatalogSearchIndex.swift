@@ -52,6 +52,9 @@ package final class CatalogSearchIndex: Sendable {
     private let averageLength: Double
     /// Document indexes ordered by call name, for queries without terms.
     private let byName: [Int32]
+    /// Each document's position in `byName`: ties in score are broken by comparing these,
+    /// not the names (a common word ties thousands of entries).
+    private let nameRank: [Int32]
 
     package init(documents: [Document]) {
         self.documents = documents
@@ -95,6 +98,9 @@ package final class CatalogSearchIndex: Sendable {
         self.byName = documents.indices
             .sorted { documents[$0].callName.utf8.lexicographicallyPrecedes(documents[$1].callName.utf8) }
             .map { Int32($0) }
+        var nameRank = [Int32](repeating: 0, count: documents.count)
+        for (rank, doc) in byName.enumerated() { nameRank[Int(doc)] = Int32(rank) }
+        self.nameRank = nameRank
     }
 
     /// Lower-cased, diacritic-free runs of letters and digits — what FTS5's
@@ -180,9 +186,9 @@ package final class CatalogSearchIndex: Sendable {
         // common word matching every entry no longer means sorting the whole catalog.
         var top: [(score: Double, doc: Int32)] = []
         top.reserveCapacity(limit + 1)
+        let nameRank = self.nameRank
         func before(_ a: (score: Double, doc: Int32), _ b: (score: Double, doc: Int32)) -> Bool {
-            a.score != b.score ? a.score < b.score
-                : documents[Int(a.doc)].callName.utf8.lexicographicallyPrecedes(documents[Int(b.doc)].callName.utf8)
+            a.score != b.score ? a.score < b.score : nameRank[Int(a.doc)] < nameRank[Int(b.doc)]
         }
         for doc in touched {
             let d = Int(doc)
