@@ -13,9 +13,11 @@ package final class ReplyListener: Service, Sendable {
     private let channels = Mutex<[String: AsyncStream<JSONValue>.Continuation]>([:])
 
     private enum Waiter {
-        case registered
+        /// Registered at that instant; nobody waits yet.
+        case registered(ContinuousClock.Instant)
         case waiting(CheckedContinuation<JobReply?, Never>, deadline: ContinuousClock.Instant)
-        case arrived(JobReply)
+        /// Arrived at that instant, before anybody waited.
+        case arrived(JobReply, ContinuousClock.Instant)
     }
 
     package init(queue: JobQueue, frontendID: String = UUID().uuidString.lowercased(), logger: Logger) {
@@ -27,7 +29,7 @@ package final class ReplyListener: Service, Sendable {
     /// Registers interest in a job's reply. Call before enqueueing the job, so a reply
     /// that arrives before `wait` is called is kept.
     package func register(jobID: String) {
-        waiters.withLock { $0[jobID] = .registered }
+        waiters.withLock { $0[jobID] = .registered(.now) }
     }
 
     /// Forgets a registration (the job was never enqueued).
@@ -44,7 +46,7 @@ package final class ReplyListener: Service, Sendable {
             await withCheckedContinuation { (cont: CheckedContinuation<JobReply?, Never>) in
                 let ready: JobReply?? = waiters.withLock { w in
                     switch w[jobID] {
-                    case .arrived(let reply):
+                    case .arrived(let reply, _):
                         w[jobID] = nil
                         return .some(reply)
                     case .registered:
@@ -89,7 +91,7 @@ package final class ReplyListener: Service, Sendable {
                 w[jobID] = nil
                 return c
             case .registered:
-                if let reply { w[jobID] = .arrived(reply) } else { w[jobID] = nil }
+                if let reply { w[jobID] = .arrived(reply, .now) } else { w[jobID] = nil }
                 return nil
             case .arrived, nil:
                 if reply == nil { w[jobID] = nil }
@@ -102,15 +104,24 @@ package final class ReplyListener: Service, Sendable {
     /// How often, at the least, waits are checked against their deadlines.
     package static let sweepInterval = Duration.seconds(1)
 
-    /// Ends the waits whose deadline has passed.
+    /// A registration nobody waits for after this long is forgotten (its request went
+    /// away between queueing the run and waiting for it), and so is its reply.
+    package static let abandonedAfter = Duration.seconds(600)
+
+    /// Ends the waits whose deadline has passed, and forgets abandoned registrations.
     private func expireWaits() {
         let now = ContinuousClock.now
         let expired: [CheckedContinuation<JobReply?, Never>] = waiters.withLock { w in
             var out: [CheckedContinuation<JobReply?, Never>] = []
             for (id, waiter) in w {
-                if case .waiting(let c, let deadline) = waiter, deadline <= now {
+                switch waiter {
+                case .waiting(let c, let deadline) where deadline <= now:
                     out.append(c)
                     w[id] = nil
+                case .registered(let since) where now - since > Self.abandonedAfter, .arrived(_, let since) where now - since > Self.abandonedAfter:
+                    w[id] = nil
+                default:
+                    break
                 }
             }
             return out
