@@ -129,6 +129,31 @@ package final class ReplyListener: Service, Sendable {
         for c in expired { c.resume(returning: nil) }
     }
 
+    /// The entries of an `XREAD` reply of one stream.
+    private static func entries(_ reply: RESPValue) -> [(id: String, fields: [RESPValue])] {
+        var out: [(id: String, fields: [RESPValue])] = []
+        for stream in reply.array ?? [] {
+            guard let pair = stream.array, pair.count == 2 else { continue }
+            for entry in pair[1].array ?? [] {
+                guard let parts = entry.array, parts.count == 2, let id = parts[0].string else { continue }
+                out.append((id, parts[1].array ?? []))
+            }
+        }
+        return out
+    }
+
+    /// Resolves the waits and feeds the channels an `XREAD` reply carries.
+    private func handOut(_ reply: RESPValue) {
+        for (_, fields) in Self.entries(reply) {
+            guard fields.count >= 2, let text = fields[1].string else { continue }
+            if fields[0].string == "event" {
+                if let event = try? JSONValue.parse(Data(text.utf8)) { deliver(event: event) }
+            } else if fields[0].string == "reply", let decoded = JobReply(jsonText: text) {
+                resolve(jobID: decoded.jobID, with: decoded)
+            }
+        }
+    }
+
     package func run() async throws {
         let connection = queue.redis.makeBlockingConnection(label: "redis.replies")
         defer { connection.close() }
@@ -148,22 +173,14 @@ package final class ReplyListener: Service, Sendable {
                     _ = try await queue.redis.pipeline([["XADD", key, "MAXLEN", "~", "10000", "*", "hello", "1"], ["EXPIRE", key, "86400"]])
                     lastExpire = Date()
                 }
-                let reply = try await connection.send(["XREAD", "COUNT", "200", "BLOCK", String(Self.sweepInterval.milliseconds), "STREAMS", key, lastID])
-                for stream in reply.array ?? [] {
-                    guard let pair = stream.array, pair.count == 2 else { continue }
-                    for entry in pair[1].array ?? [] {
-                        guard let parts = entry.array, parts.count == 2, let id = parts[0].string else { continue }
-                        lastID = id
-                        let fields = parts[1].array ?? []
-                        if fields.count >= 2, fields[0].string == "event", let text = fields[1].string {
-                            if let event = try? JSONValue.parse(Data(text.utf8)) { deliver(event: event) }
-                            continue
-                        }
-                        guard fields.count >= 2, fields[0].string == "reply", let text = fields[1].string,
-                              let decoded = JobReply(jsonText: text) else { continue }
-                        resolve(jobID: decoded.jobID, with: decoded)
-                    }
+                // The entries are handed out from the connection's own queue, as soon as they
+                // are read: waiting requests resume without first a switch to this task.
+                let read = ["XREAD", "COUNT", "200", "BLOCK", String(Self.sweepInterval.milliseconds), "STREAMS", key, lastID]
+                let reply = try await connection.pipeline([read]) { [self] replies in
+                    handOut(replies[0])
+                    return nil
                 }
+                if let last = Self.entries(reply.first[0]).last?.id { lastID = last }
             } catch {
                 logger.warning("reply stream read failed; retrying", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(500))
