@@ -537,6 +537,13 @@ def main() -> int:
             print(f"ratio paced e2e median ({label}) / interleaved warm floor median: {ratio:.2f}x{target}")
         client = paced["execute_httpx"]["median_ms"] - paced["execute"]["median_ms"]
         print(f"  (httpx adds {client:.2f} ms of client time per request on this machine)")
+        hot = (floor or {}).get("warm", {}).get("median_ms")
+        if hot:
+            ratio = paced["execute"]["median_ms"] / hot
+            results["ratio_paced_execute_over_back_to_back_warm_floor"] = ratio
+            print(f"for comparison, paced e2e median (raw client, 2025-11-25) / floor.js's own back-to-back warm median: {ratio:.2f}x\n"
+                  f"  (that floor runs its round trips back to back on busy cores; paced, the same round trip costs "
+                  f"{warm / hot:.2f}x as much, which is why the interleaved floor is the like-for-like yardstick)")
     churn = results.get("churn_next_to_throughput")
     if churn:
         ratio = thr["per_s"] / churn
