@@ -108,7 +108,7 @@ extension MCPEndpoint {
         var binding: RunSlots.SessionBinding?
         if let session = context.session {
             binding = sessions.binding(owner: context.user.id, session: session, requestID: context.id,
-                                       runTTL: dispatcher.runMappingTTL, checked: sessionChecked)
+                                       runTTL: dispatcher.runLifetime, checked: sessionChecked)
             if binding == nil { return .sessionNotFound }
         }
         return await dispatcher.start(call.tool, code: call.code, owner: context.user.id, session: binding, progress: progress)
@@ -119,7 +119,7 @@ extension MCPEndpoint {
     func run(_ call: ToolCall, context: CallContext,
              onProgress: (@Sendable (RunDispatcher.Progress) async -> Void)? = nil) async -> RunResult {
         switch await start(call, context: context, progress: onProgress != nil) {
-        case .started(let pending): return await dispatcher.finish(pending, owner: context.user.id, onProgress: onProgress)
+        case .started(let pending): return await dispatcher.finish(pending, onProgress: onProgress)
         case .refused(let result): return result
         case .sessionNotFound: return .error("the session has ended; initialize a new one", code: "session_not_found")
         }

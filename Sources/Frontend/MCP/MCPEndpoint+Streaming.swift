@@ -30,7 +30,7 @@ extension MCPEndpoint {
             }
             let progressHandler = onProgress
             let run = Task {
-                let result = await dispatcher.finish(pending, owner: context.user.id, onProgress: progressHandler)
+                let result = await dispatcher.finish(pending, onProgress: progressHandler)
                 if !Task.isCancelled { sink.yield(SSE.message(Self.message(.result(Self.toolResult(result)), context: context))) }
                 sink.finish()
             }

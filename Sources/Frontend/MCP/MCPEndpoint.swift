@@ -211,7 +211,7 @@ struct MCPEndpoint: Sendable {
             return respond(.result(Self.toolResult(result)), context: context)
         case .started(let pending):
             if streaming { return streamRun(pending, progressToken: progressToken, context: context) }
-            return respond(.result(Self.toolResult(await dispatcher.finish(pending, owner: context.user.id))), context: context)
+            return respond(.result(Self.toolResult(await dispatcher.finish(pending))), context: context)
         }
     }
 

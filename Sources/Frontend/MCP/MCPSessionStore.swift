@@ -45,7 +45,7 @@ struct MCPSessionStore: Sendable {
     /// only if the session exists (a streamable-HTTP session, not yet looked up); legacy
     /// SSE sessions live elsewhere and are checked before.
     func binding(owner: String, session: String, requestID: JSONValue, runTTL: Duration, checked: Bool) -> RunSlots.SessionBinding? {
-        guard session.count < 200 else { return nil }
+        guard RedisSessionHash.isPlausible(session) else { return nil }
         return RunSlots.SessionBinding(
             sessionKey: checked ? nil : hash(owner: owner).key(session), sessionTTLSeconds: Self.ttlSeconds,
             runKey: runKey(owner: owner, session: session, requestID: requestID), runTTL: runTTL)

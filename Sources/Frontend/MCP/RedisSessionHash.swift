@@ -13,6 +13,9 @@ struct RedisSessionHash: Sendable {
     /// The Redis key of session `id`.
     func key(_ id: String) -> String { keyPrefix + id }
 
+    /// Whether `id` could name a session at all; longer ids are never looked up.
+    static func isPlausible(_ id: String) -> Bool { id.count < 200 }
+
     /// Stores a new session under a fresh id made with `idPrefix`; returns the id.
     func create(idPrefix: String, fields: [(String, String)]) async throws -> String {
         let id = TokenHasher.newToken(prefix: idPrefix)
@@ -26,7 +29,7 @@ struct RedisSessionHash: Sendable {
     /// The values of `names`, in order; nil when the session is unknown, expired or
     /// lacks one of them. With `refresh`, its expiry restarts in the same round trip.
     func fields(_ id: String, _ names: [String], refresh: Bool) async throws -> [String]? {
-        guard id.count < 200 else { return nil }
+        guard Self.isPlausible(id) else { return nil }
         var commands = [["HMGET", key(id)] + names]
         if refresh { commands.append(["EXPIRE", key(id), String(ttlSeconds)]) }
         let replies = try await redis.pipeline(commands)

@@ -13,6 +13,7 @@ struct RunDispatcher: Sendable {
     /// A run that is queued and whose reply this instance waits for (`finish`).
     struct Pending: Sendable {
         let jobID: String
+        let owner: String
         fileprivate let progress: AsyncStream<JSONValue>?
     }
 
@@ -31,9 +32,9 @@ struct RunDispatcher: Sendable {
     let timeout: Duration
     let queueWait: Duration
 
-    /// How long a session remembers which job answers one of its requests (for
-    /// `notifications/cancelled`).
-    var runMappingTTL: Duration { timeout + queueWait + .seconds(60) }
+    /// How long a run may still be alive after it was queued (with a margin): how long a
+    /// session remembers which job answers one of its requests, and a cancel request lasts.
+    var runLifetime: Duration { timeout + queueWait + .seconds(60) }
 
     /// Queues a run of `code` for `owner`. With `session`, the run is queued only while
     /// that session exists (checked in the same round trip) and the session remembers
@@ -60,7 +61,7 @@ struct RunDispatcher: Sendable {
         }
         switch outcome {
         case .enqueued:
-            return .started(Pending(jobID: job.id, progress: events))
+            return .started(Pending(jobID: job.id, owner: owner, progress: events))
         case .atCapacity:
             forget(job.id, progress: progress)
             return .refused(.error("you already have \(slots.maxPerUser) runs in progress (limit maxConcurrentRunsPerUser, JUNCTION_MAX_RUNS_PER_USER); wait for one to finish, then try again",
@@ -78,8 +79,8 @@ struct RunDispatcher: Sendable {
 
     /// Waits for a started run's reply, handing its progress events to `onProgress`.
     /// Cancelling the calling task cancels the run: the worker stops it.
-    func finish(_ pending: Pending, owner: String, onProgress: (@Sendable (Progress) async -> Void)? = nil) async -> RunResult {
-        let jobID = pending.jobID
+    func finish(_ pending: Pending, onProgress: (@Sendable (Progress) async -> Void)? = nil) async -> RunResult {
+        let (jobID, owner) = (pending.jobID, pending.owner)
         let progressTask = pending.progress.map { events in
             Task {
                 for await event in events {
@@ -98,7 +99,7 @@ struct RunDispatcher: Sendable {
             Task { await slots.release(owner: owner, runID: jobID) }
             if Task.isCancelled {
                 // A fresh task: this one is cancelled, and the request must still reach Redis.
-                await Task { try? await queue.requestCancel(jobID: jobID, ttl: timeout + queueWait + .seconds(60)) }.value
+                await Task { await cancel(jobID: jobID) }.value
                 return .error("the run was cancelled", code: "cancelled")
             }
             return .error("no result arrived within \((timeout + queueWait).milliseconds) ms: either no worker was free, or the run was lost. It may have partly happened.", code: "run_timeout")
@@ -107,19 +108,8 @@ struct RunDispatcher: Sendable {
         return .error(reply.errorMessage ?? "the run failed", code: reply.errorCode ?? "run_failed")
     }
 
-    /// `start` then `finish`, for callers that need neither the session check nor the
-    /// response started in between.
-    func run(_ tool: RunRequest.Tool, code: String, owner: String, session: RunSlots.SessionBinding? = nil,
-             onProgress: (@Sendable (Progress) async -> Void)? = nil) async -> RunResult {
-        switch await start(tool, code: code, owner: owner, session: session, progress: onProgress != nil) {
-        case .started(let pending): return await finish(pending, owner: owner, onProgress: onProgress)
-        case .refused(let result): return result
-        case .sessionNotFound: return .error("the session has ended; initialize a new one", code: "session_not_found")
-        }
-    }
-
     /// Asks the worker to stop a run started elsewhere (e.g. on another instance).
     func cancel(jobID: String) async {
-        try? await queue.requestCancel(jobID: jobID, ttl: timeout + queueWait + .seconds(60))
+        try? await queue.requestCancel(jobID: jobID, ttl: runLifetime)
     }
 }
