@@ -38,7 +38,7 @@ package struct RefreshJobHandler: JobHandler {
             logger.error("refresh failed", metadata: ["job": "\(envelope.id)", "error": "\(error)"])
             reply = JobReply(jobID: envelope.id, errorCode: "internal_error", message: "refresh failed inside Junction")
         }
-        if let replyTo = envelope.replyTo { try? await queue.publishReply(reply, to: replyTo) }
+        try? await queue.publishReply(reply, for: envelope)
     }
 
     package func handleLost(_ delivery: JobDelivery) async {

@@ -101,7 +101,7 @@ final class RunQueuePathTests: XCTestCase, @unchecked Sendable {
 
         try await client.send("HSET", sessionKey, "owner", "carol")
         try await client.send("EXPIRE", sessionKey, "5")
-        let job = JobEnvelope(kind: .execute, owner: "carol", deadline: deadline, body: 1)
+        let job = JobEnvelope(kind: .execute, owner: "carol", deadline: deadline, replyTo: "f1", body: 1)
         let queued = try await slots.acquireAndEnqueue(job, on: queue, session: binding)
         XCTAssertEqual(queued, .enqueued)
         let length = try await client.send("XLEN", queue.streamKey(.execute, owner: "carol")).integer
@@ -112,7 +112,7 @@ final class RunQueuePathTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(note, job.id)
 
         // The worker's reply frees the slot in the same round trip, before the reply exists.
-        try await queue.publishReply(JobReply(jobID: job.id, value: 1), to: "f1", releasingRunSlotOf: "carol")
+        try await queue.publishReply(JobReply(jobID: job.id, value: 1), for: job)
         let left = try await client.send("ZCARD", "junction:{u:carol}:running").integer
         XCTAssertEqual(left, 0)
     }

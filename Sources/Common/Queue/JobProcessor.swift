@@ -79,11 +79,8 @@ package struct JobProcessor: Service {
         } else if delivery.envelope.isExpired {
             // Nobody waits any more; running it now could surprise the caller who was told it failed.
             logger.warning("dropping expired job", metadata: ["job": "\(delivery.envelope.id)"])
-            if let replyTo = delivery.envelope.replyTo {
-                try? await queue.publishReply(JobReply(jobID: delivery.envelope.id, errorCode: "expired",
-                                                       message: "the job expired before a worker could start it"), to: replyTo,
-                                              releasingRunSlotOf: kind == .execute ? delivery.envelope.owner : nil)
-            }
+            try? await queue.publishReply(JobReply(jobID: delivery.envelope.id, errorCode: "expired",
+                                                   message: "the job expired before a worker could start it"), for: delivery.envelope)
         } else {
             await handler.handle(delivery)
         }

@@ -48,17 +48,23 @@ package struct JobQueue: Sendable {
         [["ZADD", readyKey(kind), "NX", Self.nowScore(), owner], ["SADD", ownersKey(kind), owner]]
     }
 
-    /// Sends a reply to the frontend that waits for it. For an execute job of `owner`'s,
-    /// its run slot (`RunSlots`) is freed in the same round trip, before the reply
-    /// exists: the frontend then has no release of its own to make.
-    package func publishReply(_ reply: JobReply, to frontend: String, releasingRunSlotOf owner: String? = nil) async throws {
-        let payload = reply.jsonText
+    /// Sends a reply to the frontend that waits for it.
+    package func publishReply(_ reply: JobReply, to frontend: String) async throws {
+        try await redis.pipeline(replyCommands(reply, to: frontend))
+    }
+
+    /// Sends the reply to `job` to the frontend that waits for it, if any. An execute
+    /// job's run slot (`RunSlots`) is freed in the same round trip, before the reply
+    /// exists: a frontend that got the reply has no release of its own to make.
+    package func publishReply(_ reply: JobReply, for job: JobEnvelope) async throws {
+        guard let frontend = job.replyTo else { return }
+        let release = job.kind == .execute ? [RunSlots.releaseCommand(owner: job.owner, runID: job.id)] : []
+        try await redis.pipeline(release + replyCommands(reply, to: frontend))
+    }
+
+    private func replyCommands(_ reply: JobReply, to frontend: String) -> [[String]] {
         let key = replyKey(frontend: frontend)
-        let release = owner.map { [RunSlots.releaseCommand(owner: $0, runID: reply.jobID)] } ?? []
-        try await redis.pipeline(release + [
-            ["XADD", key, "MAXLEN", "~", "10000", "*", "reply", payload],
-            ["EXPIRE", key, "86400"],
-        ])
+        return [["XADD", key, "MAXLEN", "~", "10000", "*", "reply", reply.jsonText], ["EXPIRE", key, "86400"]]
     }
 
     // MARK: consuming

@@ -61,7 +61,6 @@ package struct RunSlots: Sendable {
         return 1
         """)
 
-    private func key(_ owner: String) -> String { Self.key(owner) }
     private static func key(_ owner: String) -> String { "junction:{u:\(owner)}:running" }
 
     /// What frees `runID`'s slot: the worker sends it in the same pipeline as, and before,
@@ -76,7 +75,7 @@ package struct RunSlots: Sendable {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let until = job.deadline ?? now + 3_600_000
         let script = Self.acquireAndEnqueueScript
-        var keys = [key(job.owner), queue.streamKey(job.kind, owner: job.owner)]
+        var keys = [Self.key(job.owner), queue.streamKey(job.kind, owner: job.owner)]
         if let session {
             keys.append(session.runKey)
             if let sessionKey = session.sessionKey { keys.append(sessionKey) }

@@ -54,13 +54,8 @@ package struct RunJobHandler: JobHandler {
             result = .error("internal error", code: "internal_error")
         }
         await progress?.finish()
-        if let replyTo = envelope.replyTo {
-            do {
-                try await queue.publishReply(JobReply(jobID: envelope.id, value: result.json), to: replyTo,
-                                             releasingRunSlotOf: envelope.owner)
-            } catch {
-                logger.error("cannot publish reply", metadata: ["job": "\(envelope.id)", "error": "\(error)"])
-            }
+        do { try await queue.publishReply(JobReply(jobID: envelope.id, value: result.json), for: envelope) } catch {
+            logger.error("cannot publish reply", metadata: ["job": "\(envelope.id)", "error": "\(error)"])
         }
         logger.debug("run finished", metadata: [
             "job": "\(envelope.id)", "queuedMs": "\(queuedMs)",
@@ -116,7 +111,7 @@ package struct RunJobHandler: JobHandler {
     package func handleLost(_ delivery: JobDelivery) async {
         let envelope = delivery.envelope
         let reply = JobReply.lost(jobID: envelope.id)
-        if let replyTo = envelope.replyTo { try? await queue.publishReply(reply, to: replyTo, releasingRunSlotOf: envelope.owner) }
+        try? await queue.publishReply(reply, for: envelope)
         writeLog(envelope: envelope, request: try? RunRequest(json: envelope.body),
                  result: .error(reply.errorMessage ?? "lost", code: "run_lost"), duration: .zero, status: "lost")
     }
