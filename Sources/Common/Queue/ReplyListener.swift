@@ -129,29 +129,25 @@ package final class ReplyListener: Service, Sendable {
         for c in expired { c.resume(returning: nil) }
     }
 
-    /// The entries of an `XREAD` reply of one stream.
-    private static func entries(_ reply: RESPValue) -> [(id: String, fields: [RESPValue])] {
-        var out: [(id: String, fields: [RESPValue])] = []
+    /// Resolves the waits and feeds the channels an `XREAD` reply carries; the id of its
+    /// last entry, where the next read starts.
+    private func handOut(_ reply: RESPValue) -> String? {
+        var last: String?
         for stream in reply.array ?? [] {
             guard let pair = stream.array, pair.count == 2 else { continue }
             for entry in pair[1].array ?? [] {
                 guard let parts = entry.array, parts.count == 2, let id = parts[0].string else { continue }
-                out.append((id, parts[1].array ?? []))
+                last = id
+                let fields = parts[1].array ?? []
+                guard fields.count >= 2, let text = fields[1].string else { continue }
+                if fields[0].string == "event" {
+                    if let event = try? JSONValue.parse(Data(text.utf8)) { deliver(event: event) }
+                } else if fields[0].string == "reply", let decoded = JobReply(jsonText: text) {
+                    resolve(jobID: decoded.jobID, with: decoded)
+                }
             }
         }
-        return out
-    }
-
-    /// Resolves the waits and feeds the channels an `XREAD` reply carries.
-    private func handOut(_ reply: RESPValue) {
-        for (_, fields) in Self.entries(reply) {
-            guard fields.count >= 2, let text = fields[1].string else { continue }
-            if fields[0].string == "event" {
-                if let event = try? JSONValue.parse(Data(text.utf8)) { deliver(event: event) }
-            } else if fields[0].string == "reply", let decoded = JobReply(jsonText: text) {
-                resolve(jobID: decoded.jobID, with: decoded)
-            }
-        }
+        return last
     }
 
     package func run() async throws {
@@ -176,11 +172,12 @@ package final class ReplyListener: Service, Sendable {
                 // The entries are handed out from the connection's own queue, as soon as they
                 // are read: waiting requests resume without first a switch to this task.
                 let read = ["XREAD", "COUNT", "200", "BLOCK", String(Self.sweepInterval.milliseconds), "STREAMS", key, lastID]
-                let reply = try await connection.pipeline([read]) { [self] replies in
-                    handOut(replies[0])
+                let last = Mutex<String?>(nil)
+                _ = try await connection.pipeline([read]) { [self] replies in
+                    last.withLock { $0 = handOut(replies[0]) }
                     return nil
                 }
-                if let last = Self.entries(reply.first[0]).last?.id { lastID = last }
+                if let id = last.withLock({ $0 }) { lastID = id }
             } catch {
                 logger.warning("reply stream read failed; retrying", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(500))

@@ -113,6 +113,7 @@ package final class SandboxProcess: Sendable {
             watchdog.cancel()
             cancellation?.clearHandler()
         }
+        let stop: JSONValue = ["type": "cancel", "id": .string(runID)]
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (cont: CheckedContinuation<SandboxOutcome, Never>) in
                 let accepted = state.withLock { s -> Bool in
@@ -127,12 +128,11 @@ package final class SandboxProcess: Sendable {
                 send(message)
                 // A cancel that came before the run was registered reached the host ahead of
                 // the run itself, which then would never be stopped: send it again after.
-                let stop: JSONValue = ["type": "cancel", "id": .string(runID)]
                 let stillWanted = cancellation?.setHandler { [weak self] in self?.send(stop) } ?? true
                 if Task.isCancelled || !stillWanted { send(stop) }
             }
         } onCancel: {
-            self.send(["type": "cancel", "id": .string(runID)])
+            self.send(stop)
         }
     }
 
