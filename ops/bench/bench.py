@@ -160,8 +160,8 @@ def measure_paced(stack: Stack, session: "RawMcp", runs: int, pace_ms: float, fl
     """Paced latency, every measure taking its turn in each round so that all of them see
     the same machine conditions:
       healthz            GET /healthz over a bare socket (what any request costs this client);
-      execute            the trivial execute over a bare socket, 2025-11-25 session (looked up
-                         in Redis on every request);
+      execute            the trivial execute over a bare socket, 2025-11-25 session (checked in
+                         Redis by the script that queues the run);
       execute_stateless  the same in the stateless 2026-07-28 revision;
       execute_httpx      the same session's execute through httpx (about 1 ms of client time);
       warm_floor         floor.js --serve: the warm isolate round trip without Junction."""
@@ -184,22 +184,20 @@ def measure_paced(stack: Stack, session: "RawMcp", runs: int, pace_ms: float, fl
             return (time.perf_counter() - t0) * 1000
         return run
 
-    def execute() -> None:
-        status, out = client.request("POST", "/mcp", headers, body)
-        if status != 200 or b'"result":1' not in out:
-            raise RuntimeError(f"raw execute: HTTP {status} {out[:300]!r}")
-
-    def execute_stateless() -> None:
-        status, out = client.request("POST", "/mcp", stateless_headers, stateless_body)
-        if status != 200 or b'"result":1' not in out:
-            raise RuntimeError(f"raw stateless execute: HTTP {status} {out[:300]!r}")
+    def executor(h: dict, b: bytes, label: str):
+        def execute() -> None:
+            status, out = client.request("POST", "/mcp", h, b)
+            if status != 200 or b'"result":1' not in out:
+                raise RuntimeError(f"{label}: HTTP {status} {out[:300]!r}")
+        return execute
 
     def healthz() -> None:
         status, _ = client.request("GET", "/healthz", {})
         if status != 200:
             raise RuntimeError(f"healthz: HTTP {status}")
 
-    samplers = {"healthz": timed(healthz), "execute": timed(execute), "execute_stateless": timed(execute_stateless),
+    samplers = {"healthz": timed(healthz), "execute": timed(executor(headers, body, "raw execute")),
+                "execute_stateless": timed(executor(stateless_headers, stateless_body, "raw stateless execute")),
                 "execute_httpx": timed(lambda: session.execute(TRIVIAL))}
     server = FloorServer() if floor else None
     if server:

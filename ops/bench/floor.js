@@ -25,7 +25,7 @@
 const SERVE = Deno.args[0] === "--serve";
 const CHURN_ONLY = Deno.args[0] === "--churn";
 const N = (() => {
-  const n = Number.parseInt(SERVE || CHURN_ONLY ? "200" : Deno.args[0] ?? "200", 10);
+  const n = Number.parseInt(Deno.args[0] ?? "200", 10); // NaN for the flags: 200
   return Number.isFinite(n) && n > 0 ? n : 200;
 })();
 const CHURN_SECONDS = 3;
@@ -78,10 +78,14 @@ async function coldRoundTrip() {
   return t1 - t0;
 }
 
-async function warmRoundTrip() {
+async function bootWorker() {
   const worker = new Worker(workerUrl, { type: "module" });
   await nextMessage(worker); // booted
-  await new Promise((r) => setTimeout(r, 2)); // let it settle, as a spare would
+  return worker;
+}
+
+// Code into a booted worker, answer out: the timed part of a warm round trip.
+async function runInBooted(worker) {
   const t0 = performance.now();
   const answer = nextMessage(worker);
   worker.postMessage(CODE);
@@ -90,6 +94,12 @@ async function warmRoundTrip() {
   worker.terminate();
   check(result);
   return t1 - t0;
+}
+
+async function warmRoundTrip() {
+  const worker = await bootWorker();
+  await new Promise((r) => setTimeout(r, 2)); // let it settle, as a spare would
+  return await runInBooted(worker);
 }
 
 function summary(samples) {
@@ -128,28 +138,16 @@ if (CHURN_ONLY) {
 
 if (SERVE) {
   const encoder = new TextEncoder();
-  const boot = async () => {
-    const worker = new Worker(workerUrl, { type: "module" });
-    await nextMessage(worker);
-    return worker;
-  };
-  let spare = boot();
   const decoder = new TextDecoder();
   const buf = new Uint8Array(4096);
+  let spare = bootWorker();
   for (;;) {
     const n = await Deno.stdin.read(buf);
     if (n === null) break;
     for (const _ of decoder.decode(buf.subarray(0, n)).matchAll(/\n/g)) {
-      const worker = await spare;
-      const t0 = performance.now();
-      const answer = nextMessage(worker);
-      worker.postMessage(CODE);
-      const result = await answer;
-      const ms = performance.now() - t0;
-      worker.terminate();
-      check(result);
+      const ms = await runInBooted(await spare);
       Deno.stdout.writeSync(encoder.encode(ms.toFixed(4) + "\n"));
-      spare = boot();
+      spare = bootWorker();
     }
   }
   Deno.exit(0);
