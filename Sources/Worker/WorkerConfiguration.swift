@@ -16,6 +16,8 @@ import Foundation
 /// | `JUNCTION_UPSTREAM_MAX_BYTES` | per-call response cap | 1000000 |
 /// | `JUNCTION_MAX_CALLS_PER_RUN` | upstream calls one run may make | 50 |
 /// | `JUNCTION_MAX_CONCURRENT_CALLS` | upstream calls one run may have in flight | 6 |
+/// | `JUNCTION_MAX_ATTACHMENTS_PER_RUN` | images, audio clips and resources from MCP tools one run may keep | 10 |
+/// | `JUNCTION_MAX_ATTACHMENT_BYTES_PER_RUN` | their decoded bytes one run may keep | 5000000 |
 /// | `JUNCTION_MCP_IDLE_MS` | how long an unused upstream MCP session stays open | 300000 |
 package struct WorkerConfiguration: Sendable {
     package var common: CommonConfiguration
@@ -39,7 +41,10 @@ package struct WorkerConfiguration: Sendable {
         upstreamTimeout = .milliseconds(max(100, try env.int("JUNCTION_UPSTREAM_TIMEOUT_MS", default: 30_000)))
         upstreamMaxBytes = max(1024, try env.int("JUNCTION_UPSTREAM_MAX_BYTES", default: 1_000_000))
         limits = RunLimits(maxCallsPerRun: max(1, try env.int("JUNCTION_MAX_CALLS_PER_RUN", default: 50)),
-                           maxConcurrentCallsPerRun: max(1, try env.int("JUNCTION_MAX_CONCURRENT_CALLS", default: 6)))
+                           maxConcurrentCallsPerRun: max(1, try env.int("JUNCTION_MAX_CONCURRENT_CALLS", default: 6)),
+                           attachments: RunAttachments.Limits(
+                               maxCount: max(0, try env.int("JUNCTION_MAX_ATTACHMENTS_PER_RUN", default: 10)),
+                               maxBytes: max(0, try env.int("JUNCTION_MAX_ATTACHMENT_BYTES_PER_RUN", default: 5_000_000))))
         mcpIdleTimeout = .milliseconds(max(100, try env.int("JUNCTION_MCP_IDLE_MS", default: 300_000)))
     }
 

@@ -3,20 +3,31 @@ import Foundation
 /// Turns an upstream `CallToolResult` into the value a sandbox call returns.
 ///
 /// - `isError` → the call throws with the upstream's text.
-/// - `structuredContent` when present.
-/// - else one text block → its JSON when it parses as JSON, else the text.
-/// - else several blocks → an array of the same mapping; images, audio and embedded
-///   resources become typed objects (`{type: "image", mimeType, data}` …).
+/// - `structuredContent` when present (what the tool's output schema describes). Images,
+///   audio and resources next to it are not dropped: their handles go under `_content`
+///   (of the object; a non-object value is wrapped as `{result, _content}`).
+/// - else one block → its value; several → an array of their values.
+/// - a text block → its JSON when it is a JSON object or array, else the text.
+/// - image, audio, embedded resource and resource link blocks → a small handle from
+///   `attachments` (`{type, mimeType, bytes, ref}`); their bytes stay on the host.
 package enum MCPToolResult {
-    package static func value(of result: JSONValue, tool: String) throws -> JSONValue {
+    package static func value(of result: JSONValue, tool: String, attachments: RunAttachments = RunAttachments()) throws -> JSONValue {
         let content = result["content"]?.arrayValue ?? []
         if result["isError"]?.boolValue == true {
             let text = content.compactMap { $0["text"]?.stringValue }.joined(separator: "\n")
             let message = text.isEmpty ? "the tool reported an error without a message" : String(text.prefix(4000))
             throw JunctionError("tool_error", "\(tool) failed: \(message)", status: 502)
         }
-        if let structured = result["structuredContent"], !structured.isNull { return structured }
-        let blocks = content.map(block)
+        if let structured = result["structuredContent"], !structured.isNull {
+            let media = content.compactMap { attachments.keep($0) }
+            guard !media.isEmpty else { return structured }
+            if case .object(var object) = structured {
+                object["_content"] = .array(media)
+                return .object(object)
+            }
+            return ["result": structured, "_content": .array(media)]
+        }
+        let blocks = content.map { block($0, attachments: attachments) }
         switch blocks.count {
         case 0: return .null
         case 1: return blocks[0]
@@ -24,29 +35,12 @@ package enum MCPToolResult {
         }
     }
 
-    static func block(_ item: JSONValue) -> JSONValue {
-        switch item["type"]?.stringValue {
-        case "text":
+    static func block(_ item: JSONValue, attachments: RunAttachments) -> JSONValue {
+        if item["type"]?.stringValue == "text" {
             let text = item["text"]?.stringValue ?? ""
             return parsedJSON(text) ?? .string(text)
-        case "image", "audio":
-            return keep(item, ["type", "mimeType", "data"])
-        case "resource":
-            guard let resource = item["resource"] else { return item }
-            var out = keep(resource, ["uri", "mimeType", "text", "blob"]).objectValue ?? [:]
-            out["type"] = "resource"
-            return .object(out)
-        case "resource_link":
-            return keep(item, ["type", "uri", "name", "title", "description", "mimeType", "size"])
-        default:
-            return item
         }
-    }
-
-    private static func keep(_ item: JSONValue, _ keys: [String]) -> JSONValue {
-        var out: [String: JSONValue] = [:]
-        for k in keys { if let v = item[k] { out[k] = v } }
-        return .object(out)
+        return attachments.keep(item) ?? item
     }
 
     /// Objects and arrays only: a tool answering "42" or "true" as text means text.

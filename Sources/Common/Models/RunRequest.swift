@@ -32,21 +32,30 @@ package struct RunRequest: Sendable, Codable, Equatable {
 }
 
 /// What a run produced, as the MCP tool result carries it: `structuredContent` is
-/// `{result, logs, calls}` (or `{error, logs, calls}` when `isError`).
+/// `{result, logs, calls}` (or `{error, logs, calls}` when `isError`), and `attachments`
+/// the MCP content blocks (image, audio, resource, resource_link) the result returned,
+/// which follow the JSON text block in the order the result's notes number them.
 package struct RunResult: Sendable, Equatable {
     package var isError: Bool
     package var structured: JSONValue
+    package var attachments: [JSONValue]
 
-    package init(isError: Bool, structured: JSONValue) {
+    package init(isError: Bool, structured: JSONValue, attachments: [JSONValue] = []) {
         self.isError = isError
         self.structured = structured
+        self.attachments = attachments
     }
 
-    package var json: JSONValue { ["isError": .bool(isError), "structuredContent": structured] }
+    package var json: JSONValue {
+        var out: [String: JSONValue] = ["isError": .bool(isError), "structuredContent": structured]
+        if !attachments.isEmpty { out["attachments"] = .array(attachments) }
+        return .object(out)
+    }
 
     package init(json: JSONValue) {
         isError = json["isError"]?.boolValue ?? true
         structured = json["structuredContent"] ?? .null
+        attachments = json["attachments"]?.arrayValue ?? []
     }
 
     /// A failed run that never reached the sandbox.

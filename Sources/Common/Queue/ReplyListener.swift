@@ -129,10 +129,16 @@ package final class ReplyListener: Service, Sendable {
         for c in expired { c.resume(returning: nil) }
     }
 
+    /// Entries longer than this (runs that attached images, audio or resources) are
+    /// deleted from the stream once read, so their bytes do not stay in Redis until the
+    /// stream is trimmed.
+    package static let bulkyEntryBytes = 64 * 1024
+
     /// Resolves the waits and feeds the channels an `XREAD` reply carries; the id of its
-    /// last entry, where the next read starts.
-    private func handOut(_ reply: RESPValue) -> String? {
+    /// last entry, where the next read starts, and the ids of its bulky entries.
+    private func handOut(_ reply: RESPValue) -> (last: String?, bulky: [String]) {
         var last: String?
+        var bulky: [String] = []
         for stream in reply.array ?? [] {
             guard let pair = stream.array, pair.count == 2 else { continue }
             for entry in pair[1].array ?? [] {
@@ -140,6 +146,7 @@ package final class ReplyListener: Service, Sendable {
                 last = id
                 let fields = parts[1].array ?? []
                 guard fields.count >= 2, let text = fields[1].string else { continue }
+                if text.utf8.count > Self.bulkyEntryBytes { bulky.append(id) }
                 if fields[0].string == "event" {
                     if let event = try? JSONValue.parse(Data(text.utf8)) { deliver(event: event) }
                 } else if fields[0].string == "reply", let decoded = JobReply(jsonText: text) {
@@ -147,7 +154,7 @@ package final class ReplyListener: Service, Sendable {
                 }
             }
         }
-        return last
+        return (last, bulky)
     }
 
     package func run() async throws {
@@ -171,13 +178,15 @@ package final class ReplyListener: Service, Sendable {
                 }
                 // The entries are handed out from the connection's own queue, as soon as they
                 // are read: waiting requests resume without first a switch to this task.
-                let read = ["XREAD", "COUNT", "200", "BLOCK", String(Self.sweepInterval.milliseconds), "STREAMS", key, lastID]
-                let last = Mutex<String?>(nil)
-                _ = try await connection.pipeline([read]) { [self] replies in
-                    last.withLock { $0 = handOut(replies[0]) }
+                let readCommand = ["XREAD", "COUNT", "200", "BLOCK", String(Self.sweepInterval.milliseconds), "STREAMS", key, lastID]
+                let read = Mutex<(last: String?, bulky: [String])>((nil, []))
+                _ = try await connection.pipeline([readCommand]) { [self] replies in
+                    read.withLock { $0 = handOut(replies[0]) }
                     return nil
                 }
-                if let id = last.withLock({ $0 }) { lastID = id }
+                let (last, bulky) = read.withLock { $0 }
+                if let id = last { lastID = id }
+                if !bulky.isEmpty { _ = try? await queue.redis.send(["XDEL", key] + bulky) }
             } catch {
                 logger.warning("reply stream read failed; retrying", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(500))

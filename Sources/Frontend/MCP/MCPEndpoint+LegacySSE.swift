@@ -70,7 +70,8 @@ extension MCPEndpoint {
             if method == "notifications/cancelled" { await cancelSessionRun(owner: user.id, session: session.id, params: message.params) }
             return JSONResponse.empty(.accepted)
         }
-        let context = CallContext(id: message.id, user: user, modern: false, session: session.id)
+        // The stream's negotiated revision is not kept: answer in the oldest one's block kinds.
+        let context = CallContext(id: message.id, user: user, modern: false, version: MCPProtocol.legacySSE, session: session.id)
         let queue = dispatcher.queue
         let logger = self.logger
         let deliver: @Sendable (JSONValue) async -> Void = { value in
@@ -105,7 +106,7 @@ extension MCPEndpoint {
                         await deliver(JSONRPC.notification("notifications/progress", params: .object(params)))
                     }
                 }
-                return .result(Self.toolResult(await run(call, context: context, onProgress: onProgress)))
+                return .result(Self.toolResult(await run(call, context: context, onProgress: onProgress), version: context.version))
             }
         default:
             return await answer(method: method, params: message.params, context: context)

@@ -11,6 +11,8 @@ extension MCPEndpoint {
         var user: User
         /// 2026-07-28: results carry `resultType`; errors map to HTTP statuses.
         var modern: Bool
+        /// The protocol revision the answer is shaped for (which content block kinds exist).
+        var version: String
         /// The handshake-era session, for `notifications/cancelled`.
         var session: String?
     }
@@ -71,7 +73,8 @@ extension MCPEndpoint {
             return .refused(.error(code: JSONRPC.invalidParams, message: "\(name) needs arguments.code: a non-empty string of JavaScript/TypeScript"))
         }
         guard code.utf8.count <= config.maxCodeBytes else {
-            return .refused(.result(Self.toolResult(.error("the code is larger than the limit of \(config.maxCodeBytes) bytes (maxCodeBytes)", code: "code_too_large"))))
+            let refusal = RunResult.error("the code is larger than the limit of \(config.maxCodeBytes) bytes (maxCodeBytes)", code: "code_too_large")
+            return .refused(.result(Self.toolResult(refusal, version: MCPProtocol.modern)))
         }
         return .call(ToolCall(tool: tool, code: code))
     }
@@ -88,7 +91,7 @@ extension MCPEndpoint {
         case "tools/call":
             switch toolCall(params: params) {
             case .refused(let answer): return answer
-            case .call(let call): return .result(Self.toolResult(await run(call, context: context)))
+            case .call(let call): return .result(Self.toolResult(await run(call, context: context), version: context.version))
             }
         case "resources/list":
             return .result(["resources": []])
@@ -169,9 +172,9 @@ extension MCPEndpoint {
         return JSONResponse.make(Self.message(answer, context: context), status: status)
     }
 
-    static func toolResult(_ result: RunResult) -> JSONValue {
-        // The text twin is exactly the structured content, as the MCP spec recommends.
-        ["content": [["type": "text", "text": .string(result.structured.jsonString())]], "structuredContent": result.structured,
+    /// The `tools/call` result of a run, its content blocks in kinds `version` has.
+    static func toolResult(_ result: RunResult, version: String) -> JSONValue {
+        ["content": ToolResultContent.blocks(result, version: version), "structuredContent": result.structured,
          "isError": .bool(result.isError)]
     }
 }

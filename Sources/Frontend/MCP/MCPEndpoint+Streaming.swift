@@ -31,7 +31,7 @@ extension MCPEndpoint {
             let progressHandler = onProgress
             let run = Task {
                 let result = await dispatcher.finish(pending, onProgress: progressHandler)
-                if !Task.isCancelled { sink.yield(SSE.message(Self.message(.result(Self.toolResult(result)), context: context))) }
+                if !Task.isCancelled { sink.yield(SSE.message(Self.message(.result(Self.toolResult(result, version: context.version)), context: context))) }
                 sink.finish()
             }
             let ticker = keepAlive.add(sink)

@@ -148,7 +148,7 @@ struct MCPEndpoint: Sendable {
             return JSONResponse.make(JSONRPC.error(id: message.id, code: rejection.code, message: rejection.message, data: rejection.data),
                                      status: .badRequest)
         }
-        let context = CallContext(id: message.id, user: user, modern: true, session: nil)
+        let context = CallContext(id: message.id, user: user, modern: true, version: MCPProtocol.modern, session: nil)
         if method == "tools/call" { return await postToolCall(request, params: message.params, context: context) }
         return respond(await answer(method: method, params: message.params, context: context), context: context)
     }
@@ -170,9 +170,11 @@ struct MCPEndpoint: Sendable {
                                                    message: "Unsupported MCP-Protocol-Version \(version); supported: \(Self.handshakeVersions.joined(separator: ", "))"),
                                      status: .badRequest)
         }
+        // Without the header a client speaks 2025-03-26, as the transport prescribes.
+        let version = request.headers[.mcpProtocolVersion] ?? "2025-03-26"
         if method == "tools/call", !message.isNotification {
             // The session is checked by the script that queues the run: no round trip of its own.
-            let context = CallContext(id: id, user: user, modern: false, session: sessionID)
+            let context = CallContext(id: id, user: user, modern: false, version: version, session: sessionID)
             return await postToolCall(request, params: message.params, context: context, sessionChecked: false)
         }
         let session: MCPSessionStore.Session?
@@ -185,7 +187,7 @@ struct MCPEndpoint: Sendable {
             if method == "notifications/cancelled" { await cancelSessionRun(owner: user.id, session: session.id, params: message.params) }
             return JSONResponse.empty(.accepted)
         }
-        let context = CallContext(id: id, user: user, modern: false, session: session.id)
+        let context = CallContext(id: id, user: user, modern: false, version: version, session: session.id)
         return respond(await answer(method: method, params: message.params, context: context), context: context)
     }
 
@@ -208,10 +210,10 @@ struct MCPEndpoint: Sendable {
         case .sessionNotFound:
             return Self.sessionNotFound(id: context.id)
         case .refused(let result):
-            return respond(.result(Self.toolResult(result)), context: context)
+            return respond(.result(Self.toolResult(result, version: context.version)), context: context)
         case .started(let pending):
             if streaming { return streamRun(pending, progressToken: progressToken, context: context) }
-            return respond(.result(Self.toolResult(await dispatcher.finish(pending))), context: context)
+            return respond(.result(Self.toolResult(await dispatcher.finish(pending), version: context.version)), context: context)
         }
     }
 

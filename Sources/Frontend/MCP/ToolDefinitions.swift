@@ -21,6 +21,7 @@ enum ToolDefinitions {
         };
         type OperationInput = { params?: Record<string, unknown>; query?: Record<string, unknown>; headers?: Record<string, string>; cookies?: Record<string, string>; body?: unknown; contentType?: string };
         type OperationResult = { status: number; headers: Record<string, string>; body: unknown }; // non-2xx is returned, not thrown
+        MCP tools resolve to their structuredContent, else their text (parsed when it is JSON); a tool error throws. Images, audio and embedded resources arrive as handles { type: "image" | "audio" | "resource" | "resource_link"; mimeType; bytes; ref } without the bytes: put a handle anywhere in your return value and it reaches the user as a real MCP content block.
         Credentials are added by the server. No network, files or env in the sandbox; console output is captured; wall time, call count and output size are limited.
         Example: async () => { const r = await codemode.github_issues_list({ params: { owner: "o", repo: "r" }, query: { state: "open" } }); return r.body.map((i: any) => i.title); }
         """

@@ -125,6 +125,7 @@ package struct RunJobHandler: JobHandler {
             if timeout <= .zero { return .error("the run's deadline passed before it started", code: "expired") }
         }
         let recorder = CallRecorder()
+        let attachments = RunAttachments(limits: limits.attachments)
         let functions: [String]?
         let handler: SandboxCallHandler
         switch request.tool {
@@ -140,7 +141,7 @@ package struct RunJobHandler: JobHandler {
                 defer { budget.slots.release() }
                 let started = ContinuousClock.now
                 progress?.report("calling \(name)")
-                let result = await self.perform(owner: owner, name: name, args: args)
+                let result = await self.perform(owner: owner, name: name, args: args, attachments: attachments)
                 let ok = (try? result.get()) != nil
                 recorder.record(name: name, ok: ok, started: started)
                 progress?.report("\(name) \(ok ? "finished" : "failed") in \((ContinuousClock.now - started).milliseconds) ms")
@@ -157,7 +158,9 @@ package struct RunJobHandler: JobHandler {
         let outcome = await pool.run(code: request.code, functions: functions, timeout: timeout, cancellation: cancellation, handler: handler)
         let calls = JSONValue.array(recorder.all)
         if outcome.ok {
-            return RunResult(isError: false, structured: ["result": capped(outcome.result), "logs": .array(outcome.logs.map { .string($0) }), "calls": calls])
+            let (shown, blocks) = attachments.attach(to: outcome.result)
+            return RunResult(isError: false, structured: ["result": capped(shown), "logs": .array(outcome.logs.map { .string($0) }), "calls": calls],
+                             attachments: blocks)
         }
         var error: [String: JSONValue] = ["name": .string(outcome.errorName ?? "Error"), "message": .string(outcome.errorMessage ?? "the code failed")]
         if let line = outcome.errorLine { error["line"] = .number(Double(line)) }
@@ -174,14 +177,16 @@ package struct RunJobHandler: JobHandler {
                 "hint": .string("The result was longer than \(maxOutputChars) characters. Return only the fields you need, filter or slice arrays in your code, or page through the upstream API.")]
     }
 
-    private func perform(owner: String, name: String, args: JSONValue) async -> Result<JSONValue, JunctionError> {
+    private func perform(owner: String, name: String, args: JSONValue, attachments: RunAttachments) async -> Result<JSONValue, JunctionError> {
         do {
             guard let (entry, source) = try database.callable(owner: owner, callName: name) else {
                 let near = CallNameSuggester.closest(to: name, in: suggestionPool(owner: owner, name: name))
                 return .failure(.notFound("codemode.\(name) is not a function of your enabled sources" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: ", "))?")))
             }
             let secret = try database.sourceSecret(source, box: box)
-            if source.type == .mcp { return .success(try await mcp.call(entry: entry, source: source, secret: secret, args: args)) }
+            if source.type == .mcp {
+                return .success(try await mcp.call(entry: entry, source: source, secret: secret, args: args, attachments: attachments))
+            }
             return .success(try await caller.call(entry: entry, source: source, secret: secret, args: args))
         } catch let error as JunctionError {
             return .failure(error)

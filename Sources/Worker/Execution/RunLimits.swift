@@ -7,10 +7,13 @@ package struct RunLimits: Sendable {
     package var maxCallsPerRun = 50
     /// Upstream calls one run may have in flight at once.
     package var maxConcurrentCallsPerRun = 6
+    /// Images, audio and resources from MCP tools one run may keep (count and bytes).
+    package var attachments = RunAttachments.Limits()
 
-    package init(maxCallsPerRun: Int = 50, maxConcurrentCallsPerRun: Int = 6) {
+    package init(maxCallsPerRun: Int = 50, maxConcurrentCallsPerRun: Int = 6, attachments: RunAttachments.Limits = RunAttachments.Limits()) {
         self.maxCallsPerRun = maxCallsPerRun
         self.maxConcurrentCallsPerRun = maxConcurrentCallsPerRun
+        self.attachments = attachments
     }
 }
 

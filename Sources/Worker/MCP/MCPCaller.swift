@@ -4,7 +4,8 @@ import Logging
 
 /// Performs one MCP tool call for a sandbox call: takes the pooled client of the
 /// (user, source), calls `tools/call` with the per-call timeout, and maps the result
-/// (an `isError` result fails the call with the upstream's message).
+/// (an `isError` result fails the call with the upstream's message; images, audio and
+/// resources are kept in the run's `attachments`, the sandbox gets handles).
 package struct MCPCaller: Sendable {
     package let database: AppDatabase
     package let connector: MCPSourceConnector
@@ -24,32 +25,37 @@ package struct MCPCaller: Sendable {
         self.logger = logger
     }
 
-    /// Calls the tool behind `entry` with `args` (an object, or nothing).
-    package func call(entry: CatalogEntry, source: Source, secret: String?, args: JSONValue) async throws -> JSONValue {
+    /// Calls the tool behind `entry` with `args` (an object, or nothing); binary content of
+    /// the result is kept in `attachments`.
+    package func call(entry: CatalogEntry, source: Source, secret: String?, args: JSONValue,
+                      attachments: RunAttachments = RunAttachments()) async throws -> JSONValue {
         guard args.isNull || args.objectValue != nil else {
             throw JunctionError.badRequest("\(entry.callName) takes one object argument with the tool's parameters")
         }
-        guard source.authType == .oauth else { return try await call(entry: entry, source: source, credential: secret, args: args) }
+        guard source.authType == .oauth else {
+            return try await call(entry: entry, source: source, credential: secret, args: args, attachments: attachments)
+        }
         guard let oauth else {
             throw JunctionError("source_misconfigured", "this worker has no OAuth support configured for \(source.slug)", status: 500)
         }
         let token = try await oauth.accessToken(for: source)
         do {
-            return try await call(entry: entry, source: source, credential: token, args: args)
+            return try await call(entry: entry, source: source, credential: token, args: args, attachments: attachments)
         } catch let error as JunctionError where error.code == "upstream_unauthorized" {
             // The server refused the token before it expired (revoked, or its clock differs):
             // refresh under the cross-process lock, then try once more.
             logger.info("upstream refused the OAuth token; refreshing", metadata: ["source": "\(source.slug)"])
             let fresh = try await oauth.accessToken(for: source, rejected: token)
             do {
-                return try await call(entry: entry, source: source, credential: fresh, args: args)
+                return try await call(entry: entry, source: source, credential: fresh, args: args, attachments: attachments)
             } catch let again as JunctionError where again.code == "upstream_unauthorized" {
                 throw UpstreamOAuthError.needsSignIn(source.slug, reason: "the server refused a freshly refreshed token")
             }
         }
     }
 
-    private func call(entry: CatalogEntry, source: Source, credential: String?, args: JSONValue) async throws -> JSONValue {
+    private func call(entry: CatalogEntry, source: Source, credential: String?, args: JSONValue,
+                      attachments: RunAttachments) async throws -> JSONValue {
         let details = (try? JSONValue.parse(entry.details)) ?? .object([:])
         let tool = details["tool"]?.stringValue ?? entry.operationKey
         // A new access token makes a new client (its headers are fixed at creation).
@@ -71,7 +77,7 @@ package struct MCPCaller: Sendable {
             }
             let schema = try? JSONValue.parse(entry.inputSchema)
             let raw = try await client.callTool(name: tool, arguments: args, inputSchema: schema, timeout: timeout)
-            return try MCPToolResult.value(of: raw, tool: entry.callName)
+            return try MCPToolResult.value(of: raw, tool: entry.callName, attachments: attachments)
         } catch let error as JunctionError {
             if !["tool_error", "upstream_error", "upstream_input_required"].contains(error.code) {
                 await pool.discard(source, client: client)
