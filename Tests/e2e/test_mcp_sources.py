@@ -95,7 +95,10 @@ async def test_fastmcp_streamable_http_results_are_mapped(mstack: Stack, mapi) -
     assert r["jsonText"] in ({"kind": "json-text", "items": [1, 2, 3]}, {"result": json.dumps({"kind": "json-text", "items": [1, 2, 3]})}), r
     assert r["weather"] == {"city": "Oslo", "tempC": 21.5}, r
     assert r["pixel"][0] == "a pixel" and r["pixel"][1]["type"] == "image" and r["pixel"][1]["mimeType"] == "image/png", r
-    assert r["doc"] == {"type": "resource", "uri": "file:///notes.txt", "mimeType": "text/plain", "text": "hello notes"}, r
+    # Issue 13: a returned resource handle becomes an EmbeddedResource block; the JSON says where.
+    assert {k: r["doc"].get(k) for k in ("type", "uri", "mimeType", "bytes", "attached")} == {
+        "type": "resource", "uri": "file:///notes.txt", "mimeType": "text/plain", "bytes": 11,
+        "attached": "content block 1 after this JSON text"}, r
     assert r["progress"] in ("done after 4 steps", {"result": "done after 4 steps"}), r
 
     # isError throws inside the sandbox with the upstream message
