@@ -46,9 +46,6 @@ package final class RunAttachments: Sendable {
         self.prefix = "att-" + String(UInt32.random(in: .min ... .max), radix: 16)
     }
 
-    /// Whether nothing was kept (then a result needs no walk).
-    package var isEmpty: Bool { state.withLock { $0.kept.isEmpty } }
-
     /// The value the sandbox gets for an upstream content block of kind `image`, `audio`,
     /// `resource` or `resource_link`, keeping its block; nil for any other kind.
     package func keep(_ item: JSONValue) -> JSONValue? {
