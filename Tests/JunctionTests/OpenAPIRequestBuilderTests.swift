@@ -69,15 +69,16 @@ final class OpenAPIRequestBuilderTests: XCTestCase {
 
     func testCredentialIsAppliedLastAndCannotBeOverridden() throws {
         let b = builder("/c")
+        let api = Origin(string: "https://api.example.com")!
         let args: JSONValue = ["headers": ["Authorization": "Bearer mine", "x-api-key": "mine"], "query": ["api_key": "mine", "other": "1"]]
-        let bearer = try b.build(args: args, credential: Credential(type: .bearer, name: nil, secret: "S"))
+        let bearer = try b.build(args: args, credential: Credential(type: .bearer, name: nil, secret: "S", origin: api))
         XCTAssertEqual(bearer.headers.filter { $0.0.lowercased() == "authorization" }.map(\.1), ["Bearer S"])
         XCTAssertEqual(bearer.sensitiveHeaders, ["authorization"])
-        let header = try b.build(args: args, credential: Credential(type: .header, name: "X-API-Key", secret: "S"))
+        let header = try b.build(args: args, credential: Credential(type: .header, name: "X-API-Key", secret: "S", origin: api))
         XCTAssertEqual(header.headers.filter { $0.0.lowercased() == "x-api-key" }.map(\.1), ["S"])
-        let query = try b.build(args: args, credential: Credential(type: .query, name: "api_key", secret: "S&x=1"))
+        let query = try b.build(args: args, credential: Credential(type: .query, name: "api_key", secret: "S&x=1", origin: api))
         XCTAssertEqual(query.url.query, "other=1&api_key=S%26x%3D1")
-        let basic = try b.build(args: args, credential: Credential(type: .basic, name: nil, secret: "u:p"))
+        let basic = try b.build(args: args, credential: Credential(type: .basic, name: nil, secret: "u:p", origin: api))
         XCTAssertEqual(basic.headers.filter { $0.0.lowercased() == "authorization" }.map(\.1), ["Basic dTpw"])
     }
 

@@ -64,7 +64,7 @@ final class StoreTests: XCTestCase {
     func testSecretRoundTripAndTamperingAndWrongOwnerAreRejected() throws {
         let alice = try db.userCreatingIfNeeded(email: "alice@example.com")
         let bob = try db.userCreatingIfNeeded(email: "bob@example.com")
-        let source = try db.createSource(owner: alice.id, draft: SourceDraft(slug: "gh", type: .openapi, name: "gh", baseUrl: nil,
+        let source = try db.createSource(owner: alice.id, draft: SourceDraft(slug: "gh", type: .openapi, name: "gh", baseUrl: "https://x.example",
                                                                             specUrl: "https://x.example/s", authType: .bearer, secret: "ghp_secret"), box: box)
         XCTAssertEqual(try db.sourceSecret(source, box: box), "ghp_secret")
         let raw = try db.writer.read { try String.fetchOne($0, sql: "SELECT secretSealed FROM sources") }!

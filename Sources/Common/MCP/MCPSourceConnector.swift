@@ -1,7 +1,8 @@
 import Foundation
 
 /// Builds an `MCPClient` for a registered source: its URL, its credential (sent only to
-/// the source's origin) and what earlier connections negotiated.
+/// the origin it is bound to: the one the secret was entered for, or for OAuth the
+/// source's own) and what earlier connections negotiated.
 package struct MCPSourceConnector: Sendable {
     package let http: StreamingUpstream
     package var maxMessageBytes: Int
@@ -19,14 +20,21 @@ package struct MCPSourceConnector: Sendable {
         guard let text = source.baseUrl, let url = URL(string: text) else {
             throw JunctionError.badRequest("MCP source \(source.slug) has no baseUrl")
         }
-        let credentials = MCPCredentials(headers: try Self.headers(source: source, secret: secret), for: url)
+        let headers = try Self.headers(source: source, secret: secret)
+        let origin = Origin(url)
+        if source.authType.sendsSecret, !headers.isEmpty {
+            guard let bound = source.secretBoundOrigin else { throw AppDatabase.needsSecret(source) }
+            guard bound == origin else { throw Credential.mismatch(subject: "the secret of source \(source.slug)", bound: bound, url: url) }
+        }
+        let credentials = MCPCredentials(headers: headers, origin: origin)
         return MCPClient(http: http, url: url, credentials: credentials,
                          options: .init(maxMessageBytes: maxMessageBytes, requestTimeout: requestTimeout, remembered: remembered))
     }
 
     /// A value that changes whenever what a client was built from changes.
     package static func fingerprint(_ source: Source) -> String {
-        [source.baseUrl ?? "", source.authType.rawValue, source.authHeaderName ?? "", source.secretSealed ?? ""].joined(separator: "\u{1}")
+        [source.baseUrl ?? "", source.authType.rawValue, source.authHeaderName ?? "", source.secretSealed ?? "",
+         source.secretOrigin ?? ""].joined(separator: "\u{1}")
     }
 
     static func headers(source: Source, secret: String?) throws -> [(String, String)] {
@@ -37,11 +45,11 @@ package struct MCPSourceConnector: Sendable {
             guard let secret else {
                 throw JunctionError("source_misconfigured", "source \(source.slug) has \(source.authType.rawValue) auth but no secret", status: 400)
             }
-            return Credential(type: source.authType, name: source.authHeaderName, secret: secret).headers
+            return Credential.headers(type: source.authType, name: source.authHeaderName, secret: secret)
         case .oauth:
             // `secret` is the current access token (MCPOAuthTokens), sent only to the source's origin.
             guard let secret else { throw UpstreamOAuthError.needsSignIn(source.slug, reason: "nobody has signed in to it yet") }
-            return Credential(type: .bearer, name: nil, secret: secret).headers
+            return [("Authorization", "Bearer \(secret)")]
         default:
             throw JunctionError("source_misconfigured", "auth type \(source.authType.rawValue) is not supported for MCP sources", status: 400)
         }

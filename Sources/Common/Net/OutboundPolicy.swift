@@ -6,22 +6,33 @@ import Glibc
 /// Decides which upstream URLs Junction may connect to (SSRF protection). Production
 /// default: HTTPS only, and the host must resolve only to public addresses. The
 /// development setting additionally allows loopback hosts, over plain HTTP too.
+///
+/// `check` resolves the host once and returns the addresses it checked; `UpstreamHTTP`
+/// connects to one of those (see `ConnectionPins`), never to a second resolution, so a
+/// name that answers differently the next time (DNS rebinding) cannot redirect it.
 package struct OutboundPolicy: Sendable {
     package var allowLoopbackHTTP: Bool
+    /// How host names are resolved (the system resolver; tests inject others).
+    package var resolver: HostResolver
 
-    package init(allowLoopbackHTTP: Bool = false) {
+    package init(allowLoopbackHTTP: Bool = false, resolver: HostResolver = .system) {
         self.allowLoopbackHTTP = allowLoopbackHTTP
+        self.resolver = resolver
     }
 
-    /// Throws `outbound_forbidden` unless `url` may be fetched.
-    package func check(_ url: URL) async throws {
+    /// Throws `outbound_forbidden` unless `url` may be fetched; returns where it may
+    /// connect: the host as the URL names it and every address it resolved to (all allowed).
+    @discardableResult
+    package func check(_ url: URL) async throws -> CheckedTarget {
         guard let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http" else {
             throw Self.forbidden("only https URLs may be fetched: \(Self.redacted(url))")
         }
         guard var host = url.host, !host.isEmpty else { throw Self.forbidden("URL has no host: \(Self.redacted(url))") }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard url.user == nil, url.password == nil else { throw Self.forbidden("URLs with credentials are not allowed") }
-        let addresses = try await Self.resolve(host)
+        let literal = IPAddress(host)
+        let addresses: [IPAddress]
+        if let literal { addresses = [literal] } else { addresses = await resolver.resolve(host) }
         guard !addresses.isEmpty else { throw JunctionError("upstream_unreachable", "cannot resolve host \(host)", status: 502) }
         for address in addresses {
             switch address.classification {
@@ -34,6 +45,7 @@ package struct OutboundPolicy: Sendable {
                     + (c == .loopback ? " (set JUNCTION_ALLOW_LOOPBACK_HTTP=1 for local development)" : ""))
             }
         }
+        return CheckedTarget(host: host, addresses: addresses, isLiteral: literal != nil)
     }
 
     /// A URL for an error message: without its query, which may carry an API key.
@@ -50,10 +62,10 @@ package struct OutboundPolicy: Sendable {
         JunctionError("outbound_forbidden", message, status: 400)
     }
 
-    /// Resolves a host name off Swift concurrency's cooperative pool (getaddrinfo blocks).
-    static func resolve(_ host: String) async throws -> [IPAddress] {
-        if let literal = IPAddress(host) { return [literal] }
-        return await withCheckedContinuation { cont in
+    /// Resolves a host name with getaddrinfo, off Swift concurrency's cooperative pool
+    /// (getaddrinfo blocks).
+    static func systemResolve(_ host: String) async -> [IPAddress] {
+        await withCheckedContinuation { cont in
             DispatchQueue.global().async {
                 var hints = addrinfo()
                 hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -88,8 +100,30 @@ package struct OutboundPolicy: Sendable {
     }
 }
 
+/// Resolves host names to addresses for `OutboundPolicy`.
+package struct HostResolver: Sendable {
+    package let resolve: @Sendable (String) async -> [IPAddress]
+
+    package init(_ resolve: @escaping @Sendable (String) async -> [IPAddress]) {
+        self.resolve = resolve
+    }
+
+    /// getaddrinfo, as every other program on the host resolves names.
+    package static let system = HostResolver { await OutboundPolicy.systemResolve($0) }
+}
+
+/// What `OutboundPolicy.check` allowed: a host and the addresses it resolved to now.
+package struct CheckedTarget: Sendable, Equatable {
+    /// The URL's host (IPv6 without brackets), as AsyncHTTPClient reads it from the URL.
+    package var host: String
+    /// Every address the host resolved to, each allowed by the policy, in resolver order.
+    package var addresses: [IPAddress]
+    /// Whether the host is an IP literal (nothing to resolve, nothing to pin).
+    package var isLiteral: Bool
+}
+
 /// An IPv4 or IPv6 address and what kind of network it belongs to.
-package enum IPAddress: Sendable, Equatable {
+package enum IPAddress: Sendable, Hashable {
     case v4(UInt32)
     case v6([UInt8])
 

@@ -17,16 +17,21 @@ package struct UpstreamResponse: Sendable {
 }
 
 /// Every outbound HTTP request goes through here: the outbound policy is checked for
-/// the first URL and again for every redirect target, bodies are read as a stream and
-/// cut off past a size cap, and each request has a deadline.
+/// the first URL and again for every redirect target, each connection goes to an address
+/// that check allowed (`ConnectionPins`), bodies are read as a stream and cut off past a
+/// size cap, and each request has a deadline.
 package struct UpstreamHTTP: Sendable {
+    /// The client for IP-literal hosts (nothing to resolve); named hosts use `pins`.
     package let client: HTTPClient
     package let policy: OutboundPolicy
+    /// Clients pinned to checked addresses, shared by the process unless given.
+    package let pins: ConnectionPins
     package var maxRedirects = 5
 
-    package init(client: HTTPClient, policy: OutboundPolicy) {
+    package init(client: HTTPClient, policy: OutboundPolicy, pins: ConnectionPins = .shared) {
         self.client = client
         self.policy = policy
+        self.pins = pins
     }
 
     /// One process-wide client for components that live as long as the process (a global
@@ -35,11 +40,17 @@ package struct UpstreamHTTP: Sendable {
 
     /// A client that never follows redirects on its own (we follow them after checking them).
     package static func makeClient() -> HTTPClient {
+        HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration())
+    }
+
+    /// The configuration of every outbound client: no redirects of its own, timeouts,
+    /// bounded decompression.
+    package static func clientConfiguration() -> HTTPClient.Configuration {
         var config = HTTPClient.Configuration()
         config.redirectConfiguration = .disallow
         config.timeout = .init(connect: .seconds(10), read: .seconds(60))
         config.decompression = .enabled(limit: .ratio(50))
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        return config
     }
 
     /// Which redirects `open` follows (each hop is checked against the policy again).
@@ -57,7 +68,7 @@ package struct UpstreamHTTP: Sendable {
         package var status: Int
         package var headers: HTTPHeaders
         package var url: URL
-        package var body: HTTPClientResponse.Body
+        package var body: UpstreamBody
 
         package func header(_ name: String) -> String? { headers.first(name: name) }
 
@@ -86,25 +97,30 @@ package struct UpstreamHTTP: Sendable {
 
     /// Sends a request and returns once the response head arrives; `deadline` bounds the
     /// whole exchange, body included. The policy is checked before every connection,
-    /// redirects included, and credentials in `headers` (plus `sensitiveHeaders`) never
-    /// follow a redirect to another origin.
+    /// redirects included, the connection goes to an address that check allowed, and
+    /// credentials in `headers` (plus `sensitiveHeaders`) never follow a redirect to
+    /// another origin.
     package func open(method: HTTPMethod, url: URL, headers: [(String, String)] = [], body: Data? = nil,
                       deadline: NIODeadline, redirects: Redirects, sensitiveHeaders: Set<String> = []) async throws -> Opened {
         var current = url
         var method = method
         var body = body
         var headers = headers
-        let origin = Self.origin(url)
+        let origin = Origin(url)
         for _ in 0...maxRedirects {
-            try await policy.check(current)
-            var request = HTTPClientRequest(url: current.absoluteString)
+            // Checked as AsyncHTTPClient will read it: the same text, parsed the same way.
+            let wire = current.absoluteString
+            guard let parsed = URL(string: wire) else { throw JunctionError("outbound_forbidden", "not a valid URL: \(OutboundPolicy.redacted(current))", status: 400) }
+            let target = try await policy.check(parsed)
+            let lease = target.isLiteral ? nil : pins.lease(host: target.host, addresses: target.addresses)
+            var request = HTTPClientRequest(url: wire)
             request.method = method
             for (name, value) in headers { request.headers.add(name: name, value: value) }
             if request.headers["user-agent"].isEmpty { request.headers.add(name: "User-Agent", value: "Junction/0.1") }
             if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
             let response: HTTPClientResponse
             do {
-                response = try await client.execute(request, deadline: deadline)
+                response = try await (lease?.client ?? client).execute(request, deadline: deadline)
             } catch {
                 throw Self.mapError(error, url: current)
             }
@@ -118,13 +134,13 @@ package struct UpstreamHTTP: Sendable {
             if follows, let location = response.headers.first(name: "location"),
                let next = URL(string: location, relativeTo: current)?.absoluteURL {
                 if status == 303 || ((status == 301 || status == 302) && method == .POST) { method = .GET; body = nil }
-                if Self.origin(next) != origin {
+                if origin == nil || Origin(next) != origin {
                     headers.removeAll { ["authorization", "cookie"].contains($0.0.lowercased()) || sensitiveHeaders.contains($0.0.lowercased()) }
                 }
                 current = next
                 continue
             }
-            return Opened(status: status, headers: response.headers, url: current, body: response.body)
+            return Opened(status: status, headers: response.headers, url: current, body: UpstreamBody(response.body, lease: lease))
         }
         throw JunctionError("too_many_redirects", "more than \(maxRedirects) redirects from \(url.host ?? "upstream")", status: 502)
     }
@@ -156,11 +172,9 @@ package struct UpstreamHTTP: Sendable {
         return JunctionError("upstream_unreachable", "cannot reach \(host): \(error)", status: 502)
     }
 
-    /// scheme://host:port of a URL.
+    /// `scheme://host:port` of a URL (`Origin.serialized`); empty when it has none.
     package static func origin(_ url: URL) -> String {
-        let scheme = url.scheme?.lowercased() ?? ""
-        let port = url.port ?? (scheme == "https" ? 443 : 80)
-        return "\(scheme)://\(url.host?.lowercased() ?? ""):\(port)"
+        Origin(url)?.serialized ?? ""
     }
 }
 

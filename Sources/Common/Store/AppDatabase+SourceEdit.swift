@@ -11,6 +11,8 @@ package struct SourceChanges: Sendable {
     package var authHeaderName: String??
     /// `.some(nil)` removes the secret, `.some(x)` seals x, nil keeps it.
     package var secret: String??
+    /// The origin the user confirmed for the secret (`auth.origin`), if any.
+    package var confirmedOrigin: Origin?
     package var status: String?
 
     package init() {}
@@ -18,8 +20,10 @@ package struct SourceChanges: Sendable {
 
 extension AppDatabase {
     /// Applies `changes` to the owner's source in one transaction and returns it as stored.
-    /// A new secret is sealed with `box`, bound to owner and source like at registration.
-    /// Moving an OAuth source to another URL, or away from OAuth, deletes its grant.
+    /// A new secret is sealed with `box`, bound to owner, source and origin like at
+    /// registration; a kept secret never moves to another origin (`SecretBinding.checkKept`
+    /// throws instead, and nothing changes). Moving an OAuth source to another URL, or away
+    /// from OAuth, deletes its grant.
     package func updateSource(owner: String, slug: String, changes: SourceChanges, box: SecretBox) throws -> Source? {
         try writer.write { db in
             guard var source = try Source.filter(Column("owner") == owner && Column("slug") == slug).fetchOne(db) else { return nil }
@@ -37,15 +41,25 @@ extension AppDatabase {
             if let authType = changes.authType { source.authType = authType }
             if let headerName = changes.authHeaderName { source.authHeaderName = headerName }
             if let secret = changes.secret {
-                source.secretSealed = try secret.map { try box.seal($0, context: SecretBox.sourceContext(owner: owner, sourceID: source.id)) }
+                if let secret {
+                    let origin = try SecretBinding.origin(forNewSecretOf: slug, baseUrl: source.baseUrl, confirmed: changes.confirmedOrigin)
+                    source.secretSealed = try box.seal(secret, context: Self.sourceSecretContext(owner: owner, sourceID: source.id, origin: origin))
+                    source.secretOrigin = origin.serialized
+                } else {
+                    source.secretSealed = nil
+                    source.secretOrigin = nil
+                }
+            } else if source.secretSealed != nil {
+                try SecretBinding.checkKept(slug: slug, bound: source.secretBoundOrigin, baseUrl: source.baseUrl, confirmed: changes.confirmedOrigin)
             }
             if let status = changes.status { source.status = status }
             source.updatedAt = Date()
             try db.execute(sql: """
                 UPDATE sources SET name = ?, baseUrl = ?, specUrl = ?, enabled = ?, authType = ?, authHeaderName = ?,
-                secretSealed = ?, status = ?, updatedAt = ? WHERE owner = ? AND id = ?
+                secretSealed = ?, secretOrigin = ?, status = ?, updatedAt = ? WHERE owner = ? AND id = ?
                 """, arguments: [source.name, source.baseUrl, source.specUrl, source.enabled, source.authType.rawValue,
-                                 source.authHeaderName, source.secretSealed, source.status, source.updatedAt, owner, source.id])
+                                 source.authHeaderName, source.secretSealed, source.secretOrigin, source.status, source.updatedAt,
+                                 owner, source.id])
             return source
         }
     }

@@ -11,9 +11,12 @@ package struct SourceDraft: Sendable {
     package var authType: SourceAuthType
     package var authHeaderName: String?
     package var secret: String?
+    /// The origin the user confirmed for the secret (`auth.origin`); nil: baseUrl's origin.
+    package var secretOrigin: Origin?
 
     package init(slug: String, type: SourceType, name: String, baseUrl: String?, specUrl: String?,
-                 authType: SourceAuthType = .none, authHeaderName: String? = nil, secret: String? = nil) {
+                 authType: SourceAuthType = .none, authHeaderName: String? = nil, secret: String? = nil,
+                 secretOrigin: Origin? = nil) {
         self.slug = slug
         self.type = type
         self.name = name
@@ -22,20 +25,28 @@ package struct SourceDraft: Sendable {
         self.authType = authType
         self.authHeaderName = authHeaderName
         self.secret = secret
+        self.secretOrigin = secretOrigin
     }
 }
 
 extension AppDatabase {
-    /// Registers a source; its secret is sealed with `box`, bound to owner and source.
+    /// Registers a source; its secret is sealed with `box`, bound to owner, source and the
+    /// origin it may be sent to (see `SecretBinding`).
     package func createSource(owner: String, draft: SourceDraft, box: SecretBox) throws -> Source {
         let id = UUID().uuidString.lowercased()
         let now = Date()
-        let sealed = try draft.secret.map { try box.seal($0, context: SecretBox.sourceContext(owner: owner, sourceID: id)) }
+        var sealed: String?
+        var origin: Origin?
+        if let secret = draft.secret {
+            let bound = try SecretBinding.origin(forNewSecretOf: draft.slug, baseUrl: draft.baseUrl, confirmed: draft.secretOrigin)
+            sealed = try box.seal(secret, context: Self.sourceSecretContext(owner: owner, sourceID: id, origin: bound))
+            origin = bound
+        }
         let source = Source(id: id, owner: owner, slug: draft.slug, type: draft.type, name: draft.name,
                             baseUrl: draft.baseUrl, specUrl: draft.specUrl, authType: draft.authType,
                             authHeaderName: draft.authHeaderName, secretSealed: sealed, enabled: true,
                             status: "pending", entryCount: 0, lastRefreshAt: nil, lastError: nil,
-                            createdAt: now, updatedAt: now)
+                            createdAt: now, updatedAt: now, secretOrigin: origin?.serialized)
         do {
             try writer.write { db in try source.insert(db) }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
@@ -83,9 +94,68 @@ extension AppDatabase {
     }
 
     /// Opens a source's secret. The associated data makes a secret copied onto another
-    /// owner's or source's row fail to open.
+    /// owner's or source's row, or whose recorded origin was changed, fail to open. Throws
+    /// `source_needs_secret` for a secret bound to no origin (it is never sent).
     package func sourceSecret(_ source: Source, box: SecretBox) throws -> String? {
         guard let sealed = source.secretSealed else { return nil }
-        return try box.open(sealed, context: SecretBox.sourceContext(owner: source.owner, sourceID: source.id))
+        guard let origin = source.secretBoundOrigin else { throw Self.needsSecret(source) }
+        let context = Self.sourceSecretContext(owner: source.owner, sourceID: source.id, origin: origin)
+        if let secret = try? box.open(sealed, context: context) { return secret }
+        // Sealed before origins were recorded: bound to owner and source only, its origin
+        // recorded by the migration. Seal it again bound to that origin.
+        let secret = try box.open(sealed, context: SecretBox.sourceContext(owner: source.owner, sourceID: source.id))
+        let resealed = try box.seal(secret, context: context)
+        try writer.write { db in
+            try db.execute(sql: "UPDATE sources SET secretSealed = ? WHERE owner = ? AND id = ? AND secretSealed = ? AND secretOrigin = ?",
+                           arguments: [resealed, source.owner, source.id, sealed, source.secretOrigin])
+        }
+        return secret
+    }
+
+    /// Seals again, bound to their recorded origin, every secret still sealed the way it was
+    /// before origins were recorded; returns how many. Run at start-up so that no secret
+    /// stays openable under a changed origin until its first use.
+    @discardableResult
+    package func bindLegacySourceSecrets(box: SecretBox) throws -> Int {
+        let sources = try writer.read { db in
+            try Source.filter(Column("secretSealed") != nil && Column("secretOrigin") != nil).fetchAll(db)
+        }
+        var bound = 0
+        for source in sources {
+            guard let origin = source.secretBoundOrigin, let sealed = source.secretSealed else { continue }
+            if (try? box.open(sealed, context: Self.sourceSecretContext(owner: source.owner, sourceID: source.id, origin: origin))) != nil { continue }
+            guard (try? sourceSecret(source, box: box)) != nil else { continue }
+            bound += 1
+        }
+        return bound
+    }
+
+    /// The associated data binding a source secret to its owner, its source and the origin
+    /// it may be sent to.
+    package static func sourceSecretContext(owner: String, sourceID: String, origin: Origin) -> Data {
+        Data("junction/source-secret/v2|owner=\(owner)|source=\(sourceID)|origin=\(origin.serialized)".utf8)
+    }
+
+    /// The error of a call or refresh that needs a secret the source cannot send.
+    package static func needsSecret(_ source: Source) -> JunctionError {
+        JunctionError("source_needs_secret",
+                      "the stored secret of \(source.slug) is bound to no origin (it was stored before Junction recorded one and the "
+                      + "source has no baseUrl), so it is never sent: enter it again with PATCH /api/v1/sources/\(source.slug) "
+                      + "{\"baseUrl\": …, \"auth\": {\"secret\": …}} or {\"auth\": {\"secret\": …, \"origin\": \"https://…\"}}",
+                      status: 409)
+    }
+
+    /// `secretOrigin`: the origin a source's secret may be sent to. A secret stored before
+    /// is bound to the origin of its source's baseUrl, as it was used; a source without
+    /// baseUrl (its secret went wherever the spec's servers said) gets none and shows
+    /// `needs_secret` until the user enters the secret again with an origin.
+    static func migrateSecretOrigins(_ db: Database) throws {
+        try db.alter(table: "sources") { t in t.add(column: "secretOrigin", .text) }
+        let rows = try Row.fetchAll(db, sql: "SELECT id, baseUrl FROM sources WHERE secretSealed IS NOT NULL")
+        for row in rows {
+            let baseUrl: String? = row["baseUrl"]
+            guard let origin = baseUrl.flatMap(Origin.init(string:)) else { continue }
+            try db.execute(sql: "UPDATE sources SET secretOrigin = ? WHERE id = ?", arguments: [origin.serialized, row["id"] as String])
+        }
     }
 }

@@ -40,9 +40,13 @@ package enum SourceAuthType: String, Sendable, Codable {
     case basic
     /// OAuth (MCP sources): tokens from the user's sign-in, kept in `source_oauth`.
     case oauth
+
+    /// Whether this type sends a stored secret (as opposed to none, or OAuth tokens).
+    package var sendsSecret: Bool { [.bearer, .header, .query, .basic].contains(self) }
 }
 
-/// A registered upstream. The secret is held only sealed (`secretSealed`).
+/// A registered upstream. The secret is held only sealed (`secretSealed`), bound to the
+/// origin it was entered for (`secretOrigin`).
 package struct Source: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
     package static let databaseTableName = "sources"
     package var id: String
@@ -62,6 +66,22 @@ package struct Source: Sendable, Codable, Equatable, FetchableRecord, Persistabl
     package var lastError: String?
     package var createdAt: Date
     package var updatedAt: Date
+    /// `Origin.serialized` of where the secret may be sent; sealed with it as associated
+    /// data. nil with a secret only for a secret stored before origins were recorded on a
+    /// source without baseUrl: it is never sent (see `needsSecret`).
+    package var secretOrigin: String? = nil
+
+    /// The origin the secret is bound to.
+    package var secretBoundOrigin: Origin? { secretOrigin.flatMap(Origin.init(string:)) }
+
+    /// Whether the source's auth needs a secret it cannot use: none is stored, or the stored
+    /// one is bound to no origin. Its calls fail until the user enters the secret again.
+    package var needsSecret: Bool {
+        authType.sendsSecret && (secretSealed == nil || secretBoundOrigin == nil)
+    }
+
+    /// The status to show: `needs_secret` while `needsSecret`, else `status`.
+    package var displayStatus: String { needsSecret ? "needs_secret" : status }
 }
 
 /// What kind of callable a catalog entry is.

@@ -190,7 +190,7 @@ enum OpenAPISpec {
     "tags": [
      "sources"
     ],
-    "description": "Absent fields stay unchanged. Changing a URL or the authentication queues a refresh. A secret left out keeps the stored one; a new one rotates it.",
+    "description": "Absent fields stay unchanged. Changing a URL or the authentication queues a refresh. A secret left out keeps the stored one; a new one rotates it. The secret stays bound to the origin it was entered for: a change that moves the source to another origin (baseUrl or auth.origin) without a new secret in the same request is refused with 409 secret_origin_changed, and nothing changes.",
     "requestBody": {
      "required": true,
      "content": {
@@ -223,6 +223,9 @@ enum OpenAPISpec {
      },
      "404": {
       "$ref": "#/components/responses/NotFound"
+     },
+     "409": {
+      "$ref": "#/components/responses/Conflict"
      },
      "413": {
       "$ref": "#/components/responses/TooLarge"
@@ -1207,7 +1210,7 @@ enum OpenAPISpec {
      },
      "status": {
       "type": "string",
-      "description": "pending, queued, refreshing, ready, error, needs_sign_in"
+      "description": "pending, queued, refreshing, ready, error, needs_sign_in, needs_secret (a secret stored before origins were recorded, on a source without baseUrl: enter it again with baseUrl or auth.origin)"
      },
      "entryCount": {
       "type": "integer"
@@ -1227,6 +1230,13 @@ enum OpenAPISpec {
      },
      "auth": {
       "$ref": "#/components/schemas/SourceAuth"
+     },
+     "secretOrigin": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "description": "the origin (scheme://host[:port]) the secret is sent to, and nowhere else; null without a secret"
      },
      "createdAt": {
       "type": "string",
@@ -1297,6 +1307,10 @@ enum OpenAPISpec {
        "secret": {
         "type": "string",
         "description": "write-only: bearer token, API key, or user:password for basic"
+       },
+       "origin": {
+        "type": "string",
+        "description": "the origin the secret is for (e.g. https://api.example.com); defaults to baseUrl's origin and must match it; needed for a secret on an OpenAPI source without baseUrl"
        }
       }
      }
@@ -1355,6 +1369,10 @@ enum OpenAPISpec {
        "secret": {
         "type": "string",
         "description": "write-only: bearer token, API key, or user:password for basic"
+       },
+       "origin": {
+        "type": "string",
+        "description": "the origin the secret is for (e.g. https://api.example.com); defaults to baseUrl's origin and must match it; needed for a secret on an OpenAPI source without baseUrl"
        }
       }
      },

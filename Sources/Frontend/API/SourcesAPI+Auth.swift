@@ -11,6 +11,8 @@ extension SourcesAPI {
         var secret: String?
         /// Whether this auth type sends a secret at all.
         var needsSecret: Bool
+        /// The origin the user confirmed the secret is for (`auth.origin`), if given.
+        var origin: Origin? = nil
     }
 
     /// Validates an `auth` object for a source of `sourceType`. `current` is the source
@@ -65,6 +67,22 @@ extension SourcesAPI {
         if settings.needsSecret, secret == nil, typeChanged || current?.secretSealed == nil {
             throw JunctionError.badRequest("auth.secret is required for \(type.rawValue) auth")
         }
+        if let value = auth["origin"], !value.isNull {
+            guard settings.needsSecret else {
+                throw JunctionError.badRequest("auth.origin names where a secret may be sent; \(type.rawValue) auth has no secret")
+            }
+            settings.origin = try origin(value)
+        }
         return settings
+    }
+
+    /// `auth.origin`: an http(s) origin, nothing more (no path, query or user).
+    static func origin(_ value: JSONValue) throws -> Origin {
+        let message = "auth.origin must be an origin like https://api.example.com (scheme, host and optional port)"
+        guard let text = value.stringValue, text.count <= 300, let url = URL(string: text), let origin = Origin(url),
+              url.user == nil, url.password == nil, url.query == nil, url.fragment == nil, url.path.isEmpty || url.path == "/" else {
+            throw JunctionError.badRequest(message, code: "invalid_origin")
+        }
+        return origin
     }
 }

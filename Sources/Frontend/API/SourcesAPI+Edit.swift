@@ -4,7 +4,9 @@ import Hummingbird
 
 /// `PATCH /api/v1/sources/{slug}`: rename, change URLs or authentication, rotate the
 /// secret, enable or disable. Absent fields stay as they are; a change of URL or
-/// authentication queues a refresh (the catalog may differ). The secret stays write-only.
+/// authentication queues a refresh (the catalog may differ). The secret stays write-only,
+/// and bound to its origin: a change of origin without the secret entered again is refused
+/// with 409 `secret_origin_changed`, and nothing changes.
 extension SourcesAPI {
     static let editableFields: Set<String> = ["name", "baseUrl", "specUrl", "enabled", "auth", "slug", "type"]
 
@@ -56,6 +58,7 @@ extension SourcesAPI {
         }
         if let auth = object["auth"] {
             if try applyAuth(auth, to: source, changes: &changes) { needsRefresh = true }
+            if let origin = changes.confirmedOrigin { try await policy.check(URL(string: origin.description)!) }
         }
 
         // A new URL for an OAuth source drops its grant (see updateSource): sign in again.
@@ -90,6 +93,9 @@ extension SourcesAPI {
         if wanted.headerName != source.authHeaderName { changes.authHeaderName = .some(wanted.headerName); changed = true }
         if wanted.needsSecret, let secret = wanted.secret { changes.secret = .some(secret); changed = true }
         if !wanted.needsSecret && source.secretSealed != nil { changes.secret = .some(nil); changed = true }
+        // Where the secret goes is decided with the write (SecretBinding): a new secret is
+        // bound to baseUrl's origin or this one; a kept secret never moves.
+        changes.confirmedOrigin = wanted.origin
         return changed
     }
 }

@@ -90,11 +90,14 @@ struct SourcesAPI: Sendable {
         if type == .mcp && baseUrl == nil { throw JunctionError.badRequest("an mcp source needs baseUrl") }
         for url in [baseUrl, specUrl].compactMap({ $0 }) { try await policy.check(URL(string: url)!) }
         let auth = try Self.authSettings(body["auth"] ?? ["type": "none"], sourceType: type, current: nil)
+        if let origin = auth.origin { try await policy.check(URL(string: origin.description)!) }
         let name = body["name"]?.stringValue.map { String($0.prefix(200)) } ?? slug
+        // The secret is bound to baseUrl's origin or auth.origin; without either it is refused.
         let source = try database.createSource(
             owner: user.id,
             draft: SourceDraft(slug: slug, type: type, name: name, baseUrl: baseUrl, specUrl: specUrl, authType: auth.type,
-                               authHeaderName: auth.headerName, secret: auth.needsSecret ? auth.secret : nil),
+                               authHeaderName: auth.headerName, secret: auth.needsSecret ? auth.secret : nil,
+                               secretOrigin: auth.origin),
             box: box)
         if auth.type == .oauth {
             // Nothing to list until the user signs in; the callback queues the first refresh.
@@ -130,12 +133,14 @@ struct SourcesAPI: Sendable {
         } && !["host", "content-length", "transfer-encoding", "connection", "cookie"].contains(name.lowercased())
     }
 
-    /// A source as the API shows it: never the secret, not even sealed.
+    /// A source as the API shows it: never the secret, not even sealed; only where it goes
+    /// (`secretOrigin`), and `needs_secret` as its status while it has none it may send.
     static func render(_ s: Source) -> JSONValue {
         return [
             "id": .string(s.id), "slug": .string(s.slug), "type": .string(s.type.rawValue), "name": .string(s.name),
             "baseUrl": s.baseUrl.map { .string($0) } ?? .null, "specUrl": s.specUrl.map { .string($0) } ?? .null,
-            "enabled": .bool(s.enabled), "status": .string(s.status), "entryCount": .number(Double(s.entryCount)),
+            "secretOrigin": s.secretSealed == nil ? .null : (s.secretBoundOrigin.map { .string($0.description) } ?? .null),
+            "enabled": .bool(s.enabled), "status": .string(s.displayStatus), "entryCount": .number(Double(s.entryCount)),
             "lastRefreshAt": s.lastRefreshAt.map { .string($0.iso8601) } ?? .null,
             "lastError": s.lastError.map { .string($0) } ?? .null,
             "auth": ["type": .string(s.authType.rawValue), "headerName": s.authHeaderName.map { .string($0) } ?? .null,

@@ -128,7 +128,7 @@ struct SourcesPage {
 
     static func row(_ s: Source) -> HTML {
         let json = SourcesAPI.render(s).jsonString()
-        let status = s.enabled ? s.status : "disabled"
+        let status = s.enabled ? s.displayStatus : "disabled"
         let error: HTML = s.lastError.map { "<span class=\"error-text\">\($0)</span>" } ?? "<span class=\"muted\">—</span>"
         let connect: HTML = s.type == .mcp && s.authType.rawValue == "oauth"
             ? (s.status == "needs_sign_in" || s.status == "error"

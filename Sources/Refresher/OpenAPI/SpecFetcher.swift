@@ -8,15 +8,15 @@ struct SpecFetcher: Sendable {
     let timeout: Duration
 
     /// Fetches `source.specUrl`. The source's credential goes along only when the spec
-    /// lives on the same origin as the API itself.
+    /// lives on the origin the secret is bound to (the API's own).
     func fetch(source: Source, secret: String?) async throws -> (Data, URL) {
         guard let specText = source.specUrl, var url = URL(string: specText), url.scheme != nil else {
             throw JunctionError.badRequest("source \(source.slug) has no valid specUrl")
         }
         var headers: [(String, String)] = [("Accept", "application/json, application/yaml, text/yaml, */*")]
         var sensitive: Set<String> = []
-        if let secret, let base = source.baseUrl.flatMap(URL.init(string:)), UpstreamHTTP.origin(base) == UpstreamHTTP.origin(url) {
-            let credential = Credential(type: source.authType, name: source.authHeaderName, secret: secret)
+        if let secret, let origin = source.secretBoundOrigin, Origin(url) == origin {
+            let credential = Credential(type: source.authType, name: source.authHeaderName, secret: secret, origin: origin)
             headers += credential.headers
             sensitive = credential.sensitiveHeaders
             if let item = credential.queryItem { url = Credential.appending(item, to: url) }

@@ -32,7 +32,11 @@ package struct OpenAPICaller: Sendable {
         guard let base = source.baseUrl ?? details["baseUrl"]?.stringValue else {
             throw JunctionError.badRequest("source \(source.slug) has no base URL; set baseUrl on the source")
         }
-        let credential = secret.map { Credential(type: source.authType, name: source.authHeaderName, secret: $0) }
+        let credential = try secret.map { secret -> Credential in
+            // sourceSecret opened it bound to this origin, so a secret always has one.
+            guard let origin = source.secretBoundOrigin else { throw AppDatabase.needsSecret(source) }
+            return Credential(type: source.authType, name: source.authHeaderName, secret: secret, origin: origin)
+        }
         let request = try OpenAPIRequestBuilder(callName: entry.callName, details: details, baseURL: base)
             .build(args: args, credential: credential)
         let response: UpstreamResponse

@@ -86,9 +86,11 @@ package struct OpenAPIRequestBuilder: Sendable {
             throw JunctionError.badRequest("\(callName): cannot build a URL from \(urlText)")
         }
 
-        // The credential goes last and replaces whatever the caller set under its name.
+        // The credential goes last and replaces whatever the caller set under its name,
+        // and only to the origin it was entered for: a spec's servers elsewhere never get it.
         var sensitive: Set<String> = []
         if let credential {
+            try credential.check(url, subject: "\(callName): its source's secret")
             let added = credential.headers
             let names = Set(added.map { $0.0.lowercased() })
             headers.removeAll { names.contains($0.0.lowercased()) }
