@@ -136,6 +136,8 @@ package final class AppDatabase: Sendable {
         migrator.registerMigration("catalog-versions") { db in try migrateCatalogVersions(db) }
         migrator.registerMigration("source-oauth") { db in try migrateSourceOAuth(db) }
         migrator.registerMigration("auth-epoch") { db in try migrateAuthEpoch(db) }
+        migrator.registerMigration("oauth-client-expiry") { db in try migrateOAuthClientExpiry(db) }
+        migrator.registerMigration("user-identities") { db in try migrateUserIdentities(db) }
         return migrator
     }
 }
