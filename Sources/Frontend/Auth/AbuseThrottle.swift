@@ -125,7 +125,7 @@ struct AbuseThrottle: Sendable {
           allowed = 1
           if take == 1 then tokens = tokens - 1 end
         else
-          wait = math.ceil((1 - tokens) / rate)
+          wait = math.ceil((1 - tokens) * window / capacity)
         end
         redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', tostring(now))
         redis.call('PEXPIRE', KEYS[1], window + 1000)
