@@ -55,13 +55,11 @@ struct Authenticator: Sendable {
         return value
     }
 
-    /// Who this request authenticates as on a route accepting `credentials`, or a 401/403
-    /// `JunctionError`. With an `Authorization` header only the bearer token counts (a
-    /// cookie never rescues a bad token).
-    func principal(for request: Request, accepting credentials: RouteCredentials) throws -> Principal {
-        if let header = request.headers[.authorization] {
-            return Principal(user: try bearer(header, accepting: credentials).user, credential: .bearer)
-        }
+    /// The enabled user this request authenticates as on a route accepting `credentials`,
+    /// or a 401/403 `JunctionError`. With an `Authorization` header only the bearer token
+    /// counts (a cookie never rescues a bad token).
+    func user(for request: Request, accepting credentials: RouteCredentials) throws -> User {
+        if let header = request.headers[.authorization] { return try bearer(header, accepting: credentials).user }
         if credentials.acceptsSessionCookie, let cookie = request.cookies[Self.sessionCookie]?.value, !cookie.isEmpty {
             guard let user = try database.userForWebSession(token: cookie) else {
                 throw JunctionError.unauthorized("the session has expired; sign in again")
@@ -72,14 +70,9 @@ struct Authenticator: Sendable {
                     throw JunctionError("csrf_failed", "missing or wrong \(Self.csrfHeader) header", status: 403)
                 }
             }
-            return Principal(user: user, credential: .session(cookie))
+            return user
         }
         throw JunctionError.unauthorized("missing Authorization: Bearer <token> header")
-    }
-
-    /// The enabled user of this request on a route accepting `credentials` (see `principal`).
-    func user(for request: Request, accepting credentials: RouteCredentials) throws -> User {
-        try principal(for: request, accepting: credentials).user
     }
 
     /// What an `Authorization` header's bearer token stands for on a route accepting

@@ -1,5 +1,3 @@
-import Common
-
 /// The credentials a route accepts, declared where the route is registered. Authentication
 /// follows the route that will serve the request, so every spelling of a path the router
 /// resolves to that route (`//api/v1/tokens`, `/api//v1/tokens/`, …) gets the same answer.
@@ -16,18 +14,4 @@ enum RouteCredentials: Sendable, Equatable {
     var acceptsAccessTokens: Bool { self == .mcp }
     /// Whether the browser session cookie is accepted.
     var acceptsSessionCookie: Bool { self == .management }
-}
-
-/// Who a request authenticated as, and with what.
-struct Principal: Sendable {
-    /// How the request proved who it is.
-    enum Credential: Sendable, Equatable {
-        /// `Authorization: Bearer` (a personal API token, or an OAuth access token on `/mcp`).
-        case bearer
-        /// The browser session cookie (its value, to bind browser-only flows to this session).
-        case session(String)
-    }
-
-    let user: User
-    let credential: Credential
 }

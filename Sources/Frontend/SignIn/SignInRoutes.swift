@@ -73,7 +73,7 @@ struct SignInRoutes: Sendable {
         // Always pay for one hash so unknown emails are not distinguishable by timing.
         let matches: Bool
         do { matches = try await PasswordHasher.verify(password, against: stored ?? PasswordHasher.decoy) } catch let error as JunctionError {
-            return try refuse(error.message, HTTPResponse.Status(code: error.status))
+            return Self.throttled(try refuse(error.message, HTTPResponse.Status(code: error.status)), ThrottleRefusal(bucket: nil, retryAfter: 5))
         }
         guard let user, stored != nil, matches else {
             await throttle.charge(.signInFailuresPerAccount, email)
