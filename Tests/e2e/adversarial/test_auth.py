@@ -484,13 +484,15 @@ def test_b09_a_refresh_already_queued_is_not_queued_again(world: World) -> None:
                 and time.monotonic() < deadline:
             time.sleep(0.2)
         os.kill(refresher.pid, signal.SIGSTOP)   # nobody takes jobs while we count them
+        wait_stopped(refresher.pid)
         try:
             replies, seen = [], []
             for _ in range(15):
                 replies.append(api.post("/api/v1/sources/dup/refresh"))
                 seen.append(api.get("/api/v1/sources/dup").json())
             assert all(r.status_code == 202 for r in replies), [r.text for r in replies]
-            assert [r.json()["alreadyQueued"] for r in replies] == [False] + [True] * 14, (seen[:3], w.stack.procs["refresher"].tail(20))
+            assert [r.json()["alreadyQueued"] for r in replies] == [False] + [True] * 14, ([(x["status"], x["lastRefreshAt"]) for x in seen[:3]],
+                                                                                         refresher.tail(6))
             assert "already queued" in replies[-1].json()["message"]
             assert redis_command(w.stack, "XLEN", stream) == 1
         finally:
@@ -503,6 +505,17 @@ def test_b09_a_refresh_already_queued_is_not_queued_again(world: World) -> None:
         api.close()
         docs.close()
     bystander_served(w)
+
+
+def wait_stopped(pid: int, timeout: float = 10) -> None:
+    """Until the kernel reports `pid` stopped (a stop signal may take effect a little later)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state in ("T", "t"):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} did not stop")
 
 
 def redis_command(stack: Stack, *args: str) -> int:
