@@ -12,7 +12,7 @@ func buildApplication(config: FrontendConfiguration, logger: Logger) throws -> s
     let queue = JobQueue(redis: redis)
     let listener = ReplyListener(queue: queue, logger: logger)
     let auth = Authenticator(database: database, publicURL: config.publicURL)
-    let router = Router()
+    let router = Router(context: FrontendContext.self)
     router.get("/healthz") { _, _ in "ok" }
     MCPEndpoint(auth: auth, sessions: MCPSessionStore(redis: redis), streams: LegacySSESessionStore(redis: redis),
                 dispatcher: RunDispatcher(queue: queue, listener: listener, slots: RunSlots(redis: redis, maxPerUser: config.maxRunsPerUser), timeout: config.executeTimeout, queueWait: config.queueWait),
@@ -22,7 +22,7 @@ func buildApplication(config: FrontendConfiguration, logger: Logger) throws -> s
     SourcesAPI(auth: auth, database: database, queue: queue, box: SecretBox(keyring: config.common.keyring),
                policy: config.common.outboundPolicy, config: config, logger: logger).register(on: router)
     Dashboard(auth: auth, database: database, config: config, logger: logger).register(on: router)
-    try registerAuthRoutes(on: router, auth: auth, config: config, logger: logger)
+    try registerAuthRoutes(on: router, auth: auth, redis: redis, config: config, logger: logger)
     SourceOAuthAPI(auth: auth, database: database, queue: queue, box: SecretBox(keyring: config.common.keyring), config: config, logger: logger).register(on: router)
     return Application(router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Junction"),
                        services: [listener], logger: logger)

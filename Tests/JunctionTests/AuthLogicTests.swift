@@ -56,14 +56,14 @@ final class AuthLogicTests: XCTestCase {
     func testDefaultPasswordHashIsSlowAndRunsOffThePool() async throws {
         let hash = try await PasswordHasher.hash("a long enough password")
         XCTAssertTrue(hash.hasPrefix("pbkdf2-sha256$600000$"))
-        let ok = await PasswordHasher.verify("a long enough password", against: hash)
+        let ok = try await PasswordHasher.verify("a long enough password", against: hash)
         XCTAssertTrue(ok)
     }
 
     func testSafeNextOnlyAllowsSameOriginPaths() {
-        XCTAssertEqual(Authenticator.safeNext("/sources?x=1"), "/sources?x=1")
+        XCTAssertEqual(RedirectTarget.sameOriginPath("/sources?x=1"), "/sources?x=1")
         for bad in [nil, "", "//evil.example", "https://evil.example", "/\\evil.example", "evil", "/a\r\nSet-Cookie: x"] {
-            XCTAssertEqual(Authenticator.safeNext(bad), "/", String(describing: bad))
+            XCTAssertEqual(RedirectTarget.sameOriginPath(bad), "/", String(describing: bad))
         }
     }
 

@@ -5,7 +5,8 @@ registers itself dynamically (RFC 7591; FastMCP does not offer Client ID Metadat
 Documents), sends the user to /authorize with PKCE S256, `resource` and `state`, and
 finishes at /upstream-oauth/callback. The provider approves at once, so the test reads
 the code from the `Location` of /authorize and opens Junction's callback itself, as the
-browser would. Then: the catalog is listed with the token, `execute` calls tools, tokens
+browser would — as the account that started the flow (these flows start with the owner's
+API token, so the callback carries it; an anonymous callback is refused). Then: the catalog is listed with the token, `execute` calls tools, tokens
 are refreshed on a 401 (once, even with concurrent calls: refresh tokens rotate) and by
 the refresher ahead of expiry, and a refused refresh leaves the source needing sign-in.
 """
@@ -79,10 +80,15 @@ def query(url: str) -> dict:
     return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
 
 
+def owner(stack: Stack) -> dict:
+    """What identifies the account that started a flow with its API token."""
+    return {"Authorization": f"Bearer {stack.token}"}
+
+
 def sign_in(stack: Stack, api: httpx.Client, slug: str) -> httpx.Response:
     callback = authorize(start(api, slug))
     assert callback.startswith(stack.base_url + "/upstream-oauth/callback?"), callback
-    return httpx.get(callback, timeout=30)
+    return httpx.get(callback, headers=owner(stack), timeout=30)
 
 
 def wait_entries(api: httpx.Client, slug: str, timeout: float = 60) -> dict:
@@ -121,7 +127,7 @@ async def test_oauth_source_full_flow_refresh_on_401_and_needs_sign_in(ostack: S
     assert stats(base)["registrations"] == 1, "registered by RFC 7591"
 
     callback = authorize(url)
-    page = httpx.get(callback, timeout=30)
+    page = httpx.get(callback, headers=owner(ostack), timeout=30)
     assert page.status_code == 200, page.text
     assert "Signed in" in page.text
     csp = page.headers["content-security-policy"]
@@ -132,7 +138,7 @@ async def test_oauth_source_full_flow_refresh_on_401_and_needs_sign_in(ostack: S
     assert js.status_code == 200 and "postMessage(message, window.location.origin)" in js.text and 'location.replace("/sources")' in js.text
 
     # The same state again is refused (single use), and nothing is lost.
-    replay = httpx.get(callback, timeout=30)
+    replay = httpx.get(callback, headers=owner(ostack), timeout=30)
     assert replay.status_code == 400 and "already used" in replay.text, replay.text
 
     # The catalog is listed with the token; execute calls tools through the pipeline.
@@ -174,7 +180,7 @@ async def test_oauth_source_full_flow_refresh_on_401_and_needs_sign_in(ostack: S
     # Re-authorisation with forced consent works again, without registering again.
     url = start(oapi, "oa", {"forceConsent": True})
     assert query(url).get("prompt") == "consent", url
-    page = httpx.get(authorize(url), timeout=30)
+    page = httpx.get(authorize(url), headers=owner(ostack), timeout=30)
     assert page.status_code == 200, page.text
     assert stats(base)["registrations"] == 1
     deadline = time.monotonic() + 30
@@ -205,26 +211,26 @@ async def test_callback_refuses_other_user_wrong_iss_and_denied_consent(ostack: 
     # A wrong `iss` (RFC 9207 mix-up defence) is refused and changes nothing.
     before = stats(base)["codeExchanges"]
     callback = authorize(start(oapi, "ob"))
-    r = httpx.get(callback + "&iss=" + urllib.parse.quote("https://evil.example/"), timeout=30)
+    r = httpx.get(callback + "&iss=" + urllib.parse.quote("https://evil.example/"), headers=owner(ostack), timeout=30)
     assert r.status_code == 400 and "issuer" in r.text, r.text
     assert stats(base)["codeExchanges"] == before, "the code was not exchanged"
     assert oapi.get("/api/v1/sources/ob").json()["status"] == "ready"
 
     # The right iss is accepted.
     callback = authorize(start(oapi, "ob"))
-    r = httpx.get(callback + "&iss=" + urllib.parse.quote(base + "/"), timeout=30)
+    r = httpx.get(callback + "&iss=" + urllib.parse.quote(base + "/"), headers=owner(ostack), timeout=30)
     assert r.status_code == 200, r.text
 
     # Denied consent: a clear page, the source keeps working.
     q = query(start(oapi, "ob"))
     r = httpx.get(ostack.base_url + "/upstream-oauth/callback?" + urllib.parse.urlencode(
-        {"state": q["state"], "error": "access_denied", "error_description": "the user said no"}), timeout=30)
+        {"state": q["state"], "error": "access_denied", "error_description": "the user said no"}), headers=owner(ostack), timeout=30)
     assert r.status_code == 400 and "access_denied" in r.text and "the user said no" in r.text, r.text
     # Unknown state and a bad code.
     r = httpx.get(ostack.base_url + "/upstream-oauth/callback?state=made-up&code=x", timeout=30)
     assert r.status_code == 400 and "unknown" in r.text
     q = query(start(oapi, "ob"))
-    r = httpx.get(ostack.base_url + "/upstream-oauth/callback?" + urllib.parse.urlencode({"state": q["state"], "code": "not-a-code"}), timeout=30)
+    r = httpx.get(ostack.base_url + "/upstream-oauth/callback?" + urllib.parse.urlencode({"state": q["state"], "code": "not-a-code"}), headers=owner(ostack), timeout=30)
     assert r.status_code == 502 and "token exchange failed" in r.text, r.text
     wait_source(oapi, "ob", until=("ready",))
     ok, payload = await execute(ostack, "async () => await codemode.ob_add({a: 2, b: 2})")
@@ -365,13 +371,13 @@ def test_client_id_metadata_document_registration_and_required_iss(ostack: Stack
         assert stub.registrations == 0, "no dynamic registration when CIMD is offered"
 
         # The server promised `iss`: a response without it is refused before any token request.
-        r = httpx.get(ostack.base_url + "/upstream-oauth/callback?" + urllib.parse.urlencode({"state": q["state"], "code": "cimd-code"}), timeout=30)
+        r = httpx.get(ostack.base_url + "/upstream-oauth/callback?" + urllib.parse.urlencode({"state": q["state"], "code": "cimd-code"}), headers=owner(ostack), timeout=30)
         assert r.status_code == 400 and "iss" in r.text, r.text
         assert stub.token_requests == []
 
         callback = authorize(start(oapi, "oe"))
         assert stub.fetched_documents and stub.fetched_documents[-1]["client_id"] == metadata_url
-        page = httpx.get(callback, timeout=30)
+        page = httpx.get(callback, headers=owner(ostack), timeout=30)
         assert page.status_code == 200 and "Signed in" in page.text, page.text
         form = stub.token_requests[-1]
         assert form["grant_type"] == "authorization_code" and form["client_id"] == metadata_url, form

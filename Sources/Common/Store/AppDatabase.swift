@@ -137,6 +137,8 @@ package final class AppDatabase: Sendable {
         migrator.registerMigration("source-oauth") { db in try migrateSourceOAuth(db) }
         migrator.registerMigration("auth-epoch") { db in try migrateAuthEpoch(db) }
         migrator.registerMigration("source-secret-origin") { db in try migrateSecretOrigins(db) }
+        migrator.registerMigration("oauth-client-expiry") { db in try migrateOAuthClientExpiry(db) }
+        migrator.registerMigration("user-identities") { db in try migrateUserIdentities(db) }
         return migrator
     }
 }

@@ -64,8 +64,12 @@ package struct OAuthClientRecord: Sendable, Codable, Equatable, FetchableRecord,
     package var createdAt: Date
     /// For metadata documents: when the cached copy must be fetched again.
     package var refreshAfter: Date?
+    /// When the client first obtained tokens (completed a flow). A registered client that
+    /// never does expires (`AppDatabase.sweepUnusedOAuthClients`).
+    package var firstUsedAt: Date?
 
-    package init(id: String, kind: String, name: String, redirectUris: String, metadata: String, registrationTokenHash: String?, createdAt: Date, refreshAfter: Date?) {
+    package init(id: String, kind: String, name: String, redirectUris: String, metadata: String, registrationTokenHash: String?, createdAt: Date,
+                 refreshAfter: Date?, firstUsedAt: Date? = nil) {
         self.id = id
         self.kind = kind
         self.name = name
@@ -74,6 +78,29 @@ package struct OAuthClientRecord: Sendable, Codable, Equatable, FetchableRecord,
         self.registrationTokenHash = registrationTokenHash
         self.createdAt = createdAt
         self.refreshAfter = refreshAfter
+        self.firstUsedAt = firstUsedAt
+    }
+}
+
+/// An identity at an OpenID Connect issuer linked to an account: sign-in finds the account
+/// by issuer + subject (`sub`), never again by email once linked.
+package struct UserIdentity: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "user_identities"
+    package var issuer: String
+    package var subject: String
+    package var userId: String
+    /// The email the issuer last asserted (informational; accounts are not found by it).
+    package var email: String?
+    package var createdAt: Date
+    package var lastSignInAt: Date
+
+    package init(issuer: String, subject: String, userId: String, email: String?, createdAt: Date, lastSignInAt: Date) {
+        self.issuer = issuer
+        self.subject = subject
+        self.userId = userId
+        self.email = email
+        self.createdAt = createdAt
+        self.lastSignInAt = lastSignInAt
     }
 }
 

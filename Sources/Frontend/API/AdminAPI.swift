@@ -8,7 +8,7 @@ struct AdminAPI: Sendable {
     let auth: Authenticator
     let logger: Logger
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<FrontendContext>) {
         router.get("/api/v1/admin/users") { request, _ in await admin(request) { _, _ in
             JSONResponse.make(["users": .array(try auth.database.listUsers().map(Self.json))])
         } }

@@ -30,7 +30,7 @@ enum CatalogAPI {
 }
 
 extension SourcesAPI {
-    func registerCatalog(on api: RouterGroup<BasicRequestContext>) {
+    func registerCatalog(on api: RouterGroup<FrontendContext>) {
         api.get("/catalog") { req, _ in await self.guarded(req) { user, req in
             var fields: [String: String] = [:]
             for (key, value) in req.uri.queryParameters where fields[String(key)] == nil { fields[String(key)] = String(value) }

@@ -5,7 +5,7 @@ import Hummingbird
 /// uses (sources, OAuth start, executions, catalog, tokens, me, admin), written by hand from
 /// the handlers, with their error responses and bearer authentication.
 enum OpenAPISpec {
-    static func register(on router: Router<BasicRequestContext>) {
+    static func register(on router: Router<FrontendContext>) {
         router.get("/api/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
                      body: .init(byteBuffer: ByteBuffer(string: document)))
@@ -272,26 +272,34 @@ enum OpenAPISpec {
    ],
    "post": {
     "operationId": "refreshSource",
-    "summary": "Queue a refresh (status becomes queued, then refreshing, then ready or error)",
+    "summary": "Queue a refresh (status becomes queued, then refreshing, then ready or error); a refresh already queued is not queued again",
     "tags": [
      "sources"
     ],
     "responses": {
      "202": {
-      "description": "queued",
+      "description": "queued (or already queued)",
       "content": {
        "application/json": {
         "schema": {
          "type": "object",
          "required": [
           "status",
-          "source"
+          "source",
+          "alreadyQueued"
          ],
          "properties": {
           "status": {
            "const": "queued"
           },
           "source": {
+           "type": "string"
+          },
+          "alreadyQueued": {
+           "type": "boolean",
+           "description": "true when a refresh of this source was queued already and nothing new was queued"
+          },
+          "message": {
            "type": "string"
           }
          }

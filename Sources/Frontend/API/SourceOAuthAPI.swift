@@ -9,7 +9,9 @@ import Logging
 /// `POST /api/v1/sources/{slug}/oauth/start` discovers the server's authorization server,
 /// registers Junction (Client ID Metadata Document or RFC 7591), and returns the
 /// authorization URL; `GET /upstream-oauth/callback` finishes the exchange and stores the
-/// grant sealed; `GET /upstream-oauth/client-metadata.json` is Junction's own client
+/// grant sealed — only in the browser session that started it (or, for a start made with
+/// an API token, a session or token of the same account), so nobody can make a victim's
+/// grant land in their source or theirs in the victim's; `GET /upstream-oauth/client-metadata.json` is Junction's own client
 /// document; `GET /upstream-oauth/callback.js` tells the opening window how it went.
 struct SourceOAuthAPI: Sendable {
     let auth: Authenticator
@@ -35,10 +37,11 @@ struct SourceOAuthAPI: Sendable {
         UpstreamOAuthRegistration.clientMetadataURL(publicURL: base, allowInsecure: config.common.outboundPolicy.allowLoopbackHTTP)
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<FrontendContext>) {
         router.post("/api/v1/sources/:slug/oauth/start") { req, ctx in await management.guarded(req) { user, request in
             let body = try await Self.optionalJSON(&request)
-            let url = try await start(user: user, source: management.source(user, ctx), forceConsent: body?["forceConsent"]?.boolValue ?? false)
+            let url = try await start(user: user, source: management.source(user, ctx), forceConsent: body?["forceConsent"]?.boolValue ?? false,
+                                      binding: Self.sessionBinding(request))
             return JSONResponse.make(["authorizationUrl": .string(url.absoluteString)])
         } }
         router.get("/upstream-oauth/callback") { req, _ in await callback(req) }
@@ -59,7 +62,16 @@ struct SourceOAuthAPI: Sendable {
 
     // MARK: - start
 
-    func start(user: User, source: Source, forceConsent: Bool) async throws -> URL {
+    /// The binding of a flow started by this (already authenticated) request: the digest of
+    /// its session cookie when it came with one and no bearer token, else nil.
+    static func sessionBinding(_ request: Request) -> String? {
+        guard request.headers[.authorization] == nil, let cookie = request.cookies[Authenticator.sessionCookie]?.value, !cookie.isEmpty else { return nil }
+        return binding(ofSession: cookie)
+    }
+
+    static func binding(ofSession cookie: String) -> String { TokenHasher.hash("upstream-oauth-session:" + cookie) }
+
+    func start(user: User, source: Source, forceConsent: Bool, binding: String? = nil) async throws -> URL {
         let slug = source.slug
         guard source.type == .mcp, source.authType == SourceAuthType.oauth else {
             throw JunctionError.badRequest("source \(slug) does not use OAuth (its auth.type is \(source.authType.rawValue))", code: "not_oauth_source")
@@ -70,7 +82,8 @@ struct SourceOAuthAPI: Sendable {
         let pkce = UpstreamPKCE.generate()
         let flow = UpstreamOAuthFlow(owner: user.id, sourceID: source.id, verifier: pkce.verifier, redirectURI: redirectURI,
                                      resource: plan.resource, scope: plan.scope, issuer: plan.metadata.issuer,
-                                     tokenEndpoint: plan.metadata.tokenEndpoint, issRequired: plan.metadata.issParameterSupported, client: client)
+                                     tokenEndpoint: plan.metadata.tokenEndpoint, issRequired: plan.metadata.issParameterSupported, client: client,
+                                     sessionBinding: binding)
         let state = try await flows.begin(flow)
         var parameters: [(String, String)] = [
             ("response_type", "code"), ("client_id", client.clientID), ("redirect_uri", redirectURI), ("state", state),
@@ -117,11 +130,9 @@ struct SourceOAuthAPI: Sendable {
                 return page(ok: false, status: .badRequest, title: "Sign-in link not valid",
                             message: "This sign-in link is unknown, has expired, or was already used. Start the sign-in again from the Sources page.")
             }
-            // Bound to the user who started it: a signed-in browser or API caller must be them.
-            if let caller = try await callerID(request), caller != pending.owner {
-                return page(ok: false, status: .forbidden, title: "Sign-in belongs to another account",
-                            message: "This sign-in was started by a different Junction account. Sign in to Junction as that account, or start the sign-in again.")
-            }
+            // Bound to whoever started it; checked before the state is used up, so a refused
+            // attempt leaves the rightful browser able to finish.
+            if let refusal = try await bindingRefusal(request, pending) { return refusal }
             guard let flow = try await flows.take(state) else {
                 return page(ok: false, status: .badRequest, title: "Sign-in link not valid", message: "This sign-in link was already used.")
             }
@@ -174,11 +185,39 @@ struct SourceOAuthAPI: Sendable {
         }
     }
 
-    /// Who is calling: the browser session, else a Bearer token; nil when anonymous.
-    private func callerID(_ request: Request) async throws -> String? {
-        if let session = try await auth.webSession(for: request) { return session.user.id }
-        if request.headers[.authorization] != nil { return try auth.user(for: request).id }
+    /// Why this request may not finish `flow`, as the page to show; nil when it may. A flow
+    /// started in a browser session finishes only in that session; one started with an API
+    /// token, in a session or with a token of the same account. Anonymous never finishes one.
+    private func bindingRefusal(_ request: Request, _ flow: UpstreamOAuthFlow) async throws -> Response? {
+        let session = try await auth.webSession(for: request)
+        if flow.sessionBinding != nil, session == nil { return signInFirst() }
+        if let binding = flow.sessionBinding {
+            if let session, session.user.id == flow.owner, let cookie = request.cookies[Authenticator.sessionCookie]?.value,
+               Authenticator.constantTimeEquals(Self.binding(ofSession: cookie), binding) {
+                return nil
+            }
+            logger.warning("upstream OAuth callback refused: not the browser session that started it",
+                           metadata: ["signedIn": "\(session != nil)"])
+            return page(ok: false, status: .forbidden, title: "Sign-in belongs to another browser session",
+                        message: "This sign-in was started in a different Junction session. Finish it in the browser window where you started it, or start the sign-in again. Nothing was changed.")
+        }
+        var caller = session?.user.id
+        if caller == nil, request.headers[.authorization] != nil {
+            caller = try? auth.user(for: request, accepting: .management).id
+        }
+        guard let caller else { return signInFirst() }
+        guard caller == flow.owner else {
+            logger.warning("upstream OAuth callback refused: another account")
+            return page(ok: false, status: .forbidden, title: "Sign-in belongs to another account",
+                        message: "This sign-in was started by a different Junction account. Sign in to Junction as that account, or start the sign-in again. Nothing was changed.")
+        }
         return nil
+    }
+
+    private func signInFirst() -> Response {
+        logger.warning("upstream OAuth callback refused: nobody is signed in")
+        return page(ok: false, status: .unauthorized, title: "Sign in to Junction first",
+                    message: "This sign-in can only be finished in a browser signed in to Junction as the account that started it. Sign in, then start the sign-in again. Nothing was changed.")
     }
 
     private static func optionalJSON(_ request: inout Request) async throws -> JSONValue? {

@@ -10,7 +10,7 @@ import Hummingbird
 extension SourcesAPI {
     static let editableFields: Set<String> = ["name", "baseUrl", "specUrl", "enabled", "auth", "slug", "type"]
 
-    func registerEdit(on api: RouterGroup<BasicRequestContext>) {
+    func registerEdit(on api: RouterGroup<FrontendContext>) {
         api.patch("/sources/:slug") { req, ctx in await self.guarded(req) { user, req in
             try await self.edit(user: user, source: try self.source(user, ctx), request: &req)
         } }

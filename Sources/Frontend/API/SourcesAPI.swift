@@ -14,7 +14,7 @@ struct SourcesAPI: Sendable {
     let config: FrontendConfiguration
     let logger: Logger
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<FrontendContext>) {
         let api = router.group("/api/v1")
         api.get("/sources") { req, _ in await self.guarded(req) { user, _ in
             JSONResponse.make(["sources": .array(try database.sources(owner: user.id).map(Self.render))])
@@ -30,13 +30,17 @@ struct SourcesAPI: Sendable {
         } }
         api.post("/sources/:slug/refresh") { req, ctx in await self.guarded(req) { user, _ in
             let source = try self.source(user, ctx)
-            // Shown until a refresher picks it up, so a watcher never mistakes the old outcome for the new one.
-            try database.updateSourceStatus(owner: user.id, id: source.id, status: "queued", error: source.lastError)
+            // "queued" is shown until a refresher picks the job up, so a watcher never mistakes
+            // the old outcome for the new one; it is also what keeps a second job out.
+            guard try database.markRefreshQueued(owner: user.id, id: source.id) else {
+                return JSONResponse.make(["status": "queued", "source": .string(source.slug), "alreadyQueued": true,
+                                          "message": "a refresh of this source is already queued; it was not queued again"], status: .accepted)
+            }
             do { try await self.enqueueRefresh(source) } catch {
                 try? database.updateSourceStatus(owner: user.id, id: source.id, status: source.status, error: source.lastError)
                 throw error
             }
-            return JSONResponse.make(["status": "queued", "source": .string(source.slug)], status: .accepted)
+            return JSONResponse.make(["status": "queued", "source": .string(source.slug), "alreadyQueued": false], status: .accepted)
         } }
         registerEdit(on: api)
         registerCatalog(on: api)
@@ -57,7 +61,7 @@ struct SourcesAPI: Sendable {
     func guarded(_ incoming: Request, _ body: (User, inout Request) async throws -> Response) async -> Response {
         var request = incoming
         do {
-            let user = try auth.user(for: request)
+            let user = try auth.user(for: request, accepting: .management)
             return try await body(user, &request)
         } catch let error as JunctionError {
             return JSONResponse.error(error, headers: error.status == 401 ? [.wwwAuthenticate: "Bearer realm=\"junction\""] : [:])
@@ -67,7 +71,7 @@ struct SourcesAPI: Sendable {
         }
     }
 
-    func source(_ user: User, _ context: BasicRequestContext) throws -> Source {
+    func source(_ user: User, _ context: FrontendContext) throws -> Source {
         let slug = context.parameters.get("slug") ?? ""
         guard let source = try database.source(owner: user.id, slug: slug) else {
             throw JunctionError.notFound("no source with slug '\(slug)'", code: "source_not_found")

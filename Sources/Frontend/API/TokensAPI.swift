@@ -9,7 +9,7 @@ struct TokensAPI: Sendable {
     let auth: Authenticator
     let logger: Logger
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<FrontendContext>) {
         router.get("/api/v1/me") { request, _ in await guarded(request, auth: auth, logger: logger) { user, _ in
             JSONResponse.make(["id": .string(user.id), "email": .string(user.email), "isAdmin": .bool(user.isAdmin)])
         } }
@@ -46,7 +46,7 @@ func guarded(_ incoming: Request, auth: Authenticator, logger: Logger,
              _ body: (User, inout Request) async throws -> Response) async -> Response {
     var request = incoming
     do {
-        let user = try auth.user(for: request)
+        let user = try auth.user(for: request, accepting: .management)
         return try await body(user, &request)
     } catch let error as JunctionError {
         return JSONResponse.error(error, headers: error.status == 401 ? [.wwwAuthenticate: auth.challenge(for: error)] : [:])

@@ -3,10 +3,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Resolves a request to an enabled user: `Authorization: Bearer <token>` with a personal
-/// API token, or an OAuth access token issued for this server's `/mcp` resource (accepted
-/// outside `/api/*` only), or (for `/api/*` only) the browser session cookie with its CSRF
-/// header on unsafe methods.
+/// Resolves a request to an enabled user. Which credentials count is declared by the route
+/// that serves the request (`RouteCredentials`), never read off the request's path text:
+/// the router resolves `//api/v1/tokens` to the same handler as `/api/v1/tokens`, so a
+/// decision taken on the raw path would disagree with the route that actually runs.
 struct Authenticator: Sendable {
     let database: AppDatabase
     /// Junction's public base URL without a trailing slash (issuer and resource base).
@@ -55,10 +55,12 @@ struct Authenticator: Sendable {
         return value
     }
 
-    /// The enabled user this request authenticates as, or a 401/403 `JunctionError`.
-    func user(for request: Request) throws -> User {
-        if let header = request.headers[.authorization] { return try bearer(header, path: request.uri.path).user }
-        if request.uri.path.hasPrefix("/api/"), let cookie = request.cookies[Self.sessionCookie]?.value {
+    /// The enabled user this request authenticates as on a route accepting `credentials`,
+    /// or a 401/403 `JunctionError`. With an `Authorization` header only the bearer token
+    /// counts (a cookie never rescues a bad token).
+    func user(for request: Request, accepting credentials: RouteCredentials) throws -> User {
+        if let header = request.headers[.authorization] { return try bearer(header, accepting: credentials).user }
+        if credentials.acceptsSessionCookie, let cookie = request.cookies[Self.sessionCookie]?.value, !cookie.isEmpty {
             guard let user = try database.userForWebSession(token: cookie) else {
                 throw JunctionError.unauthorized("the session has expired; sign in again")
             }
@@ -73,16 +75,18 @@ struct Authenticator: Sendable {
         throw JunctionError.unauthorized("missing Authorization: Bearer <token> header")
     }
 
-    /// What an `Authorization` header's bearer token stands for on `path`, or a 401.
-    func bearer(_ header: String, path: String) throws -> AppDatabase.BearerIdentity {
+    /// What an `Authorization` header's bearer token stands for on a route accepting
+    /// `credentials`, or a 401.
+    func bearer(_ header: String, accepting credentials: RouteCredentials) throws -> AppDatabase.BearerIdentity {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw JunctionError.unauthorized("the Authorization header must be 'Bearer <token>'")
         }
         let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
-        // OAuth access tokens carry scope `mcp` for the /mcp resource only: they must not
-        // reach the management API (that would let an MCP client mint personal tokens).
-        let accessTokenResource = path.hasPrefix("/api/") ? nil : mcpResource
+        // OAuth access tokens are looked up only where the route takes them (the /mcp
+        // resource): elsewhere they are unknown tokens, so an MCP client cannot mint
+        // personal tokens or manage sources with one.
+        let accessTokenResource = credentials.acceptsAccessTokens ? mcpResource : nil
         if let identity = try database.bearerIdentity(token, accessTokenResource: accessTokenResource) { return identity }
         throw JunctionError("invalid_token", "the token is invalid, expired, revoked, issued for another resource, or its user is disabled",
                             status: 401)

@@ -32,11 +32,4 @@ extension Authenticator {
         if let cookie = request.cookies[Self.sessionCookie]?.value { try database.deleteWebSession(token: cookie) }
         return Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", secure: cookiesSecure, httpOnly: true, sameSite: .lax)
     }
-
-    /// `next` when it is a same-origin relative path, else `/` (no open redirect after sign-in).
-    static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"),
-              !next.contains("\r"), !next.contains("\n"), next.count <= 2000 else { return "/" }
-        return next
-    }
 }

@@ -29,7 +29,7 @@ enum Assets {
         return "/assets/\(name)?v=\(file.etag.dropFirst().prefix(10))"
     }
 
-    static func register(on router: Router<BasicRequestContext>) {
+    static func register(on router: Router<FrontendContext>) {
         router.get("/assets/:name") { request, context in serve(context.parameters.get("name") ?? "", request) }
         // Browsers ask for it on every page that links no icon (the sign-in pages).
         router.get("/favicon.ico") { request, _ in serve("favicon.svg", request) }

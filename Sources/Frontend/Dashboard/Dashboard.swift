@@ -13,7 +13,7 @@ struct Dashboard: Sendable {
     let config: FrontendConfiguration
     let logger: Logger
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<FrontendContext>) {
         Assets.register(on: router)
         OpenAPISpec.register(on: router)
         router.get("/") { req, _ in await self.page(req) { try OverviewPage(database: database, session: $0, mcpURL: mcpURL).render() } }

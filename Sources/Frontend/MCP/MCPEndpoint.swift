@@ -29,8 +29,8 @@ struct MCPEndpoint: Sendable {
 
     var origins: OriginPolicy { OriginPolicy(publicURL: config.publicURL, allowed: config.allowedOrigins) }
 
-    func register(on router: Router<BasicRequestContext>) {
-        let group = router.group().add(middleware: CORSMiddleware<BasicRequestContext>(origins: origins))
+    func register(on router: Router<FrontendContext>) {
+        let group = router.group().add(middleware: CORSMiddleware<FrontendContext>(origins: origins))
         group.post("/mcp") { request, _ in await self.post(request) }
         group.delete("/mcp") { request, _ in await self.delete(request) }
         group.get("/mcp") { request, _ in

@@ -30,16 +30,16 @@ final class UserCache: Sendable {
     }
 
     /// The user of the request's bearer token, from the cache or from `auth`. Only for
-    /// routes outside `/api/` (the token's audience depends on the path).
+    /// the MCP routes: the answer is what a route accepting `.mcp` credentials may see.
     func user(for request: Request, auth: Authenticator) throws -> User {
-        guard maxAge > .zero, let header = request.headers[.authorization] else { return try auth.user(for: request) }
+        guard maxAge > .zero, let header = request.headers[.authorization] else { return try auth.user(for: request, accepting: .mcp) }
         let key = TokenHasher.hash(header)
         // Read before the lookup: a revocation committed in between bumps the epoch past
         // the one stored with the answer, so the next request looks the token up again.
         let epoch = try auth.database.authEpoch()
         let now = Date()
         if let hit = entries.withLock({ $0[key] }), hit.epoch == epoch, hit.validUntil > now { return hit.user }
-        let identity = try auth.bearer(header, path: request.uri.path)
+        let identity = try auth.bearer(header, accepting: .mcp)
         let entry = Entry(user: identity.user, epoch: epoch,
                           validUntil: min(now.addingTimeInterval(Double(maxAge.milliseconds) / 1000), identity.expiresAt ?? .distantFuture))
         entries.withLock { e in

@@ -8,16 +8,19 @@ import Logging
 /// metadata, `/oauth/authorize` (+ consent), `/oauth/token` (authorization code with
 /// PKCE S256, refresh-token rotation), `/oauth/revoke` (RFC 7009), `/oauth/register`
 /// (RFC 7591/7592). Access tokens are opaque, stored hashed, bound to the `/mcp` resource.
+/// `/oauth/token` is throttled per client address and its failures per `client_id`;
+/// `/oauth/register` per client address (`AbuseThrottle`).
 struct AuthorizationServer: Sendable {
     let auth: Authenticator
     let clients: ClientRegistry
     let config: AuthConfiguration
+    let throttle: AbuseThrottle
     let logger: Logger
 
     var database: AppDatabase { auth.database }
     typealias OAuthError = ClientRegistry.OAuthError
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<FrontendContext>) {
         for path in ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"] {
             router.get(RouterPath(stringLiteral: path)) { _, _ in self.cors(JSONResponse.make(self.resourceMetadata)) }
         }
@@ -40,9 +43,13 @@ struct AuthorizationServer: Sendable {
             }
             return await self.authorize(form, request: request, isPost: true)
         }
-        router.post("/oauth/token") { request, _ in await self.token(request) }
+        router.post("/oauth/token") { request, context in
+            await self.token(request, client: ClientAddress.throttleKey(request, context, trusted: self.config.trustedProxies))
+        }
         router.post("/oauth/revoke") { request, _ in await self.revoke(request) }
-        router.post("/oauth/register") { request, _ in await self.registerClient(request) }
+        router.post("/oauth/register") { request, context in
+            await self.registerClient(request, client: ClientAddress.throttleKey(request, context, trusted: self.config.trustedProxies))
+        }
         router.get("/oauth/register/{id}") { request, context in
             let header = request.headers[.authorization] ?? ""
             let token = header.lowercased().hasPrefix("bearer ") ? String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
@@ -88,7 +95,15 @@ struct AuthorizationServer: Sendable {
     }
 
     private func oauthError(_ error: Error, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        if let refusal = error as? ThrottleRefusal {
+            headers[.retryAfter] = String(refusal.retryAfter)
+            return cors(JSONResponse.make(["error": .string(refusal.bucket == nil ? "temporarily_unavailable" : "rate_limited"),
+                                           "error_description": .string(refusal.message)],
+                                          status: HTTPResponse.Status(code: refusal.status), headers: headers))
+        }
         let e = (error as? OAuthError) ?? OAuthError(code: "server_error", description: "internal error", status: 500)
+        if e.status == 503 { headers[.retryAfter] = "60" }
         if e.status >= 500 { logger.error("authorization server failure", metadata: ["error": "\(error)"]) }
         return cors(JSONResponse.make(["error": .string(e.code), "error_description": .string(e.description)],
                                       status: HTTPResponse.Status(code: e.status), headers: headers))
@@ -210,12 +225,15 @@ struct AuthorizationServer: Sendable {
 
     // MARK: Token endpoint
 
-    private func token(_ incoming: Request) async -> Response {
+    private func token(_ incoming: Request, client address: String) async -> Response {
         var request = incoming
+        if let refusal = await throttle.take([(.tokenPerIP, address)]) { return oauthError(refusal) }
+        var clientID = ""
         do {
             let form = try await request.formFields()
-            let clientID = form["client_id"] ?? ""
+            clientID = form["client_id"] ?? ""
             guard !clientID.isEmpty else { throw OAuthError(code: "invalid_client", description: "client_id is required (public clients)", status: 401) }
+            if let refusal = await throttle.check(.tokenFailuresPerClient, clientID) { throw refusal }
             switch form["grant_type"] ?? "" {
             case "authorization_code": return cors(try exchangeCode(form, clientID: clientID))
             case "refresh_token": return cors(try refresh(form, clientID: clientID))
@@ -224,6 +242,11 @@ struct AuthorizationServer: Sendable {
             }
         } catch let error as JunctionError where error.status == 413 {
             return oauthError(OAuthError(code: "invalid_request", description: error.message, status: 413))
+        } catch let error as OAuthError {
+            // Guessing codes or refresh tokens for a client fails: those failures are what the
+            // per-client bucket counts, from whatever address they come.
+            if !clientID.isEmpty, error.status < 500 { await throttle.charge(.tokenFailuresPerClient, clientID) }
+            return oauthError(error)
         } catch {
             return oauthError(error)
         }
@@ -253,7 +276,10 @@ struct AuthorizationServer: Sendable {
         if let resource = form["resource"], normalizedResource(resource) != grant.resource {
             throw OAuthError(code: "invalid_target", description: "resource must be \(grant.resource)")
         }
-        return try issueTokens(clientID: clientID, userID: grant.userId, scope: grant.scope, resource: grant.resource, familyID: grant.familyId)
+        let response = try issueTokens(clientID: clientID, userID: grant.userId, scope: grant.scope, resource: grant.resource, familyID: grant.familyId)
+        // The client completed a flow: it no longer expires as an abandoned registration.
+        try database.markOAuthClientUsed(id: clientID)
+        return response
     }
 
     private func refresh(_ form: [String: String], clientID: String) throws -> Response {
@@ -310,8 +336,12 @@ struct AuthorizationServer: Sendable {
         }
     }
 
-    private func registerClient(_ incoming: Request) async -> Response {
+    private func registerClient(_ incoming: Request, client address: String) async -> Response {
         var request = incoming
+        if let refusal = await throttle.take([(.registerPerIP, address)]) {
+            logger.notice("OAuth registration throttled", metadata: ["bucket": "\(refusal.bucket?.rawValue ?? "unavailable")"])
+            return oauthError(refusal)
+        }
         do {
             let body: JSONValue
             do { body = try await request.jsonBody(limit: 16_384) } catch let e as JunctionError {

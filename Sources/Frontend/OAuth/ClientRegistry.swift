@@ -4,7 +4,9 @@ import Logging
 
 /// OAuth clients of the authorization server: RFC 7591 dynamic registration (read back
 /// per RFC 7592) and Client ID Metadata Documents (a `client_id` that is an https URL,
-/// fetched through the SSRF guard, validated and cached for `clientMetadataTTL`).
+/// fetched through the SSRF guard, validated and cached for `clientMetadataTTL`, at most
+/// `clientMetadataCacheMax` of them). A registered client that obtains no token within
+/// `unusedClientTTL` expires and is swept; at most `maxUnusedClients` wait at once.
 struct ClientRegistry: Sendable {
     let database: AppDatabase
     let http: UpstreamHTTP
@@ -44,7 +46,7 @@ struct ClientRegistry: Sendable {
         if Self.isMetadataURL(clientID) {
             if let cached, cached.kind == "metadata", let until = cached.refreshAfter, until > Date() { return Self.client(cached) }
             let record = try await fetchMetadataDocument(clientID)
-            do { try database.saveOAuthClient(record) } catch {
+            do { try database.saveMetadataClient(record, keep: config.clientMetadataCacheMax) } catch {
                 throw OAuthError(code: "server_error", description: "cannot store the client", status: 500)
             }
             return Self.client(record)
@@ -52,7 +54,17 @@ struct ClientRegistry: Sendable {
         guard let cached, cached.kind == "registered" else {
             throw OAuthError(code: "invalid_client", description: "unknown client_id; register first (POST /oauth/register) or use a client metadata URL", status: 401)
         }
+        guard !isExpired(cached) else {
+            throw OAuthError(code: "invalid_client",
+                             description: "this client registration expired: it obtained no token within \(Int(config.unusedClientTTL)) s of registering; register again",
+                             status: 401)
+        }
         return Self.client(cached)
+    }
+
+    /// Whether a registered client outlived its time to complete a first flow.
+    func isExpired(_ record: OAuthClientRecord, now: Date = Date()) -> Bool {
+        record.kind == "registered" && record.firstUsedAt == nil && record.createdAt < now.addingTimeInterval(-config.unusedClientTTL)
     }
 
     static func client(_ r: OAuthClientRecord) -> Client {
@@ -141,6 +153,19 @@ struct ClientRegistry: Sendable {
         o.removeValue(forKey: "client_secret")
         o["client_id_issued_at"] = .number(Double(Int(Date().timeIntervalSince1970)))
         let metadata = JSONValue.object(o)
+        let waiting: Int
+        do {
+            try database.sweepUnusedOAuthClients(createdBefore: Date().addingTimeInterval(-config.unusedClientTTL))
+            waiting = try database.unusedOAuthClientCount()
+        } catch {
+            throw OAuthError(code: "server_error", description: "cannot read clients", status: 500)
+        }
+        guard waiting < config.maxUnusedClients else {
+            logger.warning("OAuth registration refused: too many clients waiting for their first token", metadata: ["waiting": "\(waiting)"])
+            throw OAuthError(code: "temporarily_unavailable",
+                             description: "too many registered clients have not completed a sign-in yet; try again later or use a client metadata document",
+                             status: 503)
+        }
         do {
             try database.saveOAuthClient(OAuthClientRecord(id: id, kind: "registered", name: name,
                                                            redirectUris: JSONValue.array(uris.map { .string($0) }).jsonString(),

@@ -9,6 +9,11 @@ import Logging
 /// with PKCE (S256), `state` bound to the browser and `nonce`; the ID token is verified
 /// against the issuer's JWKS (signature, `iss`, `aud`, `exp`, `nonce`). Every outbound
 /// call goes through `UpstreamHTTP` (SSRF policy, size caps, timeouts).
+///
+/// Accounts are found by issuer + subject (`user_identities`). An identity not linked yet
+/// is linked once to the account holding its email — only when the issuer says the email
+/// is verified (`email_verified: true`; `JUNCTION_OIDC_REQUIRE_EMAIL_VERIFIED=false` also
+/// accepts a missing claim, never `false`) — and from then on the email no longer decides.
 struct OIDCSignIn: Sendable {
     let auth: Authenticator
     let policy: SignInPolicy
@@ -20,7 +25,7 @@ struct OIDCSignIn: Sendable {
     var database: AppDatabase { auth.database }
     var callbackURL: String { auth.publicURL + "/signin/oidc/callback" }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<FrontendContext>) {
         router.get("/signin/oidc") { request, _ in await self.start(request) }
         router.get("/signin/oidc/callback") { request, _ in await self.callback(request) }
     }
@@ -34,7 +39,10 @@ struct OIDCSignIn: Sendable {
         var authMethods: [String]
     }
 
-    struct SignInError: Error { var message: String }
+    struct SignInError: Error {
+        var message: String
+        var status: HTTPResponse.Status = .badRequest
+    }
 
     private func getJSON(_ url: String, what: String) async throws -> [String: JSONValue] {
         guard let u = URL(string: url) else { throw SignInError(message: "the issuer's \(what) URL is invalid") }
@@ -75,7 +83,7 @@ struct OIDCSignIn: Sendable {
             let state = TokenHasher.newToken(prefix: "st"), nonce = TokenHasher.newToken(prefix: "n")
             let pkce = UpstreamPKCE.generate()
             try database.insertOIDCState(OIDCLoginState(stateHash: TokenHasher.hash(state), nonce: nonce, codeVerifier: pkce.verifier,
-                                                        next: Authenticator.safeNext(request.queryFields["next"]),
+                                                        next: RedirectTarget.sameOriginPath(request.queryFields["next"]),
                                                         expiresAt: Date().addingTimeInterval(600)))
             let query = FormCoding.encode([("response_type", "code"), ("client_id", clientID), ("redirect_uri", callbackURL),
                                            ("scope", config.oidcScopes), ("state", state), ("nonce", nonce),
@@ -107,30 +115,56 @@ struct OIDCSignIn: Sendable {
             let d = try await discover()
             let idToken = try await exchange(code: code, verifier: pending.codeVerifier, discovery: d, clientID: clientID)
             let claims = try await verify(idToken: idToken, discovery: d, clientID: clientID, nonce: pending.nonce)
-            // The email must be in the ID token (scope `email`); it is what the allowlist and accounts key on.
-            guard let email = claims.email?.lowercased(), email.contains("@") else {
-                throw SignInError(message: "The identity provider's ID token carries no email address (request the email scope).")
-            }
-            if claims.emailVerified == false { throw SignInError(message: "The identity provider says this email address is not verified.") }
-            let existing = try database.user(email: email)
-            guard try policy.maySignIn(email: email, existing: existing) else {
-                logger.info("OIDC sign-in refused by allowlist or disabled account")
-                var r = fail("\(email) may not sign in to this Junction (not on the allowlist, or disabled).", status: .forbidden)
-                r.setCookie(clearState)
-                return r
-            }
-            let user = try existing ?? database.userCreatingIfNeeded(email: email)
-            logger.info("OIDC sign-in", metadata: ["user": "\(user.id)", "created": "\(existing == nil)"])
+            let user = try account(for: claims)
+            logger.info("OIDC sign-in", metadata: ["user": "\(user.id)"])
             return AuthPages.redirect(pending.next, cookies: [clearState, try auth.startSession(for: user)])
         } catch let e as SignInError {
             logger.warning("OIDC sign-in failed", metadata: ["error": "\(e.message)"])
-            var r = fail(e.message)
+            var r = fail(e.message, status: e.status)
             r.setCookie(clearState)
             return r
         } catch {
             logger.error("OIDC sign-in failure", metadata: ["error": "\(error)"])
             return fail("Something went wrong.", status: .internalServerError)
         }
+    }
+
+    /// The account these verified claims sign in to, linking or creating it as the type
+    /// describes; a refusal is a `SignInError` (403 when policy says no).
+    func account(for claims: IDTokenClaims) throws -> User {
+        let issuer = claims.iss.value, subject = claims.sub.value
+        // The email must be in the ID token (scope `email`): the allowlist keys on it.
+        guard let email = claims.email?.lowercased(), email.contains("@") else {
+            throw SignInError(message: "The identity provider's ID token carries no email address (request the email scope).")
+        }
+        guard Self.emailIsVerified(claims.emailVerified, required: config.requireEmailVerified) else {
+            throw SignInError(message: claims.emailVerified == false
+                ? "The identity provider says this email address is not verified."
+                : "The identity provider did not say that this email address is verified (email_verified), so Junction cannot trust it.")
+        }
+        if let linked = try database.userForIdentity(issuer: issuer, subject: subject, email: email) {
+            guard try policy.maySignIn(email: linked.email, existing: linked) else { throw refusal(linked.email) }
+            return linked
+        }
+        guard try policy.maySignIn(email: email, existing: try database.user(email: email)) else { throw refusal(email) }
+        switch try database.linkIdentity(issuer: issuer, subject: subject, email: email) {
+        case .existing(let user), .linked(let user), .created(let user):
+            return user
+        case .conflict:
+            logger.warning("OIDC sign-in refused: the account is linked to another identity of this issuer")
+            throw SignInError(message: "The Junction account for \(email) is linked to a different identity at this provider; sign in with that one.",
+                              status: .forbidden)
+        }
+    }
+
+    /// Whether `email_verified` lets the email be trusted.
+    static func emailIsVerified(_ claim: Bool?, required: Bool) -> Bool {
+        claim == true || (claim == nil && !required)
+    }
+
+    private func refusal(_ email: String) -> SignInError {
+        logger.info("OIDC sign-in refused by allowlist or disabled account")
+        return SignInError(message: "\(email) may not sign in to this Junction (not on the allowlist, or disabled).", status: .forbidden)
     }
 
     private func exchange(code: String, verifier: String, discovery d: Discovery, clientID: String) async throws -> String {

@@ -4,11 +4,14 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// Built-in accounts: `/setup` (first account, admin), `/login`, `/logout`.
+/// Built-in accounts: `/setup` (first account, admin), `/login`, `/logout`. Password
+/// attempts are throttled per client address before any hashing, and failed ones per
+/// account (`AbuseThrottle`), so the slow hash is never reachable unthrottled.
 struct SignInRoutes: Sendable {
     let auth: Authenticator
     let policy: SignInPolicy
     let config: AuthConfiguration
+    let throttle: AbuseThrottle
     let logger: Logger
 
     var database: AppDatabase { auth.database }
@@ -17,15 +20,18 @@ struct SignInRoutes: Sendable {
         AuthPages.error(title: "Refused", message: "This form was posted from another site.", status: .forbidden)
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<FrontendContext>) {
         router.get("/login") { request, _ in try await self.loginPage(request) }
-        router.post("/login") { request, _ in
+        router.post("/login") { request, context in
             guard self.auth.isSameOrigin(request) else { return Self.crossOrigin }
-            return try await self.login(request)
+            return try await self.login(request, client: ClientAddress.throttleKey(request, context, trusted: self.config.trustedProxies))
         }
         router.get("/setup") { _, _ in try self.setupPage() }
-        router.post("/setup") { request, _ in
+        router.post("/setup") { request, context in
             guard self.auth.isSameOrigin(request) else { return Self.crossOrigin }
+            if let refusal = await self.throttle.take([(.signInPerIP, ClientAddress.throttleKey(request, context, trusted: self.config.trustedProxies))]) {
+                return Self.throttled(AuthPages.setup(error: refusal.message, status: HTTPResponse.Status(code: refusal.status)), refusal)
+            }
             return try await self.setup(request)
         }
         router.get("/logout") { request, _ in try await self.logoutPage(request) }
@@ -33,25 +39,44 @@ struct SignInRoutes: Sendable {
     }
 
     private func loginPage(_ request: Request) async throws -> Response {
-        let next = Authenticator.safeNext(request.queryFields["next"])
+        let next = RedirectTarget.sameOriginPath(request.queryFields["next"])
         if try await auth.webSession(for: request) != nil { return AuthPages.redirect(next) }
         return AuthPages.login(next: next, oidcEnabled: config.oidcEnabled, setupOpen: try database.userCount() == 0)
     }
 
-    private func login(_ incoming: Request) async throws -> Response {
+    /// A refusal page with its `Retry-After`.
+    static func throttled(_ page: Response, _ refusal: ThrottleRefusal) -> Response {
+        var response = page
+        response.headers[.retryAfter] = String(refusal.retryAfter)
+        return response
+    }
+
+    private func login(_ incoming: Request, client: String) async throws -> Response {
         var request = incoming
         let form = try await request.formFields()
-        let next = Authenticator.safeNext(form["next"])
+        let next = RedirectTarget.sameOriginPath(form["next"])
         let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         let password = form["password"] ?? ""
         func refuse(_ message: String, _ status: HTTPResponse.Status) throws -> Response {
             AuthPages.login(next: next, error: message, oidcEnabled: config.oidcEnabled, setupOpen: try database.userCount() == 0, status: status)
         }
+        // Before any hashing: the address's attempts, then the account's failures (keyed by
+        // the email typed, whether or not it exists, so refusals reveal nothing).
+        var refusal = await throttle.take([(.signInPerIP, client)])
+        if refusal == nil { refusal = await throttle.check(.signInFailuresPerAccount, email) }
+        if let refusal {
+            logger.notice("sign-in throttled", metadata: ["bucket": "\(refusal.bucket?.rawValue ?? "unavailable")"])
+            return Self.throttled(try refuse(refusal.message, HTTPResponse.Status(code: refusal.status)), refusal)
+        }
         let user = try database.user(email: email)
         let stored = try user.flatMap { try database.passwordHash(userId: $0.id) }
         // Always pay for one hash so unknown emails are not distinguishable by timing.
-        let matches = await PasswordHasher.verify(password, against: stored ?? PasswordHasher.decoy)
+        let matches: Bool
+        do { matches = try await PasswordHasher.verify(password, against: stored ?? PasswordHasher.decoy) } catch let error as JunctionError {
+            return Self.throttled(try refuse(error.message, HTTPResponse.Status(code: error.status)), ThrottleRefusal(bucket: nil, retryAfter: 5))
+        }
         guard let user, stored != nil, matches else {
+            await throttle.charge(.signInFailuresPerAccount, email)
             logger.info("sign-in refused: wrong email or password")
             return try refuse("Wrong email or password.", .unauthorized)
         }
@@ -77,7 +102,10 @@ struct SignInRoutes: Sendable {
         let password = form["password"] ?? ""
         guard email.contains("@"), email.count <= 320 else { return AuthPages.setup(error: "Enter an email address.", status: .badRequest) }
         guard password.count >= 10 else { return AuthPages.setup(error: "The password must have at least 10 characters.", status: .badRequest) }
-        let hash = try await PasswordHasher.hash(password)
+        let hash: String
+        do { hash = try await PasswordHasher.hash(password) } catch let error as JunctionError {
+            return AuthPages.setup(error: error.message, status: HTTPResponse.Status(code: error.status))
+        }
         let user: User
         do { user = try database.createFirstAdmin(email: email, passwordHash: hash) } catch let error as JunctionError where error.status == 409 {
             return AuthPages.error(title: "Setup is done", message: "An account exists already; sign in instead.", status: .conflict)

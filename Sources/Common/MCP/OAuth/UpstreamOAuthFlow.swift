@@ -15,9 +15,13 @@ package struct UpstreamOAuthFlow: Sendable, Codable, Equatable {
     package var issRequired: Bool
     package var client: UpstreamOAuthClient
     package var createdAt: Date
+    /// A digest of the browser session that started the flow: only that session may finish
+    /// it. Nil when it was started with a bearer token (then the owner's session or token).
+    package var sessionBinding: String?
 
     package init(owner: String, sourceID: String, verifier: String, redirectURI: String, resource: String, scope: String?,
-                 issuer: String, tokenEndpoint: String, issRequired: Bool, client: UpstreamOAuthClient, createdAt: Date = Date()) {
+                 issuer: String, tokenEndpoint: String, issRequired: Bool, client: UpstreamOAuthClient, createdAt: Date = Date(),
+                 sessionBinding: String? = nil) {
         self.owner = owner
         self.sourceID = sourceID
         self.verifier = verifier
@@ -29,6 +33,7 @@ package struct UpstreamOAuthFlow: Sendable, Codable, Equatable {
         self.issRequired = issRequired
         self.client = client
         self.createdAt = createdAt
+        self.sessionBinding = sessionBinding
     }
 
     /// RFC 9207: an `iss` that is present must be the issuer; a server that advertises
