@@ -136,6 +136,7 @@ package final class AppDatabase: Sendable {
         migrator.registerMigration("catalog-versions") { db in try migrateCatalogVersions(db) }
         migrator.registerMigration("source-oauth") { db in try migrateSourceOAuth(db) }
         migrator.registerMigration("auth-epoch") { db in try migrateAuthEpoch(db) }
+        migrator.registerMigration("call-names-with-slug-repeated") { db in try migrateCallNamesWithSlugRepeated(db) }
         return migrator
     }
 }
