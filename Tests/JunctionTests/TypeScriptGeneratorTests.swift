@@ -36,12 +36,16 @@ final class TypeScriptGeneratorTests: XCTestCase {
         let schema: JSONValue = ["type": "object", "properties": [
             "a": ["type": "string"], "b": ["type": ["integer", "null"]], "c": ["enum": ["x", "y"]], "d": ["type": "array", "items": ["type": "boolean"]],
             "e": ["oneOf": [["type": "string"], ["type": "number"]]], "f": ["type": "array", "items": ["type": "array", "items": ["properties": ["z": [:]]]]],
-            "g": [:],
+            "g": [:], "h": ["anyOf": [["type": "string"], ["type": "null"]]],
         ]]
         let s = g.signature(callName: "x", input: schema, output: nil, isOperation: false)
-        for expected in ["a?: string", "b?: number | null", "c?: \"x\" | \"y\"", "d?: boolean[]", "e?: number | string", "f?: {…}[][]", "g?: unknown"] {
+        for expected in ["a?: string", "b?: number | null", "c?: \"x\" | \"y\"", "d?: boolean[]", "e?: number | string", "f?: {…}[][]", "g?: unknown",
+                         "h?: string | null"] {
             XCTAssertTrue(s.contains(expected), "\(expected) in \(s)")
         }
+        // OpenAPI 3.1 nullables within the bounds too.
+        let full = TypeScriptGenerator.searchHit.signature(callName: "x", input: schema, output: nil, isOperation: false)
+        XCTAssertTrue(full.contains("h?: string | null;"), full)
     }
 
     func testReferencesCutByInliningShowTheirKind() {

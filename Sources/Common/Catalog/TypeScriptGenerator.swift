@@ -113,7 +113,7 @@ package struct TypeScriptGenerator: Sendable {
         if let values = s["enum"]?.arrayValue, !values.isEmpty { return enumeration(values) }
         for key in ["oneOf", "anyOf"] {
             if let options = s[key]?.arrayValue, !options.isEmpty {
-                let parts = Array(Set(options.prefix(maxUnion).map { type(of: $0, depth: depth + 1, indent: indent, walk: walk) })).sorted()
+                let parts = Self.union(options.prefix(maxUnion).map { type(of: $0, depth: depth + 1, indent: indent, walk: walk) })
                 return parts.count == 1 ? parts[0] : parts.map { $0.contains(" ") && !$0.hasPrefix("{") ? "(\($0))" : $0 }.joined(separator: " | ")
             }
         }
@@ -131,8 +131,9 @@ package struct TypeScriptGenerator: Sendable {
             default: return scalar(t, s)
             }
         }
-        if rendered.isEmpty { rendered = ["unknown"] }
-        if types.contains("null") || s["nullable"]?.boolValue == true { rendered.append("null") }
+        let nullable = types.contains("null") || s["nullable"]?.boolValue == true
+        if rendered.isEmpty && !nullable { rendered = ["unknown"] }
+        if nullable { rendered.append("null") }
         return rendered.joined(separator: " | ")
     }
 
@@ -144,7 +145,7 @@ package struct TypeScriptGenerator: Sendable {
         for key in ["oneOf", "anyOf"] where !nested {
             if let options = s[key]?.arrayValue, !options.isEmpty {
                 let parts = Set(options.prefix(maxUnion).map { $0.objectValue.map { brief($0, walk: walk, nested: true) } ?? "unknown" })
-                return parts.sorted().joined(separator: " | ")
+                return Self.union(Array(parts)).joined(separator: " | ")
             }
         }
         let types = Self.types(s)
@@ -166,8 +167,9 @@ package struct TypeScriptGenerator: Sendable {
             default: return scalar(t, s)
             }
         }
-        if rendered.isEmpty { rendered = ["unknown"] }
-        if types.contains("null") || s["nullable"]?.boolValue == true { rendered.append("null") }
+        let nullable = types.contains("null") || s["nullable"]?.boolValue == true
+        if rendered.isEmpty && !nullable { rendered = ["unknown"] }
+        if nullable { rendered.append("null") }
         return rendered.joined(separator: " | ")
     }
 
@@ -188,6 +190,11 @@ package struct TypeScriptGenerator: Sendable {
         case "file": return "string /* binary */"
         default: return "unknown"
         }
+    }
+
+    /// The distinct members of a union in a stable order, `null` last (`string | null`).
+    private static func union(_ parts: [String]) -> [String] {
+        Array(Set(parts)).sorted { ($0 == "null" ? 1 : 0, $0) < ($1 == "null" ? 1 : 0, $1) }
     }
 
     private static func arrayOf(_ item: String) -> String {
@@ -219,6 +226,7 @@ package struct TypeScriptGenerator: Sendable {
                 let text = String(d.prefix(160))
                 line += "\(inner)/** \(text.contains("*/") ? text.replacingOccurrences(of: "*/", with: "*\\/") : text) */\n"
             }
+            if name.utf8.count > Self.maxNameLength { walk.abbreviated = true }
             line += "\(inner)\(Self.propertyName(name))\(required.contains(name) ? "" : "?"): \(type(of: value, depth: depth + 1, indent: inner, walk: walk));"
             lines.append(line)
         }
@@ -243,7 +251,11 @@ package struct TypeScriptGenerator: Sendable {
         }
     }
 
+    /// Longest property name shown whole; longer ones are cut (`"aaa…"`).
+    static let maxNameLength = 100
+
     static func propertyName(_ name: String) -> String {
+        if name.utf8.count > maxNameLength { return JSONValue.string(String(name.prefix(maxNameLength)) + "…").jsonString() }
         let isIdentifier = name.first.map { $0.isLetter || $0 == "_" || $0 == "$" } == true
             && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" } && name.allSatisfy(\.isASCII)
         return isIdentifier ? name : JSONValue.string(name).jsonString()

@@ -191,7 +191,7 @@ package struct OpenAPIIndexer: Sendable {
         let title = String((summary.isEmpty ? (operationId ?? key) : summary).prefix(Self.maxTitle))
         let draft = CatalogEntryDraft(
             operationKey: key,
-            nameHint: operationId ?? "\(method)_\(path)",
+            nameHint: String((operationId ?? "\(method)_\(path)").prefix(Self.maxTitle)),
             kind: .operation,
             title: title,
             description: String(description.prefix(4000)),

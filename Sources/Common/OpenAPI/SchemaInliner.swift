@@ -47,7 +47,7 @@ package final class SchemaInliner {
         var chain: [String] = []
         var seen: Set<String> = []
         while let ref = current["$ref"]?.stringValue {
-            try budget.charge(1)
+            try budget.charge(string: ref)
             if !seen.insert(ref).inserted {
                 let shown = (chain + [ref]).suffix(12).joined(separator: " -> ")
                 throw JunctionError("invalid_spec", "\(what()) is a $ref cycle: \(shown)", status: 422)
@@ -98,6 +98,7 @@ package final class SchemaInliner {
     }
 
     private func reference(_ ref: String, depth: Int, chain: [String], nesting: Int) throws -> JSONValue {
+        try budget.charge(string: ref)  // resolving walks the pointer, however often it is met
         guard ref.hasPrefix("#/") else { return try charged(Self.cut(ref, kind: [:])) }
         guard let target = document.resolve(pointer: ref) else {
             return try charged(.object(["description": .string("unresolved reference \(ref)")]))
@@ -125,8 +126,9 @@ package final class SchemaInliner {
     private func typed(_ target: JSONValue) throws -> JSONValue {
         var current = target
         for _ in 0..<8 {
-            guard let ref = current["$ref"]?.stringValue, let next = document.resolve(pointer: ref) else { break }
-            try budget.charge(1)
+            guard let ref = current["$ref"]?.stringValue else { break }
+            try budget.charge(string: ref)
+            guard let next = document.resolve(pointer: ref) else { break }
             current = next
         }
         return current

@@ -66,9 +66,11 @@ extension AppDatabase {
             guard let source = try Source.filter(Column("owner") == owner && Column("id") == sourceID).fetchOne(db) else {
                 throw JunctionError.notFound("source \(sourceID) no longer exists")
             }
-            let previous = try CatalogEntry.filter(Column("owner") == owner && Column("sourceId") == sourceID).fetchAll(db)
             var nameByKey: [String: String] = [:]
-            for e in previous { nameByKey[e.operationKey] = e.callName }
+            for row in try Row.fetchAll(db, sql: "SELECT operationKey, callName FROM catalog_entries WHERE owner = ? AND sourceId = ?",
+                                        arguments: [owner, sourceID]) {
+                nameByKey[row[0]] = row[1]
+            }
             var taken = Set(try String.fetchAll(db, sql: "SELECT callName FROM catalog_entries WHERE owner = ? AND sourceId <> ?",
                                                arguments: [owner, sourceID]))
             // Sources named before names stopped repeating their slug keep doing so, so the

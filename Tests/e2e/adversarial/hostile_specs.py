@@ -167,6 +167,16 @@ def security_fanout(operations: int = 3000, schemes: int = 3000) -> bytes:
     return json.dumps(_doc(paths, security=requirement, components={"securitySchemes": defined})).encode()
 
 
+def long_names(megabytes: int = 2) -> bytes:
+    """An operation id, summary, tag, path and parameter name of megabytes each: accepted,
+    but what every search holds in memory is cut to size."""
+    big = "a" * (megabytes * 1024 * 1024)
+    paths = {"/" + "p" * (megabytes * 1024 * 1024): {"get": {
+        "operationId": big, "summary": "S" + big, "tags": ["T" + big], "description": "D" + big,
+        "parameters": [{"name": "n" + big, "in": "query", "schema": {"type": "string"}}], "responses": {}}}}
+    return json.dumps(_doc(paths)).encode()
+
+
 def external_refs(evil_url: str) -> bytes:
     """`$ref`s to an attacker's URL and to local files: reported, never fetched."""
     paths = {"/x": {"get": {"parameters": [{"$ref": evil_url + "#/P"}, {"$ref": "file:///etc/passwd#/P"}],

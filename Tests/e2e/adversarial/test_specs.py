@@ -195,3 +195,16 @@ async def test_schemas_nested_by_ref_chains_are_cut_and_still_describable(hstack
         d = (await run_code(client, "search", 'async () => await codemode.describe("hostile_deep_boom")'))["result"]
     assert d["input"] is not None, "the stored schema must parse again"
     assert "nested deeper than" in json.dumps(d["input"]), "the chain is cut where it gets too deep"
+
+
+async def test_megabyte_names_are_accepted_but_cut_to_size(hstack: Stack, docs: DocServer, bystander: str) -> None:
+    src, took, _ = await attack(hstack, docs, bystander, "hostile_long", hostile_specs.long_names())
+    assert src["status"] == "ready", src
+    assert took < REFUSAL_SECONDS
+    async with mcp_client(hstack) as client:
+        hits = (await run_code(client, "search", 'async () => await codemode.catalog({ source: "hostile_long" })'))["result"]
+    assert len(hits) == 1, hits
+    hit = hits[0]
+    assert len(hit["callName"]) <= len("hostile_long_") + 64, hit["callName"][:100]
+    assert len(hit["title"]) <= 300 and len(hit["description"]) <= 300, (len(hit["title"]), len(hit["description"]))
+    assert len(hit["signature"]) < 2000, len(hit["signature"])
