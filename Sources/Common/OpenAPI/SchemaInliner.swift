@@ -5,13 +5,15 @@
 /// A reference is inlined up to `depth` levels; deeper, circular, external or over-deep
 /// ones stay `{ "$ref": …, "description": "see Name" }` (with the target's `type`, so a
 /// signature can still say what it is). Results are remembered per (reference, depth,
-/// chain of references above it): a schema used by many operations, or many times by its
+/// chain of references above it, nesting): a schema used by many operations, or many times by its
 /// parent, is built once and shared (Swift values are copy-on-write), while the budget is
 /// still charged its full size each time, since that is what each catalog entry stores.
 /// So a `$ref` fan-out fails at the budget in microseconds instead of building it.
 package final class SchemaInliner {
-    /// Nesting beyond which schemas are cut, whatever their references: stored schemas must
-    /// parse again (`JSONParser.maxDepth`) and render without deep recursion.
+    /// Nesting beyond which schemas are cut, whatever their references: a stored schema must
+    /// parse again (`JSONParser.maxDepth`), and `describe()` returns it inside a tool result,
+    /// which the official Python MCP SDK refuses past about 200 levels. The reference specs,
+    /// inlined four references deep, never reach it.
     package static let maxNesting = 64
 
     private let document: OpenAPIDocument
@@ -22,6 +24,8 @@ package final class SchemaInliner {
         var ref: String
         var depth: Int
         var chain: [String]
+        /// Where the cut for nesting falls depends on it too.
+        var nesting: Int
     }
 
     private struct Memo {
@@ -106,7 +110,7 @@ package final class SchemaInliner {
         if depth <= 0 || chain.contains(ref) || nesting >= Self.maxNesting {
             return try charged(Self.cut(ref, kind: try kind(of: target)))
         }
-        let key = Key(ref: ref, depth: depth, chain: chain)
+        let key = Key(ref: ref, depth: depth, chain: chain, nesting: nesting)
         if let known = memo[key] {
             try budget.charge(known.cost)
             return known.value
