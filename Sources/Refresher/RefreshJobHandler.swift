@@ -11,16 +11,20 @@ package struct RefreshJobHandler: JobHandler {
     package let http: UpstreamHTTP
     package let box: SecretBox
     package let maxSpecBytes: Int
+    /// What indexing one source may cost.
+    package let limits: IndexLimits
     package let logger: Logger
     /// Access tokens of OAuth MCP sources (refreshed under the cross-process lock).
     package let oauth: MCPOAuthTokens
 
-    package init(database: AppDatabase, queue: JobQueue, http: UpstreamHTTP, box: SecretBox, maxSpecBytes: Int, logger: Logger) {
+    package init(database: AppDatabase, queue: JobQueue, http: UpstreamHTTP, box: SecretBox, maxSpecBytes: Int,
+                 limits: IndexLimits = .standard, logger: Logger) {
         self.database = database
         self.queue = queue
         self.http = http
         self.box = box
         self.maxSpecBytes = maxSpecBytes
+        self.limits = limits
         self.logger = logger
         self.oauth = MCPOAuthTokens(database: database, redis: queue.redis, box: box, http: http, logger: logger)
     }
@@ -66,28 +70,32 @@ package struct RefreshJobHandler: JobHandler {
                 let (data, finalURL) = try await SpecFetcher(http: http, maxBytes: maxSpecBytes, timeout: .seconds(60))
                     .fetch(source: source, secret: secret)
                 let fetched = ContinuousClock.now
-                let document = try OpenAPIDocument(data: data)
-                let index = try OpenAPIIndexer().index(document, specURL: finalURL)
+                let document = try OpenAPIDocument(data: data, limits: limits)
+                let index = try OpenAPIIndexer(limits: limits).index(document, specURL: finalURL)
                 if index.drafts.isEmpty { throw JunctionError("invalid_spec", "the spec declares no operations", status: 422) }
                 if source.baseUrl == nil { try await SpecFetcher.checkServers(index, policy: http.policy) }
                 drafts = index.drafts
                 warnings = index.warnings
                 logger.info("indexed spec", metadata: [
-                    "source": "\(source.slug)", "bytes": "\(data.count)", "operations": "\(drafts.count)",
+                    "source": "\(source.slug)", "bytes": "\(data.count)", "operations": "\(drafts.count)", "nodes": "\(index.nodes)",
                     "fetchMs": "\((fetched - started).milliseconds)", "indexMs": "\((ContinuousClock.now - fetched).milliseconds)",
                 ])
                 let slug = source.slug
                 spec = { names in SpecCombiner.fragment(document, slug: slug, callNames: names) }
             case .mcp:
                 drafts = try await MCPCatalogFetcher(database: database, http: http, box: box, oauth: oauth, logger: logger).drafts(for: source)
+                if drafts.count > limits.maxOperations { throw limits.tooManyOperations(drafts.count, what: "tools") }
             }
+            let writeStarted = ContinuousClock.now
             let entries = try database.replaceCatalog(owner: owner, sourceID: sourceID, drafts: drafts, spec: spec)
             if !warnings.isEmpty {
                 // The catalog is usable; what was skipped is shown where the error would be.
                 try? database.updateSourceStatus(owner: owner, id: sourceID, status: "ready",
                                                  error: "indexed with warnings: " + warnings.joined(separator: "; "))
             }
-            logger.info("refreshed source", metadata: ["source": "\(source.slug)", "entries": "\(entries.count)"])
+            logger.info("refreshed source", metadata: [
+                "source": "\(source.slug)", "entries": "\(entries.count)", "writeMs": "\((ContinuousClock.now - writeStarted).milliseconds)",
+            ])
             return entries.count
         } catch let error as JunctionError {
             // Keep the previous catalog; say what went wrong.

@@ -8,6 +8,8 @@ import ServiceLifecycle
 /// |---|---|---|
 /// | `JUNCTION_REFRESH_CONCURRENCY` | refreshes at once | 2 |
 /// | `JUNCTION_SPEC_MAX_BYTES` | largest spec accepted | 26214400 (25 MB) |
+/// | `JUNCTION_INDEX_MAX_NODES` | schema nodes one source's catalog may hold once `$ref`s are inlined | 5000000 |
+/// | `JUNCTION_INDEX_MAX_OPERATIONS` | operations or tools one source may have | 50000 |
 /// | `JUNCTION_REFRESH_INTERVAL_MS` | every source's catalog is re-listed this often | 21600000 (6 h) |
 /// | `JUNCTION_REFRESH_TICK_MS` | how often the scheduler looks for due work | 30000 |
 /// | `JUNCTION_OAUTH_REFRESH_LEAD_MS` | upstream OAuth tokens are refreshed this long before they expire | 300000 |
@@ -21,7 +23,11 @@ struct RefresherMain {
         let queue = JobQueue(redis: RedisClient(url: common.redisURL))
         let http = UpstreamHTTP(client: UpstreamHTTP.makeClient(), policy: common.outboundPolicy)
         let handler = RefreshJobHandler(database: database, queue: queue, http: http, box: SecretBox(keyring: common.keyring),
-                                        maxSpecBytes: try env.int("JUNCTION_SPEC_MAX_BYTES", default: 25 * 1024 * 1024), logger: logger)
+                                        maxSpecBytes: try env.int("JUNCTION_SPEC_MAX_BYTES", default: 25 * 1024 * 1024),
+                                        limits: IndexLimits(
+                                            maxNodes: try env.int("JUNCTION_INDEX_MAX_NODES", default: IndexLimits.standard.maxNodes),
+                                            maxOperations: try env.int("JUNCTION_INDEX_MAX_OPERATIONS", default: IndexLimits.standard.maxOperations)),
+                                        logger: logger)
         let processor = JobProcessor(
             kind: .refresh, queue: queue, handler: handler,
             options: .init(concurrency: max(1, try env.int("JUNCTION_REFRESH_CONCURRENCY", default: 2)), visibilityTimeout: common.visibilityTimeout),

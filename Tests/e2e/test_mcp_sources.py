@@ -166,11 +166,12 @@ async def test_mcp_proxy_time_and_git_legacy_servers(mstack: Stack, mapi, tmp_pa
     register(mapi, "tm", base + "/servers/time/mcp")          # Streamable HTTP, initialize handshake
     src = register(mapi, "git", base + "/servers/git/sse")     # legacy HTTP+SSE
     assert src["entryCount"] >= 10, src
+    # Tool names that already start with the slug are not prefixed again (git_log, not git_git_log).
     ok, payload = await execute(mstack, f"""async () => ({{
         now: await codemode.tm_get_current_time({{timezone: "UTC"}}),
         conv: await codemode.tm_convert_time({{source_timezone: "UTC", time: "12:00", target_timezone: "Asia/Tokyo"}}),
-        log: await codemode.git_git_log({{repo_path: {json.dumps(str(repo))}, max_count: 5}}),
-        status: await codemode.git_git_status({{repo_path: {json.dumps(str(repo))}}}),
+        log: await codemode.git_log({{repo_path: {json.dumps(str(repo))}, max_count: 5}}),
+        status: await codemode.git_status({{repo_path: {json.dumps(str(repo))}}}),
     }})""")
     assert ok, payload
     r = payload["result"]

@@ -8,7 +8,13 @@ while indexing (VmHWM, reset through /proc/PID/clear_refs before each spec).
 Then FastMCP.from_openapi on the airflow spec (OpenAPI 3.1, YAML), in its own
 environment, timed the same way (YAML load + import), and the ratio.
 
+`--hostile` instead sends each hostile document of Tests/e2e/adversarial/hostile_specs.py
+to a fresh stack and reports how long the refresher took to refuse it (or to give up
+waiting, `--hostile-timeout`) and its peak RSS; a refresher over `--hostile-max-mib`
+is stopped there.
+
 Usage: ops/bench/index [--sizes 1000,10000,50000] [--runs 3] [--json FILE]
+       ops/bench/index --hostile [--hostile-timeout 180] [--hostile-max-mib 6000]
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "Tests" / "e2e"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "Tests" / "e2e" / "adversarial"))
 from stack import REPO_ROOT, DocServer, Stack  # noqa: E402
+import hostile_specs  # noqa: E402
 
 SPECS = REPO_ROOT.parent / "shared" / "reference" / "openapi"
 FASTMCP_PYTHON = REPO_ROOT / ".venv-fastmcp" / "bin" / "python"
@@ -133,17 +141,72 @@ def fastmcp(path: Path) -> dict[str, Any] | None:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+def hostile(timeout: float, max_mib: float, first: int = 0) -> dict[str, Any]:
+    """Each hostile document on a fresh stack: seconds until refused, refresher peak."""
+    results: dict[str, Any] = {}
+    for label, (build, expected) in list(hostile_specs.HOSTILE.items())[first:]:
+        body = build()
+        files = DocServer({"/h.json": body})
+        with tempfile.TemporaryDirectory(prefix="junction-bench-hostile-") as tmp:
+            stack = Stack(workdir=Path(tmp), with_httpbin=False)
+            stack.start()
+            try:
+                refresher = stack.procs["refresher"]
+                with stack.api() as api:
+                    baseline = vm_hwm_kib(refresher.pid) / 1024
+                    started = time.perf_counter()
+                    r = api.post("/api/v1/sources", json={"slug": "h", "type": "openapi", "specUrl": files.url("/h.json"),
+                                                          "baseUrl": "http://127.0.0.1:9"})
+                    assert r.status_code == 201, r.text
+                    outcome, error = "timeout", ""
+                    while time.perf_counter() - started < timeout:
+                        src = api.get("/api/v1/sources/h").json()
+                        if src["status"] in ("ready", "error"):
+                            outcome, error = src["status"], src.get("lastError") or ""
+                            break
+                        if not refresher.alive():
+                            outcome = "refresher died"
+                            break
+                        if vm_hwm_kib(refresher.pid) / 1024 > max_mib:
+                            outcome = f"over {max_mib:.0f} MiB"
+                            break
+                        time.sleep(0.05)
+                    wall = time.perf_counter() - started
+                    peak = vm_hwm_kib(refresher.pid) / 1024 if refresher.alive() else float("nan")
+            finally:
+                stack.stop()
+                files.close()
+        named = expected in error
+        results[label] = {"bytes": len(body), "outcome": outcome, "seconds": wall, "peakMiB": peak, "baselineMiB": baseline,
+                          "error": error[:200], "namesLimit": named}
+        print(f"{label:44} {len(body) / 1e6:6.2f} MB  {outcome:8} after {wall:7.2f} s  refresher peak {peak:6.0f} MiB  "
+              f"{'[' + expected + ']' if named else ''}  {error[:110]}", flush=True)
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000,50000")
     parser.add_argument("--runs", type=int, default=3, help="runs per spec; the best is reported")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--hostile", action="store_true", help="time the refusal of each hostile document instead")
+    parser.add_argument("--hostile-timeout", type=float, default=180)
+    parser.add_argument("--hostile-max-mib", type=float, default=6000)
+    parser.add_argument("--hostile-from", type=int, default=0, help="skip the first N hostile documents")
     args = parser.parse_args()
+    if args.hostile:
+        results = hostile(args.hostile_timeout, args.hostile_max_mib, args.hostile_from)
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2))
+        return 0
     sizes = [int(s) for s in args.sizes.split(",") if s]
 
     docs: dict[str, bytes] = {
         "/kubernetes.json": (SPECS / "kubernetes.swagger.json").read_bytes(),
         "/airflow.yaml": (SPECS / "airflow-v2.openapi31.yaml").read_bytes(),
+        "/docker.yaml": (SPECS / "docker-engine.swagger.yaml").read_bytes(),
+        "/gitea.json": (SPECS / "gitea.swagger.json").read_bytes(),
+        "/httpbin.json": (SPECS / "httpbin.swagger.json").read_bytes(),
     }
     for n in sizes:
         docs[f"/gen{n}.json"] = generated_spec(n)
@@ -155,7 +218,7 @@ def main() -> int:
         stack.start()
         try:
             with stack.api() as api:
-                names = ["kubernetes.json", "airflow.yaml"] + [f"gen{n}.json" for n in sizes]
+                names = ["kubernetes.json", "airflow.yaml", "docker.yaml", "gitea.json", "httpbin.json"] + [f"gen{n}.json" for n in sizes]
                 for name in names:
                     runs = []
                     for i in range(args.runs):

@@ -44,8 +44,16 @@ package enum CallName {
         return slug.unicodeScalars.allSatisfy { (97...122).contains($0.value) || (48...57).contains($0.value) || $0 == "_" }
     }
 
-    /// The base call name for an operation of a source.
-    package static func base(slug: String, hint: String) -> String {
-        "\(slug)_\(sanitize(hint))"
+    /// The base call name for an operation of a source: `<slug>_<hint>`, except that a
+    /// hint already starting with the slug and `_` (any case) is not prefixed again:
+    /// tool `git_log` of source `git` is `git_log`, not `git_git_log`. `repeatingSlug`
+    /// keeps the old doubled form, for sources whose names were made that way.
+    package static func base(slug: String, hint: String, repeatingSlug: Bool = false) -> String {
+        let name = sanitize(hint)
+        let prefix = slug + "_"
+        if !repeatingSlug, name.count > prefix.count, name.lowercased().hasPrefix(prefix) {
+            return prefix + name.dropFirst(prefix.count)
+        }
+        return prefix + name
     }
 }

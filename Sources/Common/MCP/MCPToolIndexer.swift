@@ -9,14 +9,14 @@ package enum MCPToolIndexer {
         for tool in tools {
             guard let name = tool["name"]?.stringValue, !name.isEmpty, seen.insert(name).inserted else { continue }
             let annotations = tool["annotations"]
-            let title = tool["title"]?.stringValue ?? annotations?["title"]?.stringValue ?? name
+            let title = String((tool["title"]?.stringValue ?? annotations?["title"]?.stringValue ?? name).prefix(OpenAPIIndexer.maxTitle))
             var input = tool["inputSchema"] ?? ["type": "object"]
             if input.objectValue == nil { input = ["type": "object"] }
             let output = tool["outputSchema"].flatMap { $0.objectValue == nil ? nil : $0 }
             let parameters = input["properties"]?.objectValue.map { Array($0.keys).sorted() } ?? []
             var draft = CatalogEntryDraft(
-                operationKey: name, nameHint: name, kind: .tool, title: title,
-                description: tool["description"]?.stringValue ?? "",
+                operationKey: name, nameHint: String(name.prefix(OpenAPIIndexer.maxTitle)), kind: .tool, title: title,
+                description: String((tool["description"]?.stringValue ?? "").prefix(4000)),
                 tags: ["mcp"], inputSchema: input, outputSchema: output,
                 details: ["tool": .string(name)], parameterNames: parameters)
             draft.hints = hints(annotations)

@@ -8,7 +8,8 @@ package struct OpenAPIDocument: Sendable {
     package var version: Version
 
     /// Parses JSON or YAML text; throws `invalid_spec` with a reason a person can act on.
-    package init(data: Data) throws {
+    /// A YAML document may expand (through aliases) to at most `limits.maxNodes` nodes.
+    package init(data: Data, limits: IndexLimits = .standard) throws {
         let value: JSONValue
         let trimmed = data.prefix(64).drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }
         if trimmed.first == UInt8(ascii: "{") {
@@ -22,7 +23,7 @@ package struct OpenAPIDocument: Sendable {
             if text.range(of: "<html", options: [.caseInsensitive]) != nil && text.range(of: "openapi", options: .caseInsensitive) == nil {
                 throw JunctionError("invalid_spec", "the spec URL returned an HTML page, not an OpenAPI document", status: 422)
             }
-            value = try YAMLLoader(forInputBytes: data.count).load(text)
+            value = try YAMLLoader(forInputBytes: data.count, limits: limits).load(text)
         }
         try self.init(value: value)
     }
@@ -50,8 +51,13 @@ package struct OpenAPIDocument: Sendable {
 
     /// Resolves a local JSON pointer (`#/components/schemas/Pet`).
     package func resolve(pointer: String) -> JSONValue? {
+        Self.resolve(pointer: pointer, in: .object(root))
+    }
+
+    /// Resolves a local JSON pointer against any document.
+    package static func resolve(pointer: String, in root: JSONValue) -> JSONValue? {
         guard pointer.hasPrefix("#/") else { return nil }
-        var current: JSONValue = .object(root)
+        var current = root
         for raw in pointer.dropFirst(2).split(separator: "/", omittingEmptySubsequences: false) {
             let key = String(raw).replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
             let decoded = key.removingPercentEncoding ?? key
@@ -70,23 +76,6 @@ package struct OpenAPIDocument: Sendable {
         var current = value
         for _ in 0..<8 {
             guard let ref = current["$ref"]?.stringValue, let target = resolve(pointer: ref) else { return current }
-            current = target
-        }
-        return current
-    }
-
-    /// Follows `$ref` at the top of a value to what it names. A cycle of references is an
-    /// error naming the cycle; an external or missing reference comes back as the `$ref`
-    /// object itself, for the caller to report.
-    package func follow(_ value: JSONValue, what: String) throws -> JSONValue {
-        var current = value
-        var chain: [String] = []
-        while let ref = current["$ref"]?.stringValue {
-            if chain.contains(ref) {
-                throw JunctionError("invalid_spec", "\(what) is a $ref cycle: \((chain + [ref]).joined(separator: " -> "))", status: 422)
-            }
-            guard let target = resolve(pointer: ref) else { return current }
-            chain.append(ref)
             current = target
         }
         return current
@@ -121,27 +110,5 @@ package struct OpenAPIDocument: Sendable {
         }
         walk(.object(root))
         return (Array(external.sorted().prefix(limit)), Array(unresolved.sorted().prefix(limit)))
-    }
-
-    /// A schema with local `$ref`s inlined up to `depth` levels; deeper or circular
-    /// references stay as a `{ "$ref": … }` with their name, so the result is finite.
-    package func inline(_ schema: JSONValue, depth: Int = 4, seen: [String] = []) -> JSONValue {
-        switch schema {
-        case .object(let o):
-            if let ref = o["$ref"]?.stringValue {
-                if depth <= 0 || seen.contains(ref) || !ref.hasPrefix("#/") {
-                    return .object(["$ref": .string(ref), "description": .string("see \(ref.split(separator: "/").last.map(String.init) ?? ref)")])
-                }
-                guard let target = resolve(pointer: ref) else { return .object(["description": .string("unresolved reference \(ref)")]) }
-                return inline(target, depth: depth - 1, seen: seen + [ref])
-            }
-            var out: [String: JSONValue] = [:]
-            for (k, v) in o { out[k] = (k == "example" || k == "examples") ? v : inline(v, depth: depth, seen: seen) }
-            return .object(out)
-        case .array(let a):
-            return .array(a.map { inline($0, depth: depth, seen: seen) })
-        default:
-            return schema
-        }
     }
 }

@@ -5,10 +5,13 @@ package struct OpenAPIIndex: Sendable {
     package var warnings: [String]
     /// The base URL the document declares (before any override on the source).
     package var baseURL: String?
+    /// The nodes indexing charged to its budget (`IndexLimits.maxNodes`).
+    package var nodes: Int
 
-    package init(drafts: [CatalogEntryDraft], warnings: [String], baseURL: String?) {
+    package init(drafts: [CatalogEntryDraft], warnings: [String], baseURL: String?, nodes: Int = 0) {
         self.drafts = drafts
         self.warnings = warnings
         self.baseURL = baseURL
+        self.nodes = nodes
     }
 }

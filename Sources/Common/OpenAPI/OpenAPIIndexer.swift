@@ -4,47 +4,73 @@ import Foundation
 package struct OpenAPIIndexer: Sendable {
     package static let methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
 
-    package init() {}
+    /// What indexing one document may cost.
+    package var limits: IndexLimits
+
+    package init(limits: IndexLimits = .standard) { self.limits = limits }
 
     /// Every operation of the document. `specURL` resolves relative server URLs. Throws
-    /// `invalid_spec` for what makes the document unusable (a `$ref` cycle); smaller
-    /// problems become warnings.
+    /// `invalid_spec` for what makes the document unusable (a `$ref` cycle) and
+    /// `spec_too_large` past `limits`; smaller problems become warnings.
     package func index(_ doc: OpenAPIDocument, specURL: URL?) throws -> OpenAPIIndex {
+        let budget = IndexBudget(limits: limits)
+        let inliner = SchemaInliner(document: doc, budget: budget)
         let rootBase = Self.defaultBaseURL(doc, specURL: specURL)
         var drafts: [CatalogEntryDraft] = []
-        var warnings: [String] = []
+        var warnings = Warnings()
         let problems = doc.referenceProblems()
         if !problems.external.isEmpty {
-            warnings.append("external $ref not followed: " + problems.external.joined(separator: ", "))
+            warnings.add("external $ref not followed: " + problems.external.joined(separator: ", "))
         }
         if !problems.unresolved.isEmpty {
-            warnings.append("$ref pointing nowhere: " + problems.unresolved.joined(separator: ", "))
+            warnings.add("$ref pointing nowhere: " + problems.unresolved.joined(separator: ", "))
         }
+        let rootSchemes = doc.root["security"].map { Self.securitySchemes(doc, requirement: $0) } ?? [:]
         let paths = doc.root["paths"]?.objectValue ?? [:]
+        let operations = paths.values.reduce(0) { count, item in
+            count + Self.methods.count { item[$0]?.objectValue != nil }
+        }
+        if operations > limits.maxOperations { throw limits.tooManyOperations(operations) }
         for path in paths.keys.sorted() {
-            guard let rawItem = paths[path], let item = try doc.follow(rawItem, what: "path item \(path)").objectValue else { continue }
-            let shared = try (item["parameters"]?.arrayValue ?? []).map { try doc.follow($0, what: "a parameter of \(path)") }
+            guard let rawItem = paths[path], let item = try inliner.follow(rawItem, what: "path item \(path)").objectValue else { continue }
+            let shared = try (item["parameters"]?.arrayValue ?? []).map { try inliner.follow($0, what: "a parameter of \(path)") }
             for method in Self.methods {
                 guard let op = item[method]?.objectValue else { continue }
+                if drafts.count >= limits.maxOperations { throw limits.tooManyOperations(drafts.count + 1) }
                 let servers = op["servers"] ?? item["servers"]
                 let base = servers.flatMap { Self.serverURL($0, specURL: specURL) } ?? rootBase
-                drafts.append(try draft(doc: doc, path: path, method: method, op: op, shared: shared, baseURL: base, warnings: &warnings))
+                drafts.append(try draft(doc: doc, inliner: inliner, budget: budget, rootSchemes: rootSchemes, path: path, method: method,
+                                        op: op, shared: shared, baseURL: base, warnings: &warnings))
             }
         }
-        if warnings.count > 20 { warnings = Array(warnings.prefix(20)) + ["… and \(warnings.count - 20) more"] }
-        return OpenAPIIndex(drafts: drafts, warnings: warnings, baseURL: rootBase)
+        return OpenAPIIndex(drafts: drafts, warnings: warnings.list, baseURL: rootBase, nodes: budget.used)
     }
 
-    private func draft(doc: OpenAPIDocument, path: String, method: String, op: [String: JSONValue],
-                       shared: [JSONValue], baseURL: String?, warnings: inout [String]) throws -> CatalogEntryDraft {
+    /// The first twenty warnings, and how many more there were: a hostile document can
+    /// have a problem in every one of its operations.
+    struct Warnings {
+        private var kept: [String] = []
+        private var more = 0
+
+        var list: [String] { more == 0 ? kept : kept + ["… and \(more) more"] }
+
+        mutating func add(_ text: @autoclosure () -> String) {
+            if kept.count < 20 { kept.append(String(text().prefix(2000))) } else { more += 1 }
+        }
+    }
+
+    private func draft(doc: OpenAPIDocument, inliner: SchemaInliner, budget: IndexBudget, rootSchemes: [String: JSONValue], path: String,
+                       method: String, op: [String: JSONValue], shared: [JSONValue], baseURL: String?,
+                       warnings: inout Warnings) throws -> CatalogEntryDraft {
         let key = "\(method.uppercased()) \(path)"
         // Operation parameters override path-item parameters with the same name and location.
         var merged: [String: JSONValue] = [:]
         var order: [String] = []
-        let own = try (op["parameters"]?.arrayValue ?? []).map { try doc.follow($0, what: "a parameter of \(key)") }
+        let own = try (op["parameters"]?.arrayValue ?? []).map { try inliner.follow($0, what: "a parameter of \(key)") }
         for p in shared + own {
+            try budget.charge(1)
             guard let name = p["name"]?.stringValue, let loc = p["in"]?.stringValue else {
-                if let ref = p["$ref"]?.stringValue { warnings.append("\(key): parameter \(ref) not resolved; skipped") }
+                if let ref = p["$ref"]?.stringValue { warnings.add("\(key): parameter \(ref) not resolved; skipped") }
                 continue
             }
             let key = "\(loc):\(name)"
@@ -66,8 +92,9 @@ package struct OpenAPIIndexer: Sendable {
             let required = p["required"]?.boolValue ?? (loc == "path")
             // OpenAPI 3 lets a parameter carry `content` (a serialised JSON value) instead of a schema.
             let contentEntry = p["content"]?.objectValue?.sorted { $0.key < $1.key }.first
-            var schema = (p["schema"] ?? contentEntry?.value["schema"]).map { doc.inline($0) } ?? Self.swaggerSchema(p)
+            var schema = try inliner.inline(p["schema"] ?? contentEntry?.value["schema"] ?? Self.swaggerSchema(p))
             if let d = p["description"]?.stringValue, schema["description"] == nil, case .object(var o) = schema {
+                try budget.charge(string: d)
                 o["description"] = .string(d)
                 schema = .object(o)
             }
@@ -77,7 +104,7 @@ package struct OpenAPIIndexer: Sendable {
             }
             switch loc {
             case "body":
-                bodySchema = p["schema"].map { doc.inline($0) } ?? .object([:])
+                bodySchema = try p["schema"].map { try inliner.inline($0) } ?? .object([:])
                 bodyRequired = required
             case "formData":
                 if p["type"]?.stringValue == "file" {
@@ -114,15 +141,15 @@ package struct OpenAPIIndexer: Sendable {
                 contentTypes = consumes.isEmpty ? ["application/json"] : consumes.sorted { Self.contentRank($0) < Self.contentRank($1) }
             }
         } else if let rawBody = op["requestBody"] {
-            let rb = try doc.follow(rawBody, what: "the request body of \(key)")
+            let rb = try inliner.follow(rawBody, what: "the request body of \(key)")
             if let content = rb["content"]?.objectValue {
                 contentTypes = content.keys.sorted { a, b in Self.contentRank(a) < Self.contentRank(b) || (Self.contentRank(a) == Self.contentRank(b) && a < b) }
                 if let first = contentTypes.first {
-                    bodySchema = content[first]?["schema"].map { doc.inline($0) } ?? .object([:])
+                    bodySchema = try content[first]?["schema"].map { try inliner.inline($0) } ?? .object([:])
                 }
                 bodyRequired = rb["required"]?.boolValue ?? false
             } else if let ref = rb["$ref"]?.stringValue {
-                warnings.append("\(key): request body \(ref) not resolved")
+                warnings.add("\(key): request body \(ref) not resolved")
             }
         }
 
@@ -152,38 +179,54 @@ package struct OpenAPIIndexer: Sendable {
         ]
         if let baseURL { details["baseUrl"] = .string(baseURL) }
         if let requirement = op["security"] ?? doc.root["security"] {
+            try budget.charge(requirement)  // before looking up each scheme it names
             details["security"] = requirement
-            let schemes = Self.securitySchemes(doc, requirement: requirement)
+            // Most operations inherit the document's requirement: its schemes are looked up once.
+            let schemes = op["security"] == nil ? rootSchemes : Self.securitySchemes(doc, requirement: requirement)
             if !schemes.isEmpty { details["securitySchemes"] = .object(schemes) }
         }
-        let output = try successSchema(doc: doc, op: op, key: key)
+        let output = try successSchema(inliner: inliner, op: op, key: key)
         if let type = output.contentType { details["responseContentType"] = .string(type) }
-        return CatalogEntryDraft(
+        let tags = (op["tags"]?.arrayValue?.compactMap(\.stringValue) ?? []).prefix(Self.maxTags).map { String($0.prefix(Self.maxTitle)) }
+        let title = String((summary.isEmpty ? (operationId ?? key) : summary).prefix(Self.maxTitle))
+        let draft = CatalogEntryDraft(
             operationKey: key,
-            nameHint: operationId ?? "\(method)_\(path)",
+            nameHint: String((operationId ?? "\(method)_\(path)").prefix(Self.maxTitle)),
             kind: .operation,
-            title: summary.isEmpty ? (operationId ?? key) : summary,
+            title: title,
             description: String(description.prefix(4000)),
-            tags: op["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            tags: tags,
             method: method.uppercased(), path: path,
             deprecated: op["deprecated"]?.boolValue ?? false,
             inputSchema: .object(input),
             outputSchema: output.schema,
             details: .object(details),
             parameterNames: order.compactMap { merged[$0]?["name"]?.stringValue } + formFields.keys.sorted())
+        // The schemas were charged as they were inlined; the rest of what the entry stores here.
+        try budget.charge(.object(details))
+        try budget.charge(string: draft.title)
+        try budget.charge(string: draft.description)
+        try budget.charge(string: draft.nameHint)
+        try budget.charge(draft.tags.count + draft.parameterNames.count)
+        return draft
     }
+
+    /// Longest title and tag kept: the catalog is held in memory by every search.
+    static let maxTitle = 300
+    /// Most tags kept per operation.
+    static let maxTags = 20
 
     /// The schema of the first success response (200 before 201 … before 2XX, else
     /// `default`) and its media type.
-    private func successSchema(doc: OpenAPIDocument, op: [String: JSONValue], key: String) throws -> (schema: JSONValue?, contentType: String?) {
+    private func successSchema(inliner: SchemaInliner, op: [String: JSONValue], key: String) throws -> (schema: JSONValue?, contentType: String?) {
         guard let responses = op["responses"]?.objectValue else { return (nil, nil) }
         let code = responses.keys.filter { $0.hasPrefix("2") }.sorted().first ?? (responses["default"] != nil ? "default" : nil)
         guard let code, let raw = responses[code] else { return (nil, nil) }
-        let response = try doc.follow(raw, what: "the \(code) response of \(key)")
-        if let schema = response["schema"] { return (doc.inline(schema, depth: 3), nil) }
+        let response = try inliner.follow(raw, what: "the \(code) response of \(key)")
+        if let schema = response["schema"] { return (try inliner.inline(schema, depth: 3), nil) }
         guard let content = response["content"]?.objectValue else { return (nil, nil) }
         let type = content.keys.sorted { Self.contentRank($0) < Self.contentRank($1) || (Self.contentRank($0) == Self.contentRank($1) && $0 < $1) }.first
-        return (type.flatMap { content[$0]?["schema"] }.map { doc.inline($0, depth: 3) }, type)
+        return (try type.flatMap { content[$0]?["schema"] }.map { try inliner.inline($0, depth: 3) }, type)
     }
 
     /// How a parameter is serialised: OpenAPI 3 `style`/`explode` with their defaults, or

@@ -17,8 +17,11 @@ package struct YAMLLoader: Sendable {
     package init(maxNodes: Int) { self.maxNodes = maxNodes }
 
     /// A node budget proportional to the input: real specs produce far fewer nodes than
-    /// bytes, an alias bomb produces orders of magnitude more.
-    package init(forInputBytes bytes: Int) { self.maxNodes = 1_000_000 + bytes }
+    /// bytes, an alias bomb produces orders of magnitude more. Never more than the
+    /// catalog's own node limit, which bounds the memory a document may take.
+    package init(forInputBytes bytes: Int, limits: IndexLimits = .standard) {
+        self.maxNodes = min(1_000_000 + bytes, limits.maxNodes)
+    }
 
     /// Parses one YAML document.
     package func load(_ text: String) throws -> JSONValue {
@@ -37,7 +40,8 @@ package struct YAMLLoader: Sendable {
     private func convert(_ node: Node, budget: inout Int, depth: Int) throws -> JSONValue {
         budget -= 1
         if budget < 0 {
-            throw JunctionError("invalid_spec", "the YAML expands to more than \(maxNodes) nodes (alias expansion, \"billion laughs\"); refusing it", status: 422)
+            throw JunctionError("invalid_spec", "the YAML expands to more than \(maxNodes) nodes (alias expansion, \"billion laughs\"; "
+                                + "at most JUNCTION_INDEX_MAX_NODES, and about one node per byte of YAML); refusing it", status: 422)
         }
         if depth > maxDepth {
             throw JunctionError("invalid_spec", "the YAML nests deeper than \(maxDepth) levels", status: 422)

@@ -53,21 +53,30 @@ package struct CatalogQuery: Sendable, Equatable {
 extension AppDatabase {
     /// Replaces a source's catalog in one transaction (readers see the old catalog or the
     /// new one, never half), keeping each operation's call name across refreshes.
-    @discardableResult
     ///
     /// `spec` builds the source's `codemode.spec()` fragment from the final call names
-    /// (operation key → call name); it is stored in the same transaction.
+    /// (operation key → call name); it is stored in the same transaction. What depends on
+    /// a draft alone (its stored JSON and TypeScript) is rendered before the transaction:
+    /// the transaction holds the store's one write lock, which everyone's writes wait for.
+    @discardableResult
     package func replaceCatalog(owner: String, sourceID: String, drafts: [CatalogEntryDraft],
                                 spec: (@Sendable ([String: String]) -> JSONValue)? = nil) throws -> [CatalogEntry] {
-        try writer.write { db in
+        let rendered = drafts.map(RenderedDraft.init)
+        return try writer.write { db in
             guard let source = try Source.filter(Column("owner") == owner && Column("id") == sourceID).fetchOne(db) else {
                 throw JunctionError.notFound("source \(sourceID) no longer exists")
             }
-            let previous = try CatalogEntry.filter(Column("owner") == owner && Column("sourceId") == sourceID).fetchAll(db)
             var nameByKey: [String: String] = [:]
-            for e in previous { nameByKey[e.operationKey] = e.callName }
+            for row in try Row.fetchAll(db, sql: "SELECT operationKey, callName FROM catalog_entries WHERE owner = ? AND sourceId = ?",
+                                        arguments: [owner, sourceID]) {
+                nameByKey[row[0]] = row[1]
+            }
             var taken = Set(try String.fetchAll(db, sql: "SELECT callName FROM catalog_entries WHERE owner = ? AND sourceId <> ?",
                                                arguments: [owner, sourceID]))
+            // Sources named before names stopped repeating their slug keep doing so, so the
+            // new operations of an old source are named like its others.
+            let repeatsSlug = try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM call_names_with_slug_repeated WHERE sourceId = ?)",
+                                                arguments: [sourceID]) ?? false
             try db.execute(sql: "DELETE FROM catalog_fts WHERE rowid IN (SELECT id FROM catalog_entries WHERE owner = ? AND sourceId = ?)",
                            arguments: [owner, sourceID])
             try db.execute(sql: "DELETE FROM catalog_entries WHERE owner = ? AND sourceId = ?", arguments: [owner, sourceID])
@@ -78,7 +87,7 @@ extension AppDatabase {
             for d in drafts { if let name = nameByKey[d.operationKey], !taken.contains(name) { assigned[d.operationKey] = name; taken.insert(name) } }
             // New operations get names in a deterministic order.
             for d in drafts.sorted(by: { $0.operationKey < $1.operationKey }) where assigned[d.operationKey] == nil {
-                let base = CallName.base(slug: source.slug, hint: d.nameHint)
+                let base = CallName.base(slug: source.slug, hint: d.nameHint, repeatingSlug: repeatsSlug)
                 var name = base
                 var n = 2
                 while taken.contains(name) { name = "\(base)_\(n)"; n += 1 }
@@ -88,21 +97,16 @@ extension AppDatabase {
 
             var inserted: [CatalogEntry] = []
             var seenKeys = Set<String>()
-            for d in drafts where seenKeys.insert(d.operationKey).inserted {
+            for (d, r) in zip(drafts, rendered) where seenKeys.insert(d.operationKey).inserted {
                 var entry = CatalogEntry(
                     owner: owner, sourceId: sourceID, callName: assigned[d.operationKey]!, operationKey: d.operationKey,
                     kind: d.kind, title: d.title, description: d.description, tags: d.tags.joined(separator: " "),
-                    method: d.method, path: d.path, deprecated: d.deprecated, inputSchema: d.inputSchema.jsonString(),
-                    outputSchema: d.outputSchema?.jsonString(), details: d.details.jsonString())
-                var shallow = TypeScriptGenerator()
-                shallow.maxDepth = 2
-                shallow.maxProperties = 12
-                shallow.compact = true
-                entry.signature = shallow.signature(callName: entry.callName, input: d.inputSchema, output: d.outputSchema,
-                                                    isOperation: d.kind == .operation)
-                entry.declaration = TypeScriptGenerator().declaration(
-                    callName: entry.callName, title: d.title, description: d.description, input: d.inputSchema, output: d.outputSchema,
-                    deprecated: d.deprecated, hints: d.hints, isOperation: d.kind == .operation)
+                    method: d.method, path: d.path, deprecated: d.deprecated, inputSchema: r.inputSchema,
+                    outputSchema: r.outputSchema, details: r.details)
+                entry.signature = TypeScriptGenerator.signature(callName: entry.callName, rendered: r.signature)
+                entry.declaration = TypeScriptGenerator.declaration(
+                    callName: entry.callName, title: d.title, description: d.description, deprecated: d.deprecated, hints: d.hints,
+                    rendered: r.declaration)
                 try entry.insert(db)
                 try db.execute(sql: "INSERT INTO catalog_fts(rowid, callName, title, description, tags, params) VALUES (?, ?, ?, ?, ?, ?)",
                                arguments: [entry.id, entry.callName + " " + CallName.words(d.nameHint), entry.title, entry.description, entry.tags,
@@ -121,6 +125,16 @@ extension AppDatabase {
                 """, arguments: [inserted.count, Date(), Date(), owner, sourceID])
             return inserted
         }
+    }
+
+    /// Sources that existed when call names stopped repeating the source's slug
+    /// (`git_git_log`): they keep naming new operations that way, so their names stay
+    /// consistent; sources created since get `git_log`.
+    static func migrateCallNamesWithSlugRepeated(_ db: Database) throws {
+        try db.create(table: "call_names_with_slug_repeated") { t in
+            t.column("sourceId", .text).primaryKey().references("sources", onDelete: .cascade)
+        }
+        try db.execute(sql: "INSERT INTO call_names_with_slug_repeated(sourceId) SELECT id FROM sources")
     }
 
     /// The combined OpenAPI document of the owner's enabled OpenAPI sources.

@@ -139,6 +139,7 @@ package final class AppDatabase: Sendable {
         migrator.registerMigration("source-secret-origin") { db in try migrateSecretOrigins(db) }
         migrator.registerMigration("oauth-client-expiry") { db in try migrateOAuthClientExpiry(db) }
         migrator.registerMigration("user-identities") { db in try migrateUserIdentities(db) }
+        migrator.registerMigration("call-names-with-slug-repeated") { db in try migrateCallNamesWithSlugRepeated(db) }
         return migrator
     }
 }
