@@ -21,7 +21,7 @@ final class SandboxTests: XCTestCase, @unchecked Sendable {
 
     private func run(_ code: String, functions: [String] = [], timeout: Duration = .seconds(10),
                      handler: @escaping SandboxCallHandler = { _, _ in .success(.null) }) async -> SandboxOutcome {
-        await pool.run(code: code, functions: functions, timeout: timeout, handler: handler)
+        await pool.run(owner: "alice", code: code, functions: functions, timeout: timeout, handler: handler)
     }
 
     func testReturnValueAndConsoleCapture() async {
@@ -92,7 +92,7 @@ final class SandboxTests: XCTestCase, @unchecked Sendable {
             if early { cancellation.cancel() }
             let start = ContinuousClock.now
             let run = Task {
-                await self.pool.run(code: "async () => { while (true) {} }", functions: [], timeout: .seconds(20),
+                await self.pool.run(owner: "alice", code: "async () => { while (true) {} }", functions: [], timeout: .seconds(20),
                                     cancellation: cancellation) { _, _ in .success(.null) }
             }
             if !early {

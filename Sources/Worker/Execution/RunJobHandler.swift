@@ -154,7 +154,9 @@ package struct RunJobHandler: JobHandler {
             }
         }
         progress?.report("started")
-        let outcome = await pool.run(code: request.code, functions: functions, timeout: timeout, cancellation: cancellation, handler: handler)
+        // The owner decides the host: a host serves one user at a time (SandboxScheduler).
+        let outcome = await pool.run(owner: owner, code: request.code, functions: functions, timeout: timeout,
+                                     cancellation: cancellation, handler: handler)
         let calls = JSONValue.array(recorder.all)
         if outcome.ok {
             return RunResult(isError: false, structured: ["result": capped(outcome.result), "logs": .array(outcome.logs.map { .string($0) }), "calls": calls])
