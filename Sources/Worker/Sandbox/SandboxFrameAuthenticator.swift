@@ -37,11 +37,30 @@ package struct SandboxFrameAuthenticator: Sendable {
             guard digit >= 0x30, digit <= 0x39 else { return nil }
             seq = seq * 10 + UInt64(digit - 0x30)
         }
-        let mac = HMAC<SHA256>.authenticationCode(for: signed, using: key)
-        let expected = Array(TokenHasher.base64URL(Data(mac)).utf8)
+        let expected = Self.base64URL(HMAC<SHA256>.authenticationCode(for: signed, using: key))
         guard TokenHasher.constantTimeEquals(expected, bytes[0..<space]), seq > lastSeq else { return nil }
         lastSeq = seq
         return Data(signed[(seqEnd + 1)...])
+    }
+
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// Unpadded base64url, as bytes (this runs for every frame: no String round trips).
+    private static func base64URL(_ digest: some Sequence<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(44)
+        var bits: UInt32 = 0
+        var count = 0
+        for byte in digest {
+            bits = bits << 8 | UInt32(byte)
+            count += 8
+            while count >= 6 {
+                count -= 6
+                out.append(alphabet[Int(bits >> UInt32(count) & 0x3F)])
+            }
+        }
+        if count > 0 { out.append(alphabet[Int(bits << UInt32(6 - count) & 0x3F)]) }
+        return out
     }
 
     /// What the host would write for `json` as frame `seq` (for tests).
