@@ -105,6 +105,49 @@ final class SandboxTests: XCTestCase, @unchecked Sendable {
         }
     }
 
+    /// Issue 13: `Object.keys(codemode)`, `for…in` and `console.log(codemode)` of an open
+    /// codemode show the user's call names, or say how to find them; never an empty list.
+    func testOpenCodemodeListsItsNamesOrSaysHowToFindThem() async {
+        let code = """
+            async () => { const seen = []; for (const k in codemode) seen.push(k); console.log(codemode);
+              return { keys: Object.keys(codemode), seen, has: "a_list" in codemode } }
+            """
+        let small = await pool.run(owner: "alice", code: code, functions: nil, listing: SandboxListing(allNames: ["a_get", "a_list"]),
+                                   timeout: .seconds(10)) { _, _ in .success(.null) }
+        XCTAssertEqual(small.result, ["keys": ["a_get", "a_list"], "seen": ["a_get", "a_list"], "has": true], "\(small)")
+        XCTAssertEqual(small.logs.count, 1)
+        XCTAssertTrue(small.logs[0].hasPrefix("codemode: 2 functions: a_get, a_list"), "\(small.logs)")
+        XCTAssertTrue(small.logs[0].contains("codemode.describe"), "\(small.logs)")
+
+        let many = (0..<(SandboxListing.limit + 1)).map { "s_op\($0)" }
+        for listing in [SandboxListing(allNames: many), nil] {
+            let keys = await pool.run(owner: "alice", code: "async () => Object.keys(codemode)", functions: nil, listing: listing,
+                                      timeout: .seconds(10)) { _, _ in .success(.null) }
+            XCTAssertFalse(keys.ok, "\(keys)")
+            XCTAssertTrue(keys.errorMessage?.contains("codemode.catalog(") ?? false, "\(keys)")
+            if listing != nil { XCTAssertTrue(keys.errorMessage?.contains("\(many.count) functions") ?? false, "\(keys)") }
+            let log = await pool.run(owner: "alice", code: "async () => { console.log(codemode); return 1 }", functions: nil,
+                                     listing: listing, timeout: .seconds(10)) { _, _ in .success(.null) }
+            XCTAssertEqual(log.result, 1)
+            XCTAssertTrue(log.logs.first?.contains("codemode.catalog(") ?? false, "\(log.logs)")
+        }
+        // Calls still work by name whatever is listed.
+        let call = await pool.run(owner: "alice", code: "async () => await codemode.s_op7({})", functions: nil,
+                                  listing: SandboxListing(allNames: many), timeout: .seconds(10)) { name, _ in .success(.string(name)) }
+        XCTAssertEqual(call.result, "s_op7", "\(call)")
+    }
+
+    func testListingIsLookedUpOnlyWhenCodeUsesCodemodeAsAValue() {
+        for code in ["async () => Object.keys(codemode)", "console.log(codemode)", "for (const k in codemode) {}",
+                     "const api = codemode; return api.x_y()", "async () => JSON.stringify(globalThis.codemode)"] {
+            XCTAssertTrue(SandboxListing.wanted(by: code), code)
+        }
+        for code in ["async () => await codemode.gh_list({})", "return codemode?.a_b()", "await codemode['a_b']()",
+                     "async () => (await codemode.catalog('x')).length", "// codemodes\nreturn 1"] {
+            XCTAssertFalse(SandboxListing.wanted(by: code), code)
+        }
+    }
+
     func testFetchIsDenied() async {
         let outcome = await run("async () => { const r = await fetch('https://example.com'); return r.status }")
         XCTAssertFalse(outcome.ok)

@@ -69,13 +69,14 @@ package actor SandboxPool {
     /// Runs code of `owner` in a fresh isolate, on a host that serves only that owner
     /// while the run lasts. Waiting for a host counts against `timeout`. Cancelling the
     /// calling task, or `cancellation`, stops it.
-    package nonisolated func run(owner: String, code: String, functions: [String]?, timeout: Duration,
-                                 cancellation: SandboxCancellation? = nil,
+    /// `listing` is what `codemode` shows of itself when `functions` is nil (open).
+    package nonisolated func run(owner: String, code: String, functions: [String]?, listing: SandboxListing? = nil,
+                                 timeout: Duration, cancellation: SandboxCancellation? = nil,
                                  handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
         let started = ContinuousClock.now
         let calls = CallWitness()
-        let outcome = await runOnce(owner: owner, exclusive: false, code: code, functions: functions, timeout: timeout,
-                                    cancellation: cancellation) { name, args in
+        let outcome = await runOnce(owner: owner, exclusive: false, code: code, functions: functions, listing: listing,
+                                    timeout: timeout, cancellation: cancellation) { name, args in
             calls.record()
             return await handler(name, args)
         }
@@ -84,8 +85,8 @@ package actor SandboxPool {
         let left = timeout - (ContinuousClock.now - started)
         guard left > .milliseconds(50) else { return outcome }
         logger.warning("running a run again, alone in a host, after its host crashed", metadata: ["owner": "\(owner)"])
-        var again = await runOnce(owner: owner, exclusive: true, code: code, functions: functions, timeout: left,
-                                  cancellation: cancellation, handler: handler)
+        var again = await runOnce(owner: owner, exclusive: true, code: code, functions: functions, listing: listing,
+                                  timeout: left, cancellation: cancellation, handler: handler)
         if again.errorName == SandboxOutcome.crashed {
             again.errorMessage = "this code crashed its sandbox on its own, twice: it most likely went over the sandbox memory limit of "
                 + "\(options.heapMB) MB (JUNCTION_SANDBOX_HEAP_MB); nothing more of the run happened"
@@ -94,8 +95,9 @@ package actor SandboxPool {
     }
 
     /// One attempt: waits for a host of this owner, runs there, gives the place back.
-    private nonisolated func runOnce(owner: String, exclusive: Bool, code: String, functions: [String]?, timeout: Duration,
-                                     cancellation: SandboxCancellation?, handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
+    private nonisolated func runOnce(owner: String, exclusive: Bool, code: String, functions: [String]?, listing: SandboxListing?,
+                                     timeout: Duration, cancellation: SandboxCancellation?,
+                                     handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
         let asked = ContinuousClock.now
         guard let index = await lease(owner: owner, exclusive: exclusive, timeout: timeout, cancellation: cancellation) else {
             if Task.isCancelled || cancellation?.isCancelled == true {
@@ -107,7 +109,7 @@ package actor SandboxPool {
         let outcome: SandboxOutcome
         do {
             let host = try await process(at: index)
-            outcome = await host.run(id: UUID().uuidString.lowercased(), code: code, functions: functions,
+            outcome = await host.run(id: UUID().uuidString.lowercased(), code: code, functions: functions, listing: listing,
                                      timeout: timeout - (ContinuousClock.now - asked), maxLogBytes: options.maxLogBytes,
                                      cancellation: cancellation, handler: handler)
         } catch {

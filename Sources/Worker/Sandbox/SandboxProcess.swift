@@ -165,14 +165,17 @@ package final class SandboxProcess: Sendable {
     /// `functions: nil` lets code call any name; the handler then decides (by the user's
     /// catalog) which exist, so a 10,000-entry catalog is not shipped into every isolate.
     /// Cancelling the calling task, or `cancellation`, stops the run.
-    package func run(id runID: String, code: String, functions: [String]?, timeout: Duration, maxLogBytes: Int,
-                     cancellation: SandboxCancellation? = nil, handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
+    package func run(id runID: String, code: String, functions: [String]?, listing: SandboxListing? = nil, timeout: Duration,
+                     maxLogBytes: Int, cancellation: SandboxCancellation? = nil,
+                     handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
         let timeoutMs = timeout.milliseconds
-        let message: JSONValue = [
+        var fields: [String: JSONValue] = [
             "type": "run", "id": .string(runID), "code": .string(code),
             "functions": functions.map { .array($0.map { .string($0) }) } ?? "*",
             "timeoutMs": .number(Double(timeoutMs)), "maxLogBytes": .number(Double(maxLogBytes)),
         ]
+        if let listing, functions == nil { fields["listing"] = listing.json }
+        let message = JSONValue.object(fields)
         // If the host does not report the deadline itself, it is stuck: kill it.
         let watchdog = Task { [weak self] in
             try? await Task.sleep(for: timeout + .seconds(3))

@@ -406,7 +406,13 @@ function startRun(msg) {
         },
       });
     }, timeoutMs);
-    slot.port.postMessage({ t: "run", code: msg.code, functions: openFunctions ? "*" : functions, maxLogBytes });
+    slot.port.postMessage({
+      t: "run",
+      code: msg.code,
+      functions: openFunctions ? "*" : functions,
+      listing: openFunctions ? checkedListing(msg.listing) : null,
+      maxLogBytes,
+    });
   } catch (e) {
     finish(run, {
       ok: false,
@@ -415,6 +421,13 @@ function startRun(msg) {
     return;
   }
   scheduleReplenish(SPARE_DELAY_MS);
+}
+
+// What an open codemode lists of itself (see SandboxListing.swift): {names, total}.
+function checkedListing(listing) {
+  if (listing === null || typeof listing !== "object" || !Number.isSafeInteger(listing.total) || listing.total < 0) return null;
+  const names = Array.isArray(listing.names) ? listing.names.filter((n) => typeof n === "string" && validName.test(n)) : [];
+  return { names: names.slice(0, 1000), total: listing.total };
 }
 
 function deliverResult(msg) {

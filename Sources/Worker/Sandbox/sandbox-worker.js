@@ -701,18 +701,38 @@ export function sandboxWorker() {
   // A large catalog is not shipped into every isolate: any identifier is a function,
   // and the host (which knows the user's catalog) answers unknown names with an
   // error naming the closest ones. `then` stays undefined so `await codemode` works.
-  const makeOpenCodemode = () => {
+  // What it lists of itself (Object.keys, for…in, console.log) comes from `listing`:
+  // the user's call names when there are few enough, else a pointer to the search
+  // helpers, which work in this run too (never a silent empty list).
+  const FIND_HINT = 'find them with await codemode.catalog("what you want to do"), then ' +
+    'await codemode.describe("name") for one\'s parameters';
+  const makeOpenCodemode = (listing) => {
     const cache = new MapCtor();
     const target = create(null);
+    const names = listing && isArray(listing.names) && listing.names.length === listing.total ? listing.names : null;
+    const listed = names ? new SetCtor(names) : null;
+    const unlisted = () =>
+      listing
+        ? "codemode has " + listing.total + " functions, too many to list; " + FIND_HINT
+        : "codemode does not list its functions in this run; " + FIND_HINT;
+    describeCodemode = () => {
+      if (!names) return "codemode: " + unlisted();
+      if (names.length === 0) return "codemode: no functions (no source is enabled)";
+      return "codemode: " + names.length + " functions: " + join(names, ", ") +
+        ' (await codemode.describe("name") gives one\'s parameters; await codemode.catalog("…") searches them)';
+    };
+    const fn = (prop) => {
+      let f = apply(mapGet, cache, [prop]);
+      if (!f) {
+        f = makeCall(prop);
+        apply(mapSet, cache, [prop, f]);
+      }
+      return f;
+    };
     return new ProxyCtor(target, {
       get(_t, prop) {
         if (typeof prop !== "string" || prop === "then" || !test(validName, prop)) return undefined;
-        let fn = apply(mapGet, cache, [prop]);
-        if (!fn) {
-          fn = makeCall(prop);
-          apply(mapSet, cache, [prop, fn]);
-        }
-        return fn;
+        return fn(prop);
       },
       has: (_t, prop) => typeof prop === "string" && prop !== "then" && test(validName, prop),
       set: () => false,
@@ -720,8 +740,14 @@ export function sandboxWorker() {
       deleteProperty: () => false,
       setPrototypeOf: () => false,
       preventExtensions: () => false,
-      ownKeys: () => [],
-      getOwnPropertyDescriptor: () => undefined,
+      ownKeys: () => {
+        if (!names) throw new TypeErrorCtor(unlisted());
+        return apply(arraySlice, names, [0]);
+      },
+      getOwnPropertyDescriptor: (_t, prop) =>
+        listed && typeof prop === "string" && apply(setHas, listed, [prop])
+          ? { value: fn(prop), writable: false, enumerable: true, configurable: true }
+          : undefined,
     });
   };
   const deliver = (m) => {
@@ -804,7 +830,8 @@ export function sandboxWorker() {
       prepared: null,
       codemode: null,
     };
-    const codemode = open ? makeOpenCodemode() : makeCodemode(names);
+    const codemode = open ? makeOpenCodemode(msg.listing) : makeCodemode(names);
+    if (!open) describeCodemode = () => "codemode: " + join(names, ", ");
     run.codemode = codemode;
     lock(G, "codemode", codemode);
     const prepared = prepare(typeof msg.code === "string" ? msg.code : "");
