@@ -121,16 +121,24 @@ final class SandboxTests: XCTestCase, @unchecked Sendable {
 
         let many = (0..<(SandboxListing.limit + 1)).map { "s_op\($0)" }
         for listing in [SandboxListing(allNames: many), nil] {
-            let keys = await pool.run(owner: "alice", code: "async () => Object.keys(codemode)", functions: nil, listing: listing,
-                                      timeout: .seconds(10)) { _, _ in .success(.null) }
-            XCTAssertFalse(keys.ok, "\(keys)")
-            XCTAssertTrue(keys.errorMessage?.contains("codemode.catalog(") ?? false, "\(keys)")
-            if listing != nil { XCTAssertTrue(keys.errorMessage?.contains("\(many.count) functions") ?? false, "\(keys)") }
-            let log = await pool.run(owner: "alice", code: "async () => { console.log(codemode); return 1 }", functions: nil,
-                                     listing: listing, timeout: .seconds(10)) { _, _ in .success(.null) }
-            XCTAssertEqual(log.result, 1)
-            XCTAssertTrue(log.logs.first?.contains("codemode.catalog(") ?? false, "\(log.logs)")
+            // Too many (or not looked up): the entry points that find them, and a message.
+            let keys = await pool.run(owner: "alice", code: "async () => { console.log(codemode); return Object.keys(codemode) }",
+                                      functions: nil, listing: listing, timeout: .seconds(10)) { _, _ in .success(.null) }
+            XCTAssertEqual(keys.result, ["catalog", "describe", "sources", "spec"], "\(keys)")
+            XCTAssertTrue(keys.logs.first?.contains("codemode.catalog(") ?? false, "\(keys.logs)")
+            if listing != nil { XCTAssertTrue(keys.logs.first?.contains("\(many.count) functions, too many to list") ?? false, "\(keys.logs)") }
         }
+        // What JavaScript probes on its own is not a call: JSON.stringify, String(), await.
+        let calls = Locked<[String]>([])
+        let probes = await pool.run(owner: "alice", code: """
+            async () => { const j = JSON.stringify(codemode); const same = await codemode === codemode;
+              return [j, same, typeof codemode.toString, typeof codemode.then, "toJSON" in codemode] }
+            """, functions: nil, listing: SandboxListing(allNames: ["a_get"]), timeout: .seconds(10)) { name, _ in
+            calls.withLock { $0.append(name) }
+            return .success(.null)
+        }
+        XCTAssertEqual(probes.result, ["{}", true, "undefined", "undefined", false], "\(probes)")
+        XCTAssertEqual(calls.withLock { $0 }, [])
         // Calls still work by name whatever is listed.
         let call = await pool.run(owner: "alice", code: "async () => await codemode.s_op7({})", functions: nil,
                                   listing: SandboxListing(allNames: many), timeout: .seconds(10)) { name, _ in .success(.string(name)) }

@@ -700,27 +700,45 @@ export function sandboxWorker() {
   };
   // A large catalog is not shipped into every isolate: any identifier is a function,
   // and the host (which knows the user's catalog) answers unknown names with an
-  // error naming the closest ones. `then` stays undefined so `await codemode` works.
-  // What it lists of itself (Object.keys, for…in, console.log) comes from `listing`:
-  // the user's call names when there are few enough, else a pointer to the search
-  // helpers, which work in this run too (never a silent empty list).
+  // error naming the closest ones. Names that JavaScript itself probes (`then`, so
+  // that `await codemode` works; `toJSON`, `toString`, …) stay undefined: call names
+  // always have a source prefix. What it lists of itself (Object.keys, for…in) comes
+  // from `listing`: the user's call names when there are few enough to read, else the
+  // search helpers (which work in this run too), and console.log(codemode) says which;
+  // never a silent empty list.
+  const SEARCH_HELPERS = ["catalog", "describe", "sources", "spec"];
+  const implicitNames = new SetCtor([
+    "then",
+    "toJSON",
+    "toString",
+    "toLocaleString",
+    "valueOf",
+    "constructor",
+    "inspect",
+    "__proto__",
+    "hasOwnProperty",
+    "isPrototypeOf",
+    "propertyIsEnumerable",
+  ]);
   const FIND_HINT = 'find them with await codemode.catalog("what you want to do"), then ' +
     'await codemode.describe("name") for one\'s parameters';
   const makeOpenCodemode = (listing) => {
     const cache = new MapCtor();
     const target = create(null);
-    const names = listing && isArray(listing.names) && listing.names.length === listing.total ? listing.names : null;
-    const listed = names ? new SetCtor(names) : null;
-    const unlisted = () =>
-      listing
-        ? "codemode has " + listing.total + " functions, too many to list; " + FIND_HINT
-        : "codemode does not list its functions in this run; " + FIND_HINT;
+    const listable = listing && isArray(listing.names) && listing.names.length === listing.total;
+    const keys = listable ? listing.names : SEARCH_HELPERS;
+    const listed = new SetCtor(keys);
     describeCodemode = () => {
-      if (!names) return "codemode: " + unlisted();
-      if (names.length === 0) return "codemode: no functions (no source is enabled)";
-      return "codemode: " + names.length + " functions: " + join(names, ", ") +
+      if (!listable) {
+        return listing
+          ? "codemode: " + listing.total + " functions, too many to list; " + FIND_HINT
+          : "codemode: the functions of your enabled sources; " + FIND_HINT;
+      }
+      if (keys.length === 0) return "codemode: no functions (no source is enabled)";
+      return "codemode: " + keys.length + " functions: " + join(keys, ", ") +
         ' (await codemode.describe("name") gives one\'s parameters; await codemode.catalog("…") searches them)';
     };
+    const callable = (prop) => typeof prop === "string" && test(validName, prop) && !apply(setHas, implicitNames, [prop]);
     const fn = (prop) => {
       let f = apply(mapGet, cache, [prop]);
       if (!f) {
@@ -730,22 +748,16 @@ export function sandboxWorker() {
       return f;
     };
     return new ProxyCtor(target, {
-      get(_t, prop) {
-        if (typeof prop !== "string" || prop === "then" || !test(validName, prop)) return undefined;
-        return fn(prop);
-      },
-      has: (_t, prop) => typeof prop === "string" && prop !== "then" && test(validName, prop),
+      get: (_t, prop) => (callable(prop) ? fn(prop) : undefined),
+      has: (_t, prop) => callable(prop),
       set: () => false,
       defineProperty: () => false,
       deleteProperty: () => false,
       setPrototypeOf: () => false,
       preventExtensions: () => false,
-      ownKeys: () => {
-        if (!names) throw new TypeErrorCtor(unlisted());
-        return apply(arraySlice, names, [0]);
-      },
+      ownKeys: () => apply(arraySlice, keys, [0]),
       getOwnPropertyDescriptor: (_t, prop) =>
-        listed && typeof prop === "string" && apply(setHas, listed, [prop])
+        typeof prop === "string" && apply(setHas, listed, [prop])
           ? { value: fn(prop), writable: false, enumerable: true, configurable: true }
           : undefined,
     });
