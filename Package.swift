@@ -58,8 +58,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "Worker",
-            dependencies: ["Common"],
-            resources: [.copy("Sandbox/sandbox-host.js")]
+            dependencies: ["Common", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Sandbox/sandbox-host.js"), .copy("Sandbox/sandbox-worker.js")]
         ),
         .executableTarget(
             name: "Refresher",

@@ -7,8 +7,8 @@ import Foundation
 /// |---|---|---|
 /// | `JUNCTION_DENO` | deno binary | `deno` on `PATH` |
 /// | `JUNCTION_SANDBOX_HOST_SCRIPT` | override of the bundled sandbox-host.js | bundled |
-/// | `JUNCTION_SANDBOX_PROCESSES` | Deno host processes | 2 |
-/// | `JUNCTION_SANDBOX_CONCURRENCY` | concurrent runs per process | 4 |
+/// | `JUNCTION_SANDBOX_PROCESSES` | Deno host processes; each serves one user at a time | 4 |
+/// | `JUNCTION_SANDBOX_CONCURRENCY` | concurrent runs per process (of its one user) | 4 |
 /// | `JUNCTION_SANDBOX_HEAP_MB` | V8 heap cap per process | 256 |
 /// | `JUNCTION_EXECUTE_TIMEOUT_MS` | default wall time of a run | 30000 |
 /// | `JUNCTION_MAX_OUTPUT_CHARS` | result size cap | 24000 |
@@ -34,7 +34,7 @@ package struct WorkerConfiguration: Sendable {
         sandbox = SandboxPool.Options(
             denoPath: deno,
             scriptPath: try SandboxPool.defaultScriptPath(environment: env),
-            processes: max(1, try env.int("JUNCTION_SANDBOX_PROCESSES", default: 2)),
+            processes: max(1, try env.int("JUNCTION_SANDBOX_PROCESSES", default: 4)),
             concurrency: max(1, try env.int("JUNCTION_SANDBOX_CONCURRENCY", default: 4)),
             heapMB: max(32, try env.int("JUNCTION_SANDBOX_HEAP_MB", default: 256)))
         maxOutputChars = max(1000, try env.int("JUNCTION_MAX_OUTPUT_CHARS", default: 24_000))

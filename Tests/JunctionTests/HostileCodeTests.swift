@@ -40,6 +40,25 @@ final class HostileCodeTests: XCTestCase, @unchecked Sendable {
         Attack(name: "data: import that fetches", code: """
             async () => (await import('data:text/javascript,export default await fetch("http://127.0.0.1:9/")')).default
             """, check: fails()),
+        Attack(name: "body escape with export-from", code: """
+            }
+            export * from "data:text/javascript,console.log('loaded')"
+            function x() {
+            """, check: fails("SyntaxError: modules cannot be loaded")),
+        Attack(name: "escape to the top level, then import()", code: """
+            });
+            globalThis.p = import("node:fs");
+            (async function () { try { await globalThis.p; return "LOADED" } catch { return "refused" }
+            """, check: resultIs("refused")),
+        Attack(name: "import() from a timer", code: """
+            async () => await new Promise(r => setTimeout(() => import('node:child_process').then(() => r('LOADED'), () => r('refused')), 1))
+            """, check: resultIs("refused")),
+        Attack(name: "static import", code: "import fs from 'node:fs'\nreturn 1", check: fails("modules cannot be loaded")),
+        Attack(name: "escaped import keyword", code: "async () => await \\u0069mport('node:fs')", check: fails()),
+        Attack(name: "Deno internals", code: "async () => [typeof Deno[Deno.internal], typeof Deno.core, typeof globalThis.nodeBootstrap]",
+               check: resultIs(["undefined", "undefined", "undefined"])),
+        Attack(name: "read the request channel", code: "async () => Deno.openSync('/dev/fd/3').readSync(new Uint8Array(64))",
+               check: fails("NotCapable|read")),
         Attack(name: "Deno.connect", code: "async () => { const c = await Deno.connect({ hostname: '127.0.0.1', port: 9 }); return 1 }", check: fails("NotCapable|net")),
         Attack(name: "read file", code: "async () => await Deno.readTextFile('/etc/passwd')", check: fails("NotCapable|read")),
         Attack(name: "read file sync via Function", code: "async () => new Function(\"return Deno.readTextFileSync('/etc/hostname')\")()", check: fails("NotCapable|read|not available")),
@@ -108,7 +127,7 @@ final class HostileCodeTests: XCTestCase, @unchecked Sendable {
         let stop = Locked(false)
         let bob = Task {
             while !stop.withLock({ $0 }) {
-                let o = await pool.run(code: "async () => 'bob ok'", functions: [], timeout: .seconds(10)) { _, _ in .success(.null) }
+                let o = await pool.run(owner: "bob", code: "async () => 'bob ok'", functions: [], timeout: .seconds(10)) { _, _ in .success(.null) }
                 bobRuns.withLock { $0 += 1 }
                 if o.result != "bob ok" { bobFailures.withLock { $0.append("\(o)") } }
                 try? await Task.sleep(for: .milliseconds(50))
@@ -117,15 +136,15 @@ final class HostileCodeTests: XCTestCase, @unchecked Sendable {
 
         var failures: [String] = []
         for attack in Self.attacks {
-            let outcome = await pool.run(code: attack.code, functions: Self.allowed, timeout: .seconds(2), handler: handler)
+            let outcome = await pool.run(owner: "alice", code: attack.code, functions: Self.allowed, timeout: .seconds(2), handler: handler)
             if let problem = attack.check(outcome) { failures.append("\(attack.name): \(problem)") }
             // Every attack leaves the pool able to serve a normal run.
-            let after = await pool.run(code: "async () => ({ proto: ({}).pwned ?? null, n: [1].push(2) })", functions: Self.allowed,
+            let after = await pool.run(owner: "alice", code: "async () => ({ proto: ({}).pwned ?? null, n: [1].push(2) })", functions: Self.allowed,
                                        timeout: .seconds(5), handler: handler)
             if after.result != ["proto": .null, "n": 2] { failures.append("\(attack.name): next run saw \(after)") }
         }
         // Late timers of finished runs never show up in later runs.
-        let late = await pool.run(code: "async () => { await new Promise(r => setTimeout(r, 2500)); return 1 }", functions: [], timeout: .seconds(5), handler: handler)
+        let late = await pool.run(owner: "alice", code: "async () => { await new Promise(r => setTimeout(r, 2500)); return 1 }", functions: [], timeout: .seconds(5), handler: handler)
         XCTAssertFalse(late.logs.contains { $0.contains("LATE") })
 
         stop.withLock { $0 = true }

@@ -21,7 +21,7 @@ final class SandboxTests: XCTestCase, @unchecked Sendable {
 
     private func run(_ code: String, functions: [String] = [], timeout: Duration = .seconds(10),
                      handler: @escaping SandboxCallHandler = { _, _ in .success(.null) }) async -> SandboxOutcome {
-        await pool.run(code: code, functions: functions, timeout: timeout, handler: handler)
+        await pool.run(owner: "alice", code: code, functions: functions, timeout: timeout, handler: handler)
     }
 
     func testReturnValueAndConsoleCapture() async {
@@ -92,7 +92,7 @@ final class SandboxTests: XCTestCase, @unchecked Sendable {
             if early { cancellation.cancel() }
             let start = ContinuousClock.now
             let run = Task {
-                await self.pool.run(code: "async () => { while (true) {} }", functions: [], timeout: .seconds(20),
+                await self.pool.run(owner: "alice", code: "async () => { while (true) {} }", functions: [], timeout: .seconds(20),
                                     cancellation: cancellation) { _, _ in .success(.null) }
             }
             if !early {
@@ -102,6 +102,57 @@ final class SandboxTests: XCTestCase, @unchecked Sendable {
             let outcome = await run.value
             XCTAssertLessThan(ContinuousClock.now - start, .seconds(5), "early: \(early), \(outcome)")
             XCTAssertEqual(outcome.errorName, "Cancelled", "early: \(early), \(outcome)")
+        }
+    }
+
+    /// Issue 13: `Object.keys(codemode)`, `for…in` and `console.log(codemode)` of an open
+    /// codemode show the user's call names, or say how to find them; never an empty list.
+    func testOpenCodemodeListsItsNamesOrSaysHowToFindThem() async {
+        let code = """
+            async () => { const seen = []; for (const k in codemode) seen.push(k); console.log(codemode);
+              return { keys: Object.keys(codemode), seen, has: "a_list" in codemode } }
+            """
+        let small = await pool.run(owner: "alice", code: code, functions: nil, listing: SandboxListing(allNames: ["a_get", "a_list"]),
+                                   timeout: .seconds(10)) { _, _ in .success(.null) }
+        XCTAssertEqual(small.result, ["keys": ["a_get", "a_list"], "seen": ["a_get", "a_list"], "has": true], "\(small)")
+        XCTAssertEqual(small.logs.count, 1)
+        XCTAssertTrue(small.logs[0].hasPrefix("codemode: 2 functions: a_get, a_list"), "\(small.logs)")
+        XCTAssertTrue(small.logs[0].contains("codemode.describe"), "\(small.logs)")
+
+        let many = (0..<(SandboxListing.limit + 1)).map { "s_op\($0)" }
+        for listing in [SandboxListing(allNames: many), nil] {
+            // Too many (or not looked up): the entry points that find them, and a message.
+            let keys = await pool.run(owner: "alice", code: "async () => { console.log(codemode); return Object.keys(codemode) }",
+                                      functions: nil, listing: listing, timeout: .seconds(10)) { _, _ in .success(.null) }
+            XCTAssertEqual(keys.result, ["catalog", "describe", "sources", "spec"], "\(keys)")
+            XCTAssertTrue(keys.logs.first?.contains("codemode.catalog(") ?? false, "\(keys.logs)")
+            if listing != nil { XCTAssertTrue(keys.logs.first?.contains("\(many.count) functions, too many to list") ?? false, "\(keys.logs)") }
+        }
+        // What JavaScript probes on its own is not a call: JSON.stringify, String(), await.
+        let calls = Locked<[String]>([])
+        let probes = await pool.run(owner: "alice", code: """
+            async () => { const j = JSON.stringify(codemode); const same = await codemode === codemode;
+              return [j, same, typeof codemode.toString, typeof codemode.then, "toJSON" in codemode] }
+            """, functions: nil, listing: SandboxListing(allNames: ["a_get"]), timeout: .seconds(10)) { name, _ in
+            calls.withLock { $0.append(name) }
+            return .success(.null)
+        }
+        XCTAssertEqual(probes.result, ["{}", true, "undefined", "undefined", false], "\(probes)")
+        XCTAssertEqual(calls.withLock { $0 }, [])
+        // Calls still work by name whatever is listed.
+        let call = await pool.run(owner: "alice", code: "async () => await codemode.s_op7({})", functions: nil,
+                                  listing: SandboxListing(allNames: many), timeout: .seconds(10)) { name, _ in .success(.string(name)) }
+        XCTAssertEqual(call.result, "s_op7", "\(call)")
+    }
+
+    func testListingIsLookedUpOnlyWhenCodeUsesCodemodeAsAValue() {
+        for code in ["async () => Object.keys(codemode)", "console.log(codemode)", "for (const k in codemode) {}",
+                     "const api = codemode; return api.x_y()", "async () => JSON.stringify(globalThis.codemode)"] {
+            XCTAssertTrue(SandboxListing.wanted(by: code), code)
+        }
+        for code in ["async () => await codemode.gh_list({})", "return codemode?.a_b()", "await codemode['a_b']()",
+                     "async () => (await codemode.catalog('x')).length", "// codemodes\nreturn 1"] {
+            XCTAssertFalse(SandboxListing.wanted(by: code), code)
         }
     }
 

@@ -7,10 +7,17 @@
 //   {"cold": {"median_ms", "p99_ms", "n"}, "warm": {...}, "churn_per_s": ...}
 // cold  = create a fresh Worker, run `async () => 1`, get the answer, terminate.
 // warm  = post the code to an already booted Worker and wait for the answer
-//         (the sandbox host's spare-worker path; the code is loaded the way the
-//         host loads it: as a data: URL module).
+//         (the sandbox host's spare-worker path).
 // churn = cold round trips per second with navigator.hardwareConcurrency of
 //         them in flight at once, for about 3 seconds.
+// The worker loads the code the way the sandbox host does: compiled as a classic
+// script by Deno's script compiler, with the option that makes the runtime
+// refuse import() (sandbox-worker.js). --loader=module loads it the way the host
+// did before issue 12 instead: as a data: URL module.
+//
+//   deno run ... ops/bench/floor.js --compare [N]
+// measures both loaders, interleaved in one process, and prints
+//   {"script": {"cold", "warm", "churn_per_s"}, "module": {...}}
 //
 //   deno run ... ops/bench/floor.js --churn
 // measures only the churn, so that a benchmark can take it right next to its own
@@ -22,32 +29,50 @@
 // so that a benchmark can take floor samples between its own, under the same
 // machine conditions (these machines' speed drifts by 2x over minutes).
 
-const SERVE = Deno.args[0] === "--serve";
-const CHURN_ONLY = Deno.args[0] === "--churn";
+const flags = Deno.args.filter((a) => a.startsWith("--"));
+const SERVE = flags.includes("--serve");
+const CHURN_ONLY = flags.includes("--churn");
+const COMPARE = flags.includes("--compare");
+const LOADER = flags.includes("--loader=module") ? "module" : "script";
 const N = (() => {
-  const n = Number.parseInt(Deno.args[0] ?? "200", 10); // NaN for the flags: 200
+  const n = Number.parseInt(Deno.args.find((a) => !a.startsWith("--")) ?? "200", 10);
   return Number.isFinite(n) && n > 0 ? n : 200;
 })();
 const CHURN_SECONDS = 3;
 const CODE = "async () => 1";
 
-// The worker: announces itself, then loads the code it is sent as a module
-// and answers with the value of calling its default export.
-const workerSource = `
+// The worker: announces itself, then loads the code it is sent and answers
+// with the value of calling it.
+const loaders = {
+  script: `
+const evalContext = Deno[Deno.internal].core.evalContext;
+const load = async (code) => {
+  const [value, error] = evalContext('"use strict";(' + code + "\\n)", "junction:code", [1]);
+  if (error) throw error.thrown;
+  return value;
+};`,
+  module: `
 const encoder = new TextEncoder();
+const load = async (code) => {
+  const source = "export default (" + code + "\\n);";
+  return (await import("data:text/javascript;base64," + encoder.encode(source).toBase64())).default;
+};`,
+};
+const workerUrls = Object.fromEntries(Object.entries(loaders).map(([name, loader]) => [
+  name,
+  URL.createObjectURL(new Blob([loader + `
 self.onmessage = async (e) => {
   try {
-    const source = "export default (" + e.data + "\\n);";
-    const url = "data:text/javascript;base64," + encoder.encode(source).toBase64();
-    const fn = (await import(url)).default;
+    const fn = await load(e.data);
     postMessage({ ok: true, value: await fn() });
   } catch (err) {
     postMessage({ ok: false, error: String(err) });
   }
 };
 postMessage("ready");
-`;
-const workerUrl = URL.createObjectURL(new Blob([workerSource], { type: "text/javascript" }));
+`], { type: "text/javascript" })),
+]));
+let workerUrl = workerUrls[LOADER];
 
 function nextMessage(worker) {
   return new Promise((resolve, reject) => {
@@ -153,11 +178,35 @@ if (SERVE) {
   Deno.exit(0);
 }
 
-const cold = [];
-for (let i = 0; i < N; i++) cold.push(await coldRoundTrip());
-const warm = [];
-for (let i = 0; i < N; i++) warm.push(await warmRoundTrip());
-const churnPerSecond = await churn();
+async function measure() {
+  const cold = [];
+  for (let i = 0; i < N; i++) cold.push(await coldRoundTrip());
+  const warm = [];
+  for (let i = 0; i < N; i++) warm.push(await warmRoundTrip());
+  return { cold: summary(cold), warm: summary(warm), churn_per_s: await churn() };
+}
 
-console.log(JSON.stringify({ cold: summary(cold), warm: summary(warm), churn_per_s: churnPerSecond }));
+if (COMPARE) {
+  // Interleaved in rounds, so that both loaders see the same machine conditions.
+  const samples = { script: { cold: [], warm: [], churn: [] }, module: { cold: [], warm: [], churn: [] } };
+  const rounds = 4;
+  for (let r = 0; r < rounds; r++) {
+    for (const name of r % 2 ? ["module", "script"] : ["script", "module"]) {
+      workerUrl = workerUrls[name];
+      await coldRoundTrip();
+      for (let i = 0; i < N / rounds; i++) samples[name].cold.push(await coldRoundTrip());
+      for (let i = 0; i < N / rounds; i++) samples[name].warm.push(await warmRoundTrip());
+      samples[name].churn.push(await churn());
+    }
+  }
+  const out = {};
+  for (const [name, s] of Object.entries(samples)) {
+    const churnMean = s.churn.reduce((a, b) => a + b, 0) / s.churn.length;
+    out[name] = { cold: summary(s.cold), warm: summary(s.warm), churn_per_s: Math.round(churnMean * 10) / 10 };
+  }
+  console.log(JSON.stringify(out));
+  Deno.exit(0);
+}
+
+console.log(JSON.stringify(await measure()));
 Deno.exit(0);

@@ -127,11 +127,17 @@ package struct RunJobHandler: JobHandler {
         let recorder = CallRecorder()
         let attachments = RunAttachments(limits: limits.attachments)
         let functions: [String]?
+        var listing: SandboxListing?
         let handler: SandboxCallHandler
         switch request.tool {
         case .execute:
-            // Any name may be called; `perform` looks it up in this owner's catalog.
+            // Any name may be called; `perform` looks it up in this owner's catalog. The
+            // search helpers work here too (call names always have a source prefix, so
+            // they never shadow one), so a model can search and call in one run.
             functions = nil
+            if SandboxListing.wanted(by: request.code), let names = try? database.enabledCallNames(owner: owner) {
+                listing = SandboxListing(allNames: names)
+            }
             let budget = CallBudget(limits: limits)
             handler = { name, args in
                 if await gate.cancelledBeforeStart { return .failure(StartGate.refusal) }
@@ -141,21 +147,25 @@ package struct RunJobHandler: JobHandler {
                 defer { budget.slots.release() }
                 let started = ContinuousClock.now
                 progress?.report("calling \(name)")
-                let result = await self.perform(owner: owner, name: name, args: args, attachments: attachments)
+                let result = Self.searchFunctions.contains(name)
+                    ? await self.searchCall(owner: owner, name: name, args: args)
+                    : await self.perform(owner: owner, name: name, args: args, attachments: attachments)
                 let ok = (try? result.get()) != nil
                 recorder.record(name: name, ok: ok, started: started)
                 progress?.report("\(name) \(ok ? "finished" : "failed") in \((ContinuousClock.now - started).milliseconds) ms")
                 return result
             }
         case .search:
-            functions = ["catalog", "describe", "spec", "sources"]
+            functions = Self.searchFunctions
             handler = { name, args in
                 if await gate.cancelledBeforeStart { return .failure(StartGate.refusal) }
                 return await self.searchCall(owner: owner, name: name, args: args)
             }
         }
         progress?.report("started")
-        let outcome = await pool.run(code: request.code, functions: functions, timeout: timeout, cancellation: cancellation, handler: handler)
+        // The owner decides the host: a host serves one user at a time (SandboxScheduler).
+        let outcome = await pool.run(owner: owner, code: request.code, functions: functions, listing: listing, timeout: timeout,
+                                     cancellation: cancellation, handler: handler)
         let calls = JSONValue.array(recorder.all)
         if outcome.ok {
             let (shown, blocks) = attachments.attach(to: outcome.result)
@@ -167,6 +177,9 @@ package struct RunJobHandler: JobHandler {
         if outcome.timedOut { error["limit"] = "wallTime" }
         return RunResult(isError: true, structured: ["error": .object(error), "logs": .array(outcome.logs.map { .string($0) }), "calls": calls])
     }
+
+    /// The helpers of `search`, also callable in `execute`.
+    static let searchFunctions = ["catalog", "describe", "spec", "sources"]
 
     /// Cuts an oversized result to a preview that is still valid JSON and says so.
     private func capped(_ value: JSONValue) -> JSONValue {

@@ -8,20 +8,25 @@ import Synchronization
 /// once. A dead process is replaced; runs on other processes are unaffected.
 ///
 /// V8 cannot stop one isolate that reaches its heap limit without aborting the whole
-/// process, so one memory bomb takes down every run on its host. Those runs that had not
-/// called any upstream function yet (nothing of them happened outside the sandbox) are
-/// run again, one at a time, in a quarantine host of their own: the innocent ones finish,
-/// and the bomb, run again too, can only take itself down.
+/// process, so one memory bomb takes down every run on its host. A host therefore serves
+/// one owner at a time (`SandboxScheduler`): whatever one user's code does to its host,
+/// another user's runs are elsewhere. The runs the bomb takes down with it are its
+/// owner's own; those that had not called any upstream function yet (nothing of them
+/// happened outside the sandbox) are run again, each alone in a host: the innocent ones
+/// finish, and the bomb, run again too, can only take itself down. A run that called
+/// upstream is never run again.
 package actor SandboxPool {
     package struct Options: Sendable {
         package var denoPath: String
         package var scriptPath: String
+        /// Host processes; also how many owners can run code at the same time.
         package var processes: Int
+        /// Concurrent runs per host process (of its one owner).
         package var concurrency: Int
         package var heapMB: Int
         package var maxLogBytes: Int
 
-        package init(denoPath: String, scriptPath: String, processes: Int = 2, concurrency: Int = 4, heapMB: Int = 128,
+        package init(denoPath: String, scriptPath: String, processes: Int = 4, concurrency: Int = 4, heapMB: Int = 128,
                      maxLogBytes: Int = 16_000) {
             self.denoPath = denoPath
             self.scriptPath = scriptPath
@@ -36,43 +41,42 @@ package actor SandboxPool {
     private let logger: Logger
     private var slots: [SandboxProcess?]
     private var starting: [Int: Task<SandboxProcess, Error>] = [:]
-    private let capacity: AsyncSemaphore
-    private var nextRun = 0
-    /// The slot after the regular ones: the quarantine host, started on first need.
-    private let quarantineSlot: Int
-    /// Quarantined runs go one at a time.
-    private let quarantineGate = AsyncSemaphore(permits: 1)
+    private var scheduler: SandboxScheduler
+    /// Runs waiting for a host, by ticket: resumed with the host, or nil when they gave up.
+    private var waiters: [Int: CheckedContinuation<Int?, Never>] = [:]
+    /// Tickets withdrawn before their run started waiting (it was cancelled already).
+    private var gaveUp: Set<Int> = []
 
     package init(options: Options, logger: Logger) {
         self.options = options
         self.logger = logger
-        self.quarantineSlot = max(1, options.processes)
-        self.slots = Array(repeating: nil, count: max(1, options.processes) + 1)
-        self.capacity = AsyncSemaphore(permits: max(1, options.processes) * max(1, options.concurrency))
+        let count = max(1, options.processes)
+        self.slots = Array(repeating: nil, count: count)
+        self.scheduler = SandboxScheduler(hosts: count, capacity: max(1, options.concurrency))
     }
 
-    /// Starts every regular host process (also done lazily on first use).
+    /// Starts every host process (also done lazily on first use).
     package func start() async throws {
-        for i in 0..<quarantineSlot { _ = try await process(at: i) }
+        for i in slots.indices { _ = try await process(at: i) }
     }
 
-    /// Regular host processes currently alive (for tests and metrics).
-    package var processes: [SandboxProcess] { slots[0..<quarantineSlot].compactMap { $0 }.filter(\.isAlive) }
+    /// Host processes currently alive (for tests and metrics).
+    package var processes: [SandboxProcess] { slots.compactMap { $0 }.filter(\.isAlive) }
 
-    /// Runs code in a fresh isolate on the least busy host. Cancelling the calling task, or
-    /// `cancellation`, stops it.
-    package nonisolated func run(code: String, functions: [String]?, timeout: Duration, cancellation: SandboxCancellation? = nil,
+    /// The owner each host currently serves (nil: idle), by host index (for tests and metrics).
+    package var hostOwners: [String?] { slots.indices.map { scheduler.owner(ofHost: $0) } }
+
+    /// Runs code of `owner` in a fresh isolate, on a host that serves only that owner
+    /// while the run lasts. Waiting for a host counts against `timeout`. Cancelling the
+    /// calling task, or `cancellation`, stops it.
+    /// `listing` is what `codemode` shows of itself when `functions` is nil (open).
+    package nonisolated func run(owner: String, code: String, functions: [String]?, listing: SandboxListing? = nil,
+                                 timeout: Duration, cancellation: SandboxCancellation? = nil,
                                  handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
-        await capacity.acquire()
-        defer { capacity.release() }
-        let host: SandboxProcess
-        do { host = try await pickHost() } catch {
-            return .failure("SandboxUnavailable", "\(error)")
-        }
         let started = ContinuousClock.now
         let calls = CallWitness()
-        let outcome = await host.run(id: UUID().uuidString.lowercased(), code: code, functions: functions, timeout: timeout,
-                                     maxLogBytes: options.maxLogBytes, cancellation: cancellation) { name, args in
+        let outcome = await runOnce(owner: owner, exclusive: false, code: code, functions: functions, listing: listing,
+                                    timeout: timeout, cancellation: cancellation) { name, args in
             calls.record()
             return await handler(name, args)
         }
@@ -80,42 +84,94 @@ package actor SandboxPool {
               cancellation?.isCancelled != true else { return outcome }
         let left = timeout - (ContinuousClock.now - started)
         guard left > .milliseconds(50) else { return outcome }
-        return await runInQuarantine(code: code, functions: functions, timeout: left, cancellation: cancellation, handler: handler)
-    }
-
-    /// Runs again, alone in the quarantine host, a run whose host crashed under it before
-    /// it called anything.
-    private nonisolated func runInQuarantine(code: String, functions: [String]?, timeout: Duration, cancellation: SandboxCancellation?,
-                                             handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
-        await quarantineGate.acquire()
-        defer { quarantineGate.release() }
-        let host: SandboxProcess
-        do { host = try await process(at: quarantineSlot) } catch {
-            return .failure("SandboxUnavailable", "\(error)")
-        }
-        logger.warning("running a run again in the quarantine sandbox host after its host crashed")
-        var outcome = await host.run(id: UUID().uuidString.lowercased(), code: code, functions: functions, timeout: timeout,
-                                     maxLogBytes: options.maxLogBytes, cancellation: cancellation, handler: handler)
-        if outcome.errorName == SandboxOutcome.crashed {
-            outcome.errorMessage = "this code crashed its sandbox on its own, twice: it most likely went over the sandbox memory limit of "
+        logger.warning("running a run again, alone in a host, after its host crashed", metadata: ["owner": "\(owner)"])
+        var again = await runOnce(owner: owner, exclusive: true, code: code, functions: functions, listing: listing,
+                                  timeout: left, cancellation: cancellation, handler: handler)
+        if again.errorName == SandboxOutcome.crashed {
+            again.errorMessage = "this code crashed its sandbox on its own, twice: it most likely went over the sandbox memory limit of "
                 + "\(options.heapMB) MB (JUNCTION_SANDBOX_HEAP_MB); nothing more of the run happened"
         }
+        return again
+    }
+
+    /// One attempt: waits for a host of this owner, runs there, gives the place back.
+    private nonisolated func runOnce(owner: String, exclusive: Bool, code: String, functions: [String]?, listing: SandboxListing?,
+                                     timeout: Duration, cancellation: SandboxCancellation?,
+                                     handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
+        let asked = ContinuousClock.now
+        guard let index = await lease(owner: owner, exclusive: exclusive, timeout: timeout, cancellation: cancellation) else {
+            if Task.isCancelled || cancellation?.isCancelled == true {
+                return .failure("Cancelled", "execution was cancelled before a sandbox was free")
+            }
+            return .failure("TimeoutError", "no sandbox became free within the wall-time limit of \(timeout.milliseconds) ms "
+                + "(JUNCTION_SANDBOX_PROCESSES hosts are all serving other users)", timedOut: true)
+        }
+        let outcome: SandboxOutcome
+        do {
+            let host = try await process(at: index)
+            outcome = await host.run(id: UUID().uuidString.lowercased(), code: code, functions: functions, listing: listing,
+                                     timeout: timeout - (ContinuousClock.now - asked), maxLogBytes: options.maxLogBytes,
+                                     cancellation: cancellation, handler: handler)
+        } catch {
+            outcome = .failure("SandboxUnavailable", "\(error)")
+        }
+        if outcome.errorName == SandboxOutcome.crashed { await replaceSoon(index) }
+        await release(index)
         return outcome
     }
 
-    private func pickHost() async throws -> SandboxProcess {
-        // Prefer the live process with the fewest runs; among equals, rotate, so that
-        // back-to-back runs alternate and each host has time to boot its next spare
-        // isolate. Dead hosts are replaced as we go.
-        nextRun &+= 1
-        var best: (Int, SandboxProcess)?
-        for k in 0..<quarantineSlot {
-            let i = (k + nextRun) % quarantineSlot
-            let p = try await process(at: i)
-            let load = p.activeRuns
-            if best == nil || load < best!.0 { best = (load, p) }
+    /// A host index for one run of `owner`, at once or once one is free for it; nil when
+    /// the run gave up waiting (its time ran out, or it was cancelled).
+    private func lease(owner: String, exclusive: Bool, timeout: Duration, cancellation: SandboxCancellation?) async -> Int? {
+        let (ticket, host) = scheduler.request(owner: owner, exclusive: exclusive)
+        if let host { return host }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.withdraw(ticket)
         }
-        return best!.1
+        defer {
+            timer.cancel()
+            cancellation?.clearHandler()
+        }
+        if cancellation?.setHandler({ [weak self] in Task { await self?.withdraw(ticket) } }) == false {
+            withdraw(ticket) // runs before the wait below: it then returns nil at once
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (cont: CheckedContinuation<Int?, Never>) in
+                // Registered before this actor runs anything else: no grant or withdrawal can come first.
+                if gaveUp.remove(ticket) != nil { cont.resume(returning: nil) } else { waiters[ticket] = cont }
+            }
+        } onCancel: {
+            Task { [weak self] in await self?.withdraw(ticket) }
+        }
+    }
+
+    private func withdraw(_ ticket: Int) {
+        let (withdrawn, grants) = scheduler.withdraw(ticket: ticket)
+        if withdrawn {
+            if let cont = waiters.removeValue(forKey: ticket) { cont.resume(returning: nil) } else { gaveUp.insert(ticket) }
+        }
+        hand(grants)
+    }
+
+    private func release(_ index: Int) {
+        hand(scheduler.release(host: index))
+    }
+
+    private func hand(_ grants: [SandboxScheduler.Grant]) {
+        for grant in grants {
+            if let cont = waiters.removeValue(forKey: grant.ticket) {
+                cont.resume(returning: grant.host)
+            } else {
+                hand(scheduler.release(host: grant.host)) // nobody waits for it any more
+            }
+        }
+    }
+
+    /// Starts the replacement of a dead host now, rather than when a run next needs it.
+    private func replaceSoon(_ index: Int) {
+        guard starting[index] == nil else { return }
+        Task { [weak self] in _ = try? await self?.process(at: index) }
     }
 
     private func process(at index: Int) async throws -> SandboxProcess {
@@ -151,7 +207,7 @@ private final class CallWitness: Sendable {
 
 extension SandboxPool {
     /// Where the host script is: `JUNCTION_SANDBOX_HOST_SCRIPT`, else the copy bundled
-    /// with the worker.
+    /// with the worker (sandbox-worker.js must sit next to it).
     package static func defaultScriptPath(environment: Environment = Environment()) throws -> String {
         if let path = environment.string("JUNCTION_SANDBOX_HOST_SCRIPT") { return path }
         guard let path = Bundle.module.path(forResource: "sandbox-host", ofType: "js") else {

@@ -6,19 +6,28 @@ import Synchronization
 import Glibc
 #endif
 
-/// One Deno host process running `sandbox-host.js` with every permission denied. It
-/// runs several executions at once, each in its own fresh Web Worker; messages travel
-/// as JSON lines over stdin/stdout.
+/// One Deno host process running `sandbox-host.js` with every permission denied but
+/// reading its own fd 3. It runs several executions at once (all of one owner: see
+/// `SandboxScheduler`), each in its own fresh Web Worker.
+///
+/// Requests go to the host as JSON lines on its fd 3, a pipe no sandbox isolate can open;
+/// the first line is a fresh key. Frames come back on the host's stdout, each signed with
+/// that key (`SandboxFrameAuthenticator`): a line that fails the check is dropped and
+/// counted, never read, so code in a sandbox cannot forge a frame even if it found a way
+/// to write to the process's stdout. stdin is /dev/null; stderr is diagnostics.
 package final class SandboxProcess: Sendable {
     package let id: Int
-    private let process: Process
-    private let stdin: FileHandle
+    package let pid: Int32
+    /// Swift's end of the request pipe (the host's fd 3).
+    private let requests: Int32
     private let writeQueue: DispatchQueue
     /// Lines handed to `writeQueue` and not yet written; only while it is zero may a
     /// line be written directly, so lines never overtake each other.
     private let queuedWrites = Mutex(0)
     private let logger: Logger
     private let state = Mutex(State())
+    /// Lines from the host that were not genuine frames.
+    private let rejected = Atomic<Int>(0)
 
     private struct RunState {
         var continuation: CheckedContinuation<SandboxOutcome, Never>
@@ -29,6 +38,8 @@ package final class SandboxProcess: Sendable {
     private struct State {
         var runs: [String: RunState] = [:]
         var alive = true
+        /// Reaped: the pid may belong to another process now, never signal it.
+        var reaped = false
         var ready: CheckedContinuation<Bool, Never>?
         var isReady = false
     }
@@ -37,39 +48,40 @@ package final class SandboxProcess: Sendable {
     package init(id: Int, denoPath: String, scriptPath: String, heapMB: Int, logger: Logger) async throws {
         self.id = id
         self.logger = logger
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: denoPath)
-        process.arguments = [
-            "run", "--no-prompt", "--no-remote", "--no-npm", "--no-config", "--no-lock",
+        let arguments = [
+            denoPath, "run", "--no-prompt", "--no-remote", "--no-npm", "--no-config", "--no-lock",
+            // Lets the host give its workers `permissions: "none"` (else they would inherit its read of fd 3).
+            "--unstable-worker-options", "--allow-read=/dev/fd/3",
             // No eval/new Function at the V8 level too, whatever the script's own lockdown misses.
             "--v8-flags=--max-old-space-size=\(heapMB),--disallow-code-generation-from-strings", scriptPath,
         ]
         // The sandbox gets no secrets: a minimal environment, never the worker's own.
         // DENO_DIR points where nothing can be created: Deno then keeps its caches in
         // memory instead of writing every run's compiled code to disk.
-        process.environment = [
-            "PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "DENO_DIR": "/dev/null/deno",
-            "DENO_NO_UPDATE_CHECK": "1", "NO_COLOR": "1",
+        let environment = [
+            "PATH=/usr/bin:/bin", "HOME=/nonexistent", "DENO_DIR=/dev/null/deno", "DENO_NO_UPDATE_CHECK=1", "NO_COLOR=1",
         ]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        self.process = process
-        self.stdin = input.fileHandleForWriting
-        self.writeQueue = DispatchQueue(label: "junction.sandbox.\(id).write")
+        let spawned: (pid: Int32, requests: Int32, frames: Int32)
         do {
-            try process.run()
+            spawned = try Self.spawn(arguments, environment: environment)
         } catch {
             throw JunctionError("sandbox_unavailable", "cannot start deno at \(denoPath): \(error)")
         }
+        self.pid = spawned.pid
+        self.requests = spawned.requests
+        self.writeQueue = DispatchQueue(label: "junction.sandbox.\(id).write")
+        let authenticator = SandboxFrameAuthenticator()
+        // Before anything else on fd 3, and before the read thread exists.
+        _ = Self.writeAll(requests, Data((authenticator.keyLine + "\n").utf8))
         // Non-blocking, so `send` can try a line at once on the caller's thread and never
         // blocks there: a full pipe hands the rest to `writeQueue`.
-        let writeFD = input.fileHandleForWriting.fileDescriptor
-        _ = fcntl(writeFD, F_SETFL, fcntl(writeFD, F_GETFL) | O_NONBLOCK)
-        let fd = output.fileHandleForReading.fileDescriptor
-        let thread = Thread { [weak self] in Self.readLoop(fd: fd, owner: self) }
+        _ = fcntl(requests, F_SETFL, fcntl(requests, F_GETFL) | O_NONBLOCK)
+        let fd = spawned.frames
+        let thread = Thread { [weak self] in
+            var frames = authenticator // this thread's own copy: it alone tracks the sequence
+            Self.readLoop(fd: fd, owner: self) { line in frames.open(line) }
+            close(fd)
+        }
         thread.name = "junction.sandbox.\(id).read"
         thread.start()
         let booted = await withCheckedContinuation { (cont: CheckedContinuation<Bool, Never>) in
@@ -84,7 +96,68 @@ package final class SandboxProcess: Sendable {
         guard booted else { throw JunctionError("sandbox_unavailable", "the deno sandbox host exited while starting") }
     }
 
-    package var pid: Int32 { process.processIdentifier }
+    deinit {
+        // After any line still queued for writing: then the host sees EOF on fd 3 and exits.
+        let fd = requests
+        writeQueue.async { close(fd) }
+    }
+
+    /// Starts deno with stdin from /dev/null, stdout into a pipe (the frames), stderr
+    /// shared, and the read end of a second pipe (the requests) as fd 3. No other
+    /// descriptor of this process reaches it (closed by the file actions, or close-on-exec).
+    private static func spawn(_ arguments: [String], environment: [String]) throws -> (pid: Int32, requests: Int32, frames: Int32) {
+        // pipe2(O_CLOEXEC) is not exported to Swift: set the flag right after.
+        func cloexecPipe() throws -> [Int32] {
+            var fds: [Int32] = [-1, -1]
+            guard pipe(&fds) == 0 else { throw JunctionError("sandbox_unavailable", "pipe: \(String(cString: strerror(errno)))") }
+            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            return fds
+        }
+        let requestPipe = try cloexecPipe()
+        let framePipe: [Int32]
+        do { framePipe = try cloexecPipe() } catch {
+            close(requestPipe[0]); close(requestPipe[1])
+            throw error
+        }
+        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer {
+            close(requestPipe[0])
+            close(framePipe[1])
+            if devNull >= 0 { close(devNull) }
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, devNull, 0)
+        posix_spawn_file_actions_adddup2(&actions, framePipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, requestPipe[0], 3)
+        Self.closeFrom(4, in: &actions)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+        guard rc == 0 else {
+            close(requestPipe[1]); close(framePipe[0])
+            throw JunctionError("sandbox_unavailable", "posix_spawn: \(String(cString: strerror(rc)))")
+        }
+        return (pid, requestPipe[1], framePipe[0])
+    }
+
     package var isAlive: Bool { state.withLock { $0.alive } }
     package var activeRuns: Int { state.withLock { $0.runs.count } }
 
@@ -92,14 +165,17 @@ package final class SandboxProcess: Sendable {
     /// `functions: nil` lets code call any name; the handler then decides (by the user's
     /// catalog) which exist, so a 10,000-entry catalog is not shipped into every isolate.
     /// Cancelling the calling task, or `cancellation`, stops the run.
-    package func run(id runID: String, code: String, functions: [String]?, timeout: Duration, maxLogBytes: Int,
-                     cancellation: SandboxCancellation? = nil, handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
+    package func run(id runID: String, code: String, functions: [String]?, listing: SandboxListing? = nil, timeout: Duration,
+                     maxLogBytes: Int, cancellation: SandboxCancellation? = nil,
+                     handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
         let timeoutMs = timeout.milliseconds
-        let message: JSONValue = [
+        var fields: [String: JSONValue] = [
             "type": "run", "id": .string(runID), "code": .string(code),
             "functions": functions.map { .array($0.map { .string($0) }) } ?? "*",
             "timeoutMs": .number(Double(timeoutMs)), "maxLogBytes": .number(Double(maxLogBytes)),
         ]
+        if let listing, functions == nil { fields["listing"] = listing.json }
+        let message = JSONValue.object(fields)
         // If the host does not report the deadline itself, it is stuck: kill it.
         let watchdog = Task { [weak self] in
             try? await Task.sleep(for: timeout + .seconds(3))
@@ -138,8 +214,22 @@ package final class SandboxProcess: Sendable {
 
     /// Kills the process at once (SIGKILL); its runs fail.
     package func kill() {
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        state.withLock { s in
+            if !s.reaped { _ = Glibc.kill(pid, SIGKILL) }
+        }
     }
+
+    /// Adds glibc's "close every descriptor from `fd` on" file action (2.34+; hidden behind
+    /// _GNU_SOURCE, so looked up at run time). Without it, descriptors other code opened
+    /// without close-on-exec (sockets, say) would be inherited by deno.
+    private static func closeFrom(_ fd: Int32, in actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
+        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, fd)
+    }
+
+    /// Lines from the host's stdout that were not genuine frames (for tests and metrics).
+    package var rejectedLines: Int { rejected.load(ordering: .relaxed) }
 
     /// Writes one line to the host. A line fits the pipe almost always and is then
     /// written right here (a hop to another thread first cost every run a wake-up); the
@@ -147,7 +237,7 @@ package final class SandboxProcess: Sendable {
     private func send(_ message: JSONValue) {
         var line = Data(message.jsonString().utf8)
         line.append(0x0A)
-        let fd = stdin.fileDescriptor
+        let fd = requests
         let rest: Data? = queuedWrites.withLock { queued in
             if queued > 0 {
                 queued += 1
@@ -198,7 +288,7 @@ package final class SandboxProcess: Sendable {
         }
     }
 
-    private static func readLoop(fd: Int32, owner: SandboxProcess?) {
+    private static func readLoop(fd: Int32, owner: SandboxProcess?, open: (ArraySlice<UInt8>) -> Data?) {
         weak var weakOwner = owner
         var buffer = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -209,18 +299,32 @@ package final class SandboxProcess: Sendable {
             buffer.append(contentsOf: chunk[0..<n])
             var start = 0
             while let nl = buffer[start...].firstIndex(of: 0x0A) {
-                let line = Data(buffer[start..<nl])
+                let line = buffer[start..<nl]
                 start = nl + 1
-                weakOwner?.receive(line)
+                if let frame = open(line) {
+                    weakOwner?.receive(frame)
+                } else {
+                    weakOwner?.reject(bytes: line.count)
+                }
             }
             buffer.removeFirst(start)
         }
         weakOwner?.didExit()
     }
 
+    /// A line that is not a genuine frame: counted, and logged without its content (at
+    /// powers of two, so a flood cannot flood the log).
+    private func reject(bytes: Int) {
+        let count = rejected.add(1, ordering: .relaxed).newValue
+        if count & (count - 1) == 0 {
+            logger.warning("dropped a line from the sandbox host that is not an authenticated frame",
+                           metadata: ["pid": "\(pid)", "bytes": "\(bytes)", "droppedSoFar": "\(count)"])
+        }
+    }
+
     private func receive(_ line: Data) {
         guard let message = try? JSONValue.parse(line), let type = message["type"]?.stringValue else {
-            logger.warning("unreadable line from sandbox host", metadata: ["bytes": "\(line.count)"])
+            logger.warning("unreadable frame from sandbox host", metadata: ["bytes": "\(line.count)"])
             return
         }
         switch type {
@@ -285,7 +389,9 @@ package final class SandboxProcess: Sendable {
                 "SandboxCrashed",
                 "the sandbox process running this code stopped (it may have exceeded the memory limit or been killed); nothing more of the run happened"))
         }
-        if process.isRunning { kill() }
-        process.waitUntilExit()
+        kill()
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        state.withLock { $0.reaped = true }
     }
 }
