@@ -379,8 +379,12 @@ def test_client_id_metadata_document_registration_and_required_iss(ostack: Stack
         assert stub.fetched_documents and stub.fetched_documents[-1]["client_id"] == metadata_url
         page = httpx.get(callback, headers=owner(ostack), timeout=30)
         assert page.status_code == 200 and "Signed in" in page.text, page.text
-        form = stub.token_requests[-1]
-        assert form["grant_type"] == "authorization_code" and form["client_id"] == metadata_url, form
+        # The refresh queued by the sign-in may already have sent a refresh_token request
+        # (the stub answers 401 to every MCP call), so find the code exchange itself.
+        exchanges = [f for f in stub.token_requests if f.get("grant_type") == "authorization_code"]
+        assert len(exchanges) == 1, stub.token_requests
+        form = exchanges[0]
+        assert form["client_id"] == metadata_url, form
         assert form["resource"] == stub.base + "/mcp" and len(form["code_verifier"]) == 43, form
         assert "client_secret" not in form
     finally:
