@@ -34,10 +34,15 @@ final class CatalogSearchQualityTests: XCTestCase {
             try Self.report(set: set, junction: junction, bm25: bm25, held: held, heldBM25: heldBM25).write(to: URL(fileURLWithPath: path))
         }
 
+        // Floors a little under what the ranking reaches (hit@1 95.5%, MRR 0.972; second set
+        // 88.6%, 98.7%, 0.929), so that a regression fails and a tie broken differently does not.
         XCTAssertEqual(junction.all.hit5, junction.all.queries, "hit@5 = 100%: "
             + junction.outcomes.filter { ($0.rank ?? 99) > 5 }.map(\.query.query).joined(separator: "; "))
-        XCTAssertGreaterThanOrEqual(junction.all.hitAt1, 0.9, "hit@1 ≥ 90%")
+        XCTAssertGreaterThanOrEqual(junction.all.hitAt1, 0.93, "hit@1 ≥ 93%")
+        XCTAssertGreaterThanOrEqual(junction.all.mrr, 0.95, "MRR ≥ 0.95")
         XCTAssertGreaterThan(junction.all.mrr, bm25.all.mrr, "better than plain BM25 over the same entries")
+        XCTAssertGreaterThanOrEqual(held.all.hitAt5, 0.95, "second set hit@5 ≥ 95%")
+        XCTAssertGreaterThanOrEqual(held.all.hitAt1, 0.85, "second set hit@1 ≥ 85%")
         XCTAssertGreaterThan(held.all.mrr, heldBM25.all.mrr, "better than plain BM25 on the second set too")
     }
 

@@ -78,7 +78,9 @@ package enum APIVocabulary {
         Group(words: ["pause", "suspend", "freeze"], weight: synonym, intents: writes),
         Group(words: ["resume", "unpause", "continue", "unfreeze"], weight: synonym, intents: writes),
         Group(words: ["upload", "push", "import", "send"], weight: related, intents: writes),
-        Group(words: ["download", "export", "save", "pull", "fetch"], weight: related, intents: writes),
+        Group(words: ["download", "export", "save", "pull", "fetch"], weight: related),
+        // Downloading and exporting read what they take.
+        Group(words: ["download", "export"], weight: synonym, intents: [(read, 1)]),
         Group(words: ["copy", "duplicate", "clone", "cp"], weight: synonym, intents: writes),
         Group(words: ["move", "rename", "transfer", "mv"], weight: related, intents: writes),
         Group(words: ["connect", "attach", "join", "link", "bind"], weight: synonym, intents: writes),
@@ -187,6 +189,12 @@ package enum APIVocabulary {
     /// Particles of phrasal verbs: "log out", "roll back", "sign in", "set up".
     package static let particles: Set<String> = ["out", "up", "in", "back", "off", "on", "down", "over"]
 
+    /// Verbs that move something, whose direction says whether it is read or written:
+    /// "copy files *out of* a container" reads, "copy files *into* it" writes.
+    package static let transfers: Set<String> = ["copy", "cp", "move", "mv", "transfer", "sync", "synchronize"]
+    package static let outward: Set<String> = ["out", "from"]
+    package static let inward: Set<String> = ["into", "to", "onto", "in"]
+
     /// Words that, followed by a gerund, ask for the opposite action: "stop watching" → unwatch.
     package static let negations: Set<String> = ["stop", "quit", "cease"]
 
@@ -249,11 +257,18 @@ package enum APIVocabulary {
 
     /// The CRUD intents a verb asks for (`update` → update), nil for other words.
     private static func verbIntents(_ word: String) -> [(term: String, weight: Double)]? {
-        let stem = PorterStemmer.stem(word.lowercased())
-        let said = groups.filter { g in g.intents.contains { $0.term != write && $0.term != collection } && g.words.contains { PorterStemmer.stem($0) == stem } }
-            .flatMap(\.intents).filter { $0.term != write && $0.term != collection && $0.weight >= 1 }
-        return said.isEmpty ? nil : said
+        verbIntentTable[PorterStemmer.stem(word.lowercased())]
     }
+
+    private static let verbIntentTable: [String: [(term: String, weight: Double)]] = {
+        var table: [String: [(term: String, weight: Double)]] = [:]
+        for group in groups {
+            let crud = group.intents.filter { $0.term != write && $0.term != collection && $0.weight >= 1 }
+            guard !crud.isEmpty else { continue }
+            for word in group.words { table[PorterStemmer.stem(word), default: []].append(contentsOf: crud) }
+        }
+        return table
+    }()
 
     /// Whether `word` is a verb of the CRUD intents (`get`, `add`, `set`, `list`, …).
     package static func isIntentVerb(_ word: String) -> Bool {

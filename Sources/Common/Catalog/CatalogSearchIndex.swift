@@ -147,8 +147,8 @@ package final class CatalogSearchIndex: Sendable {
 
     package func search(_ query: SearchQuery, matchAll: Bool, limit: Int, include: (Document) -> Bool) -> [Hit] {
         guard limit > 0 else { return [] }
-        let concepts = query.concepts
-        guard !concepts.isEmpty, concepts.count <= 64 else {
+        let concepts = Array(query.concepts.prefix(SearchQuery.maxConcepts))
+        guard !concepts.isEmpty else {
             var hits: [Hit] = []
             for i in byName where include(documents[Int(i)]) {
                 hits.append(Hit(document: documents[Int(i)], score: 0, matched: []))
@@ -173,7 +173,7 @@ package final class CatalogSearchIndex: Sendable {
             // keeps its best variant: synonyms widen a word's reach without adding up.
             for variant in concept.variants {
                 for t in ranges(variant) {
-                    let weight = variant.weight * (terms[t] == variant.term ? 1 : tuning.prefixWeight)
+                    let weight = variant.weight * (terms[t] == variant.term ? 1 : variant.prefixWeight ?? tuning.prefixWeight)
                     let idf = concept.fixedIDF ?? min(idf(t), cap)
                     let term = Int32(t)
                     for p in postings[t] {
@@ -241,7 +241,7 @@ package final class CatalogSearchIndex: Sendable {
             for variant in concept.variants {
                 for t in ranges(variant) {
                     guard let p = posting(t, doc) else { continue }
-                    let weight = variant.weight * (terms[t] == variant.term ? 1 : tuning.prefixWeight)
+                    let weight = variant.weight * (terms[t] == variant.term ? 1 : variant.prefixWeight ?? tuning.prefixWeight)
                     let score = weight * (concept.fixedIDF ?? min(idf(t), cap)) * Double(p)
                     if best == nil || score > best!.score { best = (score, t) }
                 }

@@ -10,6 +10,8 @@ package struct SearchQuery: Sendable, Equatable {
         package var term: String
         package var weight: Double
         package var prefix: Bool
+        /// What a longer word counts here, if not `SearchTuning.prefixWeight`.
+        package var prefixWeight: Double? = nil
     }
 
     package struct Concept: Sendable, Equatable {
@@ -35,6 +37,8 @@ package struct SearchQuery: Sendable, Equatable {
 
     /// Most query words considered (a pasted paragraph stays cheap).
     package static let maxWords = 16
+    /// Most concepts of one query (the width of a document's match mask).
+    package static let maxConcepts = 64
 
     package var concepts: [Concept]
     /// The noun the request is about: the last noun before the first preposition.
@@ -93,6 +97,17 @@ package struct SearchQuery: Sendable, Equatable {
                 intents[l].weight = 1
             }
             if question != nil || !verbSlot.contains(word) { intents.removeAll() }
+            // "who starred", "who follows": the people who do it are named after the verb
+            // (stargazers, followers), so longer words from its stem count in full.
+            if ["who", "whom"].contains(question ?? ""), APIVocabulary.isVerb(word), variants[0].term.count >= 3 {
+                variants[0].prefix = true
+                variants[0].prefixWeight = 1
+            }
+            if APIVocabulary.transfers.contains(word), let direction = all.first(where: { APIVocabulary.outward.contains($0) || APIVocabulary.inward.contains($0) }) {
+                intents = APIVocabulary.outward.contains(direction)
+                    ? [Variant(term: APIVocabulary.read, weight: 1, prefix: false)]
+                    : [Variant(term: APIVocabulary.write, weight: 1, prefix: false), Variant(term: APIVocabulary.update, weight: 0.5, prefix: false)]
+            }
             let boost = word == head ? tuning.headBoost
                 : APIVocabulary.lightNouns.contains(word) && content.count > 1 ? tuning.lightBoost
                 : modifiers.contains(word) ? tuning.modifierBoost : 1
@@ -137,27 +152,37 @@ package struct SearchQuery: Sendable, Equatable {
             concepts.append(Concept(word: question, variants: asks.map { Variant(term: $0.0, weight: $0.1, prefix: false) }, required: false,
                                     fixedIDF: tuning.intentWeight))
         }
-        // Adjacent nouns as one identifier ("pull request" → pullrequest), and phrasal verbs
-        // with their particle ("log out" → logout, "roll back" → rollback).
+        concepts += Self.compounds(all, ignored: ignored, verbs: verbWords, seen: &seenStems, tuning: tuning)
+        // The index tracks at most 64 concepts per entry; words come first, compounds last.
+        self.concepts = Array(concepts.prefix(Self.maxConcepts))
+    }
+
+    /// Adjacent nouns as one identifier ("pull request" → pullrequest, also spelled with
+    /// abbreviations: "team repositories" → teamrepos), and phrasal verbs with their particle
+    /// ("log out" → logout, "roll back" → rollback).
+    private static func compounds(_ all: [String], ignored: (String) -> Bool, verbs: Set<String>, seen: inout Set<String>,
+                                  tuning: SearchTuning) -> [Concept] {
+        var out: [Concept] = []
         for n in [2, 3] where all.count >= n {
             for i in 0...(all.count - n) {
                 let slice = Array(all[i..<(i + n)])
                 let phrasal = n == 2 && APIVocabulary.particles.contains(slice[1]) && !ignored(slice[0])
-                guard phrasal || !slice.contains(where: { ignored($0) || verbWords.contains($0) }),
+                guard phrasal || !slice.contains(where: { ignored($0) || verbs.contains($0) }),
                       slice.allSatisfy({ $0.count >= 2 && $0.unicodeScalars.allSatisfy { !($0.value >= 0x30 && $0.value <= 0x39) } }) else { continue }
                 let term = PorterStemmer.stem(slice.joined())
-                guard seenStems.insert(term).inserted else { continue }
-                // The same compound spelled with abbreviations too ("team repositories" → teamrepos).
-                var spellings: [(String, Double)] = [("", 1)]
-                for w in slice {
-                    spellings = spellings.flatMap { p in ([(w, 1.0)] + (Self.spellings[w] ?? [])).map { (p.0 + $0.0, p.1 * $0.1) } }
+                guard seen.insert(term).inserted else { continue }
+                var spelled: [(String, Double)] = [("", 1)]
+                for (k, w) in slice.enumerated() {
+                    let plural = k == slice.count - 1 && w.hasSuffix("s") && PorterStemmer.stem(w) != w
+                    let others = (spellings[PorterStemmer.stem(w)] ?? []).map { ($0.0 + (plural ? "s" : ""), $0.1) }
+                    spelled = spelled.flatMap { p in ([(w, 1.0)] + others).map { (p.0 + $0.0, p.1 * $0.1) } }
                 }
-                let variants = spellings.map { Variant(term: PorterStemmer.stem($0.0), weight: $0.1, prefix: false) }
-                concepts.append(Concept(word: slice.joined(separator: " "), variants: Self.merge([], variants),
-                                        required: false, boost: phrasal ? 1 : tuning.compoundBoost))
+                let variants = spelled.map { Variant(term: PorterStemmer.stem($0.0), weight: $0.1, prefix: false) }
+                out.append(Concept(word: slice.joined(separator: " "), variants: merge([], variants), required: false,
+                                   boost: phrasal ? 1 : tuning.compoundBoost))
             }
         }
-        self.concepts = concepts
+        return out
     }
 
     /// A shallow parse of a request: its leading verbs ("create a new …"), the head noun
@@ -243,15 +268,12 @@ package struct SearchQuery: Sendable, Equatable {
         return table.mapValues { $0.map { (term: $0.key, weight: $0.value) }.sorted { $0.term < $1.term } }
     }()
 
-    /// Word → the other spellings of the same word (`repositories` → repos), as typed.
+    /// Stem → the other spellings of the same word (`repositori` → repo), as written.
     static let spellings: [String: [(String, Double)]] = {
         var table: [String: [(String, Double)]] = [:]
         for group in APIVocabulary.groups where group.weight >= 0.9 {
             for a in group.words {
-                for b in group.words where b != a {
-                    table[a, default: []].append((b, group.weight))
-                    table[a + "s", default: []].append((b + "s", group.weight))
-                }
+                for b in group.words where b != a { table[PorterStemmer.stem(a), default: []].append((b, group.weight)) }
             }
         }
         return table

@@ -12,7 +12,7 @@ package struct SearchTuning: Sendable, Equatable {
     /// BM25 term-frequency saturation.
     package var k1 = 1.2
     /// A longer word starting with the query word's stem (`upd` → `update`).
-    package var prefixWeight = 0.3
+    package var prefixWeight = 0.6
     /// The head noun of the request ("nodes" in "list swarm nodes").
     package var headBoost = 1.5
     /// A noun before the head ("swarm" in "update a swarm service").
