@@ -3,14 +3,18 @@ import Foundation
 /// An in-memory full-text index over one owner's catalog, ranked for the way a model
 /// asks for an operation ("list files in a directory", "add user to group").
 ///
-/// Ranking is BM25F: each entry has seven fields — call name (operation id split into
-/// words), title (summary), description, tags, parameters, path words, and the *intents*
-/// its HTTP method and path shape imply (`APIVocabulary.intents`) — each with its own
-/// weight and length normalisation, so a word in a short title counts more than the same
-/// word deep in a long description. Text is split into words and stemmed
-/// (`SearchAnalyzer`, `PorterStemmer`); a query becomes concepts (`SearchQuery`) that also
-/// reach synonyms and intents at a discount. Every hit says which query words matched and
-/// through what (`Hit.matched`), so a person or a model can see why it ranked.
+/// Ranking is BM25F over eight fields (`Field`): call name (operation id split into words),
+/// title (summary), description, tags, parameters, path words, the resource the path names
+/// (`APIVocabulary.resource`), and the *intents* its HTTP method and path shape imply
+/// (`APIVocabulary.intents`) — each with its own weight and length normalisation
+/// (`SearchTuning`), so a word in a short title counts more than the same word deep in a
+/// long description. Text is split into words and stemmed (`SearchAnalyzer`,
+/// `PorterStemmer`); a query becomes concepts (`SearchQuery`) that also reach synonyms and
+/// intents at a discount, each variant scored with its own rarity and a document keeping
+/// its best. Two factors then act on the sum: an entry whose resource the query never
+/// names, or whose method contradicts the request's verb, counts less. Every hit says
+/// which query words matched and through what (`Hit.matched`), so a person or a model can
+/// see why it ranked. Equal scores are ordered by call name.
 ///
 /// Built once per catalog version (see `AppDatabase.searchCatalog`) and immutable
 /// afterwards, so concurrent searches share it freely. Collection statistics are the
