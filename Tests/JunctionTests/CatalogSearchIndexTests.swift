@@ -1,10 +1,16 @@
 @testable import Common
+@testable import Frontend
 import Foundation
 import GRDB
 import XCTest
 
-/// The in-memory catalog index must rank exactly as FTS5's `bm25()` over the same
-/// table, and must never serve a catalog older than the store's.
+/// The catalog ranking understands API language (word forms, synonyms, HTTP semantics,
+/// field weights, split identifiers), says why each hit matched, breaks ties by call name,
+/// and never serves a catalog older than the store's.
+///
+/// Until issue 13 the contract was "ranks exactly as FTS5's bm25() over the same table"
+/// (`testRankingMatchesFTS5BM25`); plain BM25 is now the baseline the ranking must beat
+/// (CatalogSearchQualityTests), and the tests below pin the behaviours that beat it.
 final class CatalogSearchIndexTests: XCTestCase {
     var db: AppDatabase!
     let box = SecretBox(keyring: .random())
@@ -30,33 +36,154 @@ final class CatalogSearchIndexTests: XCTestCase {
         }
     }
 
-    /// What the store ranked before the in-memory index: BM25 computed by FTS5.
-    private func ftsRanking(_ text: String, matchAll: Bool = false, limit: Int) throws -> [String] {
-        let match = AppDatabase.ftsTerms(text).joined(separator: matchAll ? " AND " : " OR ")
-        return try db.writer.read { db in
-            try String.fetchAll(db, sql: """
-                SELECT e.callName FROM catalog_fts f JOIN catalog_entries e ON e.id = f.rowid
-                WHERE catalog_fts MATCH ? ORDER BY bm25(catalog_fts, 10.0, 5.0, 1.0, 3.0, 2.0), e.callName LIMIT ?
-                """, arguments: [match, limit])
-        }
+    /// A source holding `drafts`; returns the owner.
+    private func catalog(_ drafts: [CatalogEntryDraft], slug: String = "api") throws -> String {
+        let user = try db.userCreatingIfNeeded(email: "\(slug)-\(UUID().uuidString.prefix(6))@example.com")
+        let source = try db.createSource(owner: user.id, draft: SourceDraft(slug: slug, type: .openapi, name: slug, baseUrl: nil,
+                                                                           specUrl: "https://\(slug).example/s"), box: box)
+        try db.replaceCatalog(owner: user.id, sourceID: source.id, drafts: drafts)
+        return user.id
     }
 
-    func testRankingMatchesFTS5BM25() throws {
-        let user = try db.userCreatingIfNeeded(email: "rank@example.com")
-        let source = try db.createSource(owner: user.id, draft: SourceDraft(slug: "gen", type: .openapi, name: "G", baseUrl: nil, specUrl: "https://g.example/s"), box: box)
-        try db.replaceCatalog(owner: user.id, sourceID: source.id, drafts: drafts(1500))
-        let queries = ["list pets", "get the user of a project", "status", "rarely", "comment branch", "cafe", "CAFÉ orders",
-                       "delete", "upd", "paging status invoice", "nothing-matches-this", "release commit repo"]
-        var compared = 0
-        for q in queries {
-            for matchAll in [false, true] {
-                let expected = try ftsRanking(q, matchAll: matchAll, limit: 25)
-                let got = try db.searchCatalog(owner: user.id, query: CatalogQuery(text: q, limit: 25, matchAll: matchAll)).map(\.callName)
-                XCTAssertEqual(got, expected, "ranking of '\(q)' (matchAll: \(matchAll))")
-                compared += expected.count
-            }
+    private func op(_ method: String, _ path: String, _ id: String, _ title: String, _ description: String = "",
+                    params: [String] = []) -> CatalogEntryDraft {
+        CatalogEntryDraft(operationKey: "\(method) \(path)", nameHint: id, kind: .operation, title: title, description: description,
+                          method: method, path: path, inputSchema: .object([:]), parameterNames: params)
+    }
+
+    private func top(_ owner: String, _ query: String, _ n: Int = 1) throws -> [String] {
+        try db.searchCatalog(owner: owner, query: CatalogQuery(text: query, limit: max(n, 10))).prefix(n).map(\.callName)
+    }
+
+    /// The misses the issue reports, on the shape of the API it tried (Jupyter's REST API:
+    /// contents, checkpoints, sessions, kernels, terminals) next to a forge's teams and users.
+    func testTheIssuesExamplesRankFirst() throws {
+        let owner = try catalog([
+            op("GET", "/api/contents/{path}", "get_contents", "Get contents of file or directory",
+               "A 400 will be returned if the path is not a directory or a file.", params: ["path", "type", "format", "content"]),
+            op("POST", "/api/contents/{path}", "create_contents", "Create a new file in the specified path",
+               "A POST to /api/contents/path creates a New untitled, empty file or directory.", params: ["path"]),
+            op("PATCH", "/api/contents/{path}", "rename_contents", "Rename a file or directory without re-uploading content", params: ["path"]),
+            op("PUT", "/api/contents/{path}", "save_contents", "Save or upload file.", params: ["path"]),
+            op("DELETE", "/api/contents/{path}", "delete_contents", "Delete a file in the given path", params: ["path"]),
+            op("GET", "/api/contents/{path}/checkpoints", "list_checkpoints", "Get a list of checkpoints for a file", params: ["path"]),
+            op("POST", "/api/contents/{path}/checkpoints", "create_checkpoint", "Create a new checkpoint for a file", params: ["path"]),
+            op("POST", "/api/contents/{path}/checkpoints/{checkpoint_id}", "restore_checkpoint", "Restore a file to a particular checkpointed state"),
+            op("DELETE", "/api/contents/{path}/checkpoints/{checkpoint_id}", "delete_checkpoint", "Delete a checkpoint"),
+            op("GET", "/api/sessions", "list_sessions", "List available sessions"),
+            op("POST", "/api/sessions", "create_session", "Create a new session, or return an existing session if a session of the same name already exists"),
+            op("GET", "/api/sessions/{session}", "get_session", "Get session"),
+            op("DELETE", "/api/sessions/{session}", "delete_session", "Delete a session"),
+            op("GET", "/api/kernels", "list_kernels", "List the JSON data for all kernels that are currently running"),
+            op("POST", "/api/kernels", "start_kernel", "Start a kernel and return the uuid"),
+            op("GET", "/api/kernels/{kernel_id}", "get_kernel", "Get kernel information"),
+            op("POST", "/api/kernels/{kernel_id}/restart", "restart_kernel", "Restart a kernel"),
+            op("GET", "/api/kernelspecs", "list_kernelspecs", "Get kernel specs"),
+            op("GET", "/api/terminals", "list_terminals", "Get available terminals"),
+            op("POST", "/api/terminals", "create_terminal", "Create a new terminal"),
+            op("GET", "/api/me", "get_me", "Get the identity of the currently authenticated user"),
+            op("GET", "/api/status", "get_status", "Get the current status/activity of the server"),
+            op("PUT", "/teams/{id}/members/{username}", "orgAddTeamMember", "Add a team member", params: ["id", "username"]),
+            op("GET", "/teams/{id}/members", "orgListTeamMembers", "List a team's members", params: ["id"]),
+            op("POST", "/admin/users", "adminCreateUser", "Create a user"),
+            op("GET", "/users/{username}", "userGet", "Get a user", params: ["username"]),
+        ])
+        XCTAssertEqual(try top(owner, "list files in a directory"), ["api_get_contents"])
+        XCTAssertEqual(try top(owner, "read the contents of a file"), ["api_get_contents"])
+        XCTAssertEqual(try top(owner, "create a new file"), ["api_create_contents"], "the file, not its checkpoint")
+        XCTAssertEqual(try top(owner, "add user to group"), ["api_orgAddTeamMember"])
+        let hit = try XCTUnwrap(db.searchCatalog(owner: owner, query: CatalogQuery(text: "add user to group", limit: 1)).first)
+        XCTAssertEqual(hit.matched, ["add", "add→POST/PUT", "user→member", "group→team"], "a hit says why it matched")
+    }
+
+    /// The dashboard shows why a hit matched, escaped like everything else.
+    func testDashboardShowsWhyAHitMatched() {
+        let hit = CatalogHit(callName: "a_b", source: "a", kind: "operation", title: "t", description: "", method: "GET", path: "/x",
+                             signature: "a_b(): Promise<unknown>", matched: ["files→file", "<x>→y"])
+        let html = CatalogPage.hit(hit).text
+        XCTAssertTrue(html.contains("matched: files→file, &lt;x&gt;→y"), html)
+    }
+
+    /// files/file, created/create, remove/delete, folder/directory, repo/repository.
+    func testWordFormsAndSynonymsMeet() throws {
+        let owner = try catalog([
+            op("DELETE", "/pets/{id}", "deletePet", "Delete a pet"),
+            op("GET", "/pets/{id}", "getPet", "Get a pet"),
+            op("POST", "/folders", "makeFolder", "Make a folder"),
+            op("GET", "/repositories/{id}", "getRepository", "Get a repository"),
+            op("GET", "/reports", "listReports", "List reports created by a user"),
+        ])
+        XCTAssertEqual(try top(owner, "remove a pet"), ["api_deletePet"])
+        XCTAssertEqual(try top(owner, "destroy pets"), ["api_deletePet"])
+        XCTAssertEqual(try top(owner, "create a directory"), ["api_makeFolder"])
+        XCTAssertEqual(try top(owner, "fetch a repo"), ["api_getRepository"])
+        XCTAssertEqual(try top(owner, "reports creating users"), ["api_listReports"], "creating meets created, users meets user")
+    }
+
+    /// A GET on a collection lists it, on an item reads it; POST creates, PATCH updates,
+    /// DELETE deletes — even when titles name no verb at all.
+    func testHTTPSemanticsTellOperationsApart() throws {
+        let owner = try catalog([
+            op("GET", "/pets", "pets", "Pets"),
+            op("GET", "/pets/{petId}", "pet", "Pet"),
+            op("POST", "/pets", "newPet", "Pet"),
+            op("PATCH", "/pets/{petId}", "petPatch", "Pet"),
+            op("DELETE", "/pets/{petId}", "petGone", "Pet"),
+            op("POST", "/services/{id}/update", "ServiceUpdate", "Service"),
+        ])
+        XCTAssertEqual(try top(owner, "list all pets"), ["api_pets"])
+        XCTAssertEqual(try top(owner, "show a pet"), ["api_pet"])
+        XCTAssertEqual(try top(owner, "add a pet"), ["api_newPet"])
+        XCTAssertEqual(try top(owner, "modify a pet"), ["api_petPatch"])
+        XCTAssertEqual(try top(owner, "remove a pet"), ["api_petGone"])
+        XCTAssertEqual(try top(owner, "change a service"), ["api_ServiceUpdate"], "RPC-style POST …/update updates")
+    }
+
+    func testTitleOutweighsALongDescriptionAndIdentifiersAreSplit() throws {
+        let noise = Array(repeating: "The archive flag is kept; archive settings follow the archive policy of the owner.", count: 12).joined(separator: " ")
+        let owner = try catalog([
+            op("POST", "/projects/{id}/archive", "archiveProject", "Archive a project", "Moves the project out of the active list."),
+            op("PATCH", "/projects/{id}", "patchProject", "Rename a project", noise),
+            op("GET", "/repos/{owner}/{repo}/contents/{filepath}", "repoGetContents", "", params: ["owner", "repo", "filepath", "ref"]),
+            op("GET", "/api/v1/namespaces/{namespace}/configmaps", "listCoreV1NamespacedConfigMap", ""),
+        ])
+        XCTAssertEqual(try top(owner, "archive a project"), ["api_archiveProject"])
+        XCTAssertEqual(try top(owner, "repo get contents"), ["api_repoGetContents"], "operation ids are split into words")
+        XCTAssertEqual(try top(owner, "filepath"), ["api_repoGetContents"], "parameter names are searchable")
+        XCTAssertEqual(try top(owner, "config maps"), ["api_listCoreV1NamespacedConfigMap"], "camelCase parts")
+        XCTAssertEqual(try top(owner, "configmaps"), ["api_listCoreV1NamespacedConfigMap"], "and the compound")
+    }
+
+    /// Equal scores are ordered by call name, whatever order the entries were stored in.
+    func testTiesBreakByCallName() throws {
+        let names = ["zeta", "alpha", "mid", "beta"]
+        let a = try catalog(names.map { op("GET", "/things/\($0)", "\($0)Thing", "Thing report") }, slug: "a")
+        let b = try catalog(names.reversed().map { op("GET", "/things/\($0)", "\($0)Thing", "Thing report") }, slug: "b")
+        XCTAssertEqual(try top(a, "thing report", 4), ["a_alphaThing", "a_betaThing", "a_midThing", "a_zetaThing"])
+        XCTAssertEqual(try top(b, "thing report", 4).map { $0.replacingOccurrences(of: "b_", with: "a_") }, try top(a, "thing report", 4))
+    }
+
+    func testMatchAllNeedsEveryWordThroughAnyOfItsForms() throws {
+        let owner = try catalog([
+            op("DELETE", "/pets/{id}", "deletePet", "Delete a pet"),
+            op("DELETE", "/users/{id}", "deleteUser", "Delete a user"),
+            op("GET", "/pets", "listPets", "List pets"),
+        ])
+        let all = try db.searchCatalog(owner: owner, query: CatalogQuery(text: "remove pets", limit: 10, matchAll: true)).map(\.callName)
+        XCTAssertEqual(all, ["api_deletePet"])
+        let any = try db.searchCatalog(owner: owner, query: CatalogQuery(text: "remove pets", limit: 10)).map(\.callName)
+        XCTAssertEqual(Set(any), ["api_deletePet", "api_deleteUser", "api_listPets"])
+    }
+
+    /// Query text is only ever split into words: operators, quotes and huge inputs are inert.
+    func testHostileQueryTextIsInert() throws {
+        let owner = try catalog([op("GET", "/pets", "listPets", "List pets")])
+        for text in ["\"", "pets\" OR 1=1 --", "NEAR(pets)", "*", "pets*", "^pets", "' ; DROP TABLE catalog_entries; --",
+                     String(repeating: "pets ", count: 20_000), "😀 ぺっと ﷽", "\u{0}pets"] {
+            XCTAssertNoThrow(try db.searchCatalog(owner: owner, query: CatalogQuery(text: text, limit: 5)), text.prefix(40).description)
         }
-        XCTAssertGreaterThan(compared, 300, "the queries exercised real rankings")
+        XCTAssertEqual(try top(owner, "pets\" OR 1=1 --"), ["api_listPets"])
+        XCTAssertEqual(try db.searchCatalog(owner: owner, query: "pets", limit: 10).count, 1, "the catalog is intact")
     }
 
     func testFiltersApplyAfterRankingAndDisabledSourcesAreHidden() throws {
@@ -102,8 +229,42 @@ final class CatalogSearchIndexTests: XCTestCase {
         XCTAssertTrue(try db.searchCatalog(owner: user.id, query: "badger", limit: 10).isEmpty, "deleting the source empties the index")
     }
 
-    func testTokenizerAgreesWithFTS5() throws {
-        XCTAssertEqual(CatalogSearchIndex.tokens("listPets_byID v2/Café-Ünïcode"), ["listpets", "byid", "v2", "cafe", "unicode"])
-        XCTAssertEqual(CatalogSearchIndex.tokens("  "), [])
+    func testAnalyzerSplitsIdentifiersAndFoldsText() throws {
+        XCTAssertEqual(SearchAnalyzer.runs("listPets_byID v2/Café-Ünïcode"), [["list", "pets", "by", "id"], ["v", "2"], ["cafe", "unicode"]])
+        XCTAssertEqual(SearchAnalyzer.runs("HTTPServer getURLs"), [["http", "server"], ["get", "urls"]])
+        XCTAssertEqual(SearchAnalyzer.runs("  "), [])
+        XCTAssertEqual(SearchAnalyzer.terms("ConfigMap"), ["config", "map", "configmap"])
+        XCTAssertEqual(SearchAnalyzer.terms("listCoreV1NamespacedPod"), ["list", "core", "1", "namespac", "pod", "listcor", "namespacedpod"])
+        XCTAssertEqual(SearchAnalyzer.terms("Create an access token", phrases: true), ["creat", "an", "access", "createaccess", "token", "accesstoken"])
+    }
+
+    /// Porter's published examples, and the word forms of API language.
+    func testStemmerConflatesWordForms() {
+        let cases = [("caresses", "caress"), ("ponies", "poni"), ("cats", "cat"), ("feed", "feed"), ("agreed", "agre"),
+                     ("plastered", "plaster"), ("motoring", "motor"), ("sing", "sing"), ("conflated", "conflat"), ("hopping", "hop"),
+                     ("falling", "fall"), ("filing", "file"), ("happy", "happi"), ("key", "key"), ("deploy", "deploy"), ("status", "status"), ("relational", "relat"), ("conditional", "condit"),
+                     ("generalization", "gener"), ("electrical", "electr"), ("adjustable", "adjust"), ("controll", "control")]
+        for (word, stem) in cases { XCTAssertEqual(PorterStemmer.stem(word), stem, word) }
+        for group in [["files", "file"], ["created", "create", "creating", "creates"], ["deployments", "deployment", "deploy"], ["keys", "key"],
+                      ["directories", "directory"], ["running", "run", "runs"], ["statuses", "status"], ["policies", "policy"]] {
+            XCTAssertEqual(Set(group.map(PorterStemmer.stem)).count, 1, "\(group)")
+        }
+        for word in ["v2", "ab", "café", "ÜBER", "x"] { XCTAssertEqual(PorterStemmer.stem(word), word, "left alone: \(word)") }
+    }
+
+    /// The parse that decides intents and the head noun.
+    func testQueryUnderstandsRequestShape() {
+        let q = SearchQuery("list swarm nodes")
+        XCTAssertEqual(q.head, "nodes")
+        XCTAssertEqual(q.concepts.first { $0.word == "swarm" }?.boost, SearchTuning.default.modifierBoost)
+        XCTAssertEqual(SearchQuery("get details of an organization").head, "organization", "a light noun gives way")
+        XCTAssertEqual(SearchQuery("list the organizations a user belongs to").head, "organizations", "a clause ends the phrase")
+        XCTAssertEqual(SearchQuery("show a commit").head, "commit", "a noun after the determiner, even if it can be a verb")
+        // "create a new" is one request verb; "running" in "list running containers" asks for no intent of its own.
+        XCTAssertEqual(SearchQuery("create a new container").concepts.filter { $0.fixedIDF != nil }.count, 1)
+        XCTAssertEqual(SearchQuery("list running containers").concepts.filter { $0.fixedIDF != nil }.map(\.word), ["list"])
+        XCTAssertTrue(SearchQuery("log out").concepts.contains { $0.word == "log out" && $0.variants.map(\.term) == ["logout"] }, "phrasal verbs")
+        XCTAssertTrue(SearchQuery("stop watching a repo").concepts.contains { $0.variants.contains { $0.term == "unwatch" } })
+        XCTAssertTrue(SearchQuery("list pull requests").concepts.contains { !$0.required && $0.variants.map(\.term).contains("pullrequest") }, "compounds")
     }
 }

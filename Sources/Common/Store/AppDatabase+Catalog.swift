@@ -11,6 +11,9 @@ package struct CatalogHit: Sendable, Codable, Equatable {
     package var method: String?
     package var path: String?
     package var signature: String
+    /// Why the entry matched: each query word that did, and through what when not itself
+    /// (`"files→file"`, `"group→team"`, `"list→GET on a collection"`).
+    package var matched: [String] = []
 }
 
 /// What `codemode.catalog(…)` and the dashboard search accept.

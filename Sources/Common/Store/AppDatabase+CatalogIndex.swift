@@ -63,13 +63,11 @@ extension AppDatabase {
         }
     }
 
-    /// Ranked catalog search for `codemode.catalog` and the dashboard: BM25 over call
-    /// name, title, description, tags and parameter names (weights 10/5/1/3/2), ranking
-    /// before limiting, served from an in-memory index rebuilt only when the owner's
-    /// catalog changed. User text becomes quoted prefix terms, so it can never break
-    /// anything.
+    /// Ranked catalog search for `codemode.catalog` and the dashboard (see
+    /// `CatalogSearchIndex` for the ranking), served from an in-memory index rebuilt only
+    /// when the owner's catalog changed. Filters apply before limiting. User text is only
+    /// ever split into words, so it can never break anything.
     package func searchCatalog(owner: String, query: CatalogQuery) throws -> [CatalogHit] {
-        let terms = Self.ftsTerms(query.text).flatMap { CatalogSearchIndex.tokens($0) }
         // The version and the sources through `HotPathReader` (no thread switches: a
         // model's search code may call this hundreds of times in one run). Only a stale
         // index is rebuilt in a read transaction, so that it matches its version exactly.
@@ -92,19 +90,20 @@ extension AppDatabase {
             if let wanted = query.type, wanted != s[2] { continue }
             allowed[s[0]] = s[1]
         }
-        let hits = index.search(terms: terms, matchAll: query.matchAll, limit: query.limit) { document in
+        let hits = index.search(query.text, matchAll: query.matchAll, limit: query.limit) { document in
             allowed[document.sourceID] != nil && (query.kind == nil || query.kind == document.kind)
         }
-        return hits.map { d in
-            CatalogHit(callName: d.callName, source: allowed[d.sourceID] ?? "", kind: d.kind, title: d.title,
-                       description: d.description, method: d.method, path: d.path, signature: d.signature)
+        return hits.map { h in
+            let d = h.document
+            return CatalogHit(callName: d.callName, source: allowed[d.sourceID] ?? "", kind: d.kind, title: d.title,
+                              description: d.description, method: d.method, path: d.path, signature: d.signature, matched: h.matched)
         }
     }
 
-    private static func buildCatalogIndex(_ db: Database, owner: String) throws -> CatalogSearchIndex {
+    static func buildCatalogIndex(_ db: Database, owner: String, tuning: SearchTuning = .default) throws -> CatalogSearchIndex {
         let rows = try Row.fetchCursor(db, sql: """
             SELECT e.callName, e.sourceId, e.kind, e.title, e.description, e.method, e.path, e.signature,
-                   f.callName, f.title, f.description, f.tags, f.params
+                   f.callName, f.title, f.description, f.tags, f.params, e.deprecated
             FROM catalog_entries e JOIN catalog_fts f ON f.rowid = e.id
             WHERE e.owner = ?
             """, arguments: [owner])
@@ -112,8 +111,8 @@ extension AppDatabase {
         while let r = try rows.next() {
             documents.append(CatalogSearchIndex.Document(
                 callName: r[0], sourceID: r[1], kind: r[2], title: r[3], description: r[4], method: r[5], path: r[6],
-                signature: r[7], columns: [r[8] ?? "", r[9] ?? "", r[10] ?? "", r[11] ?? "", r[12] ?? ""]))
+                signature: r[7], columns: [r[8] ?? "", r[9] ?? "", r[10] ?? "", r[11] ?? "", r[12] ?? ""], deprecated: r[13] ?? false))
         }
-        return CatalogSearchIndex(documents: documents)
+        return CatalogSearchIndex(documents: documents, tuning: tuning)
     }
 }

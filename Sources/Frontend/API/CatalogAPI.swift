@@ -25,7 +25,8 @@ enum CatalogAPI {
     static func render(_ hit: CatalogHit) -> JSONValue {
         ["callName": .string(hit.callName), "source": .string(hit.source), "kind": .string(hit.kind), "title": .string(hit.title),
          "description": .string(hit.description), "method": hit.method.map { .string($0) } ?? .null,
-         "path": hit.path.map { .string($0) } ?? .null, "signature": .string(hit.signature)]
+         "path": hit.path.map { .string($0) } ?? .null, "signature": .string(hit.signature),
+         "matched": .array(hit.matched.map { .string($0) })]
     }
 }
 

@@ -1481,6 +1481,13 @@ enum OpenAPISpec {
      "signature": {
       "type": "string",
       "description": "one-line TypeScript signature"
+     },
+     "matched": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      },
+      "description": "why the entry matched: each query word that did, and through what when not itself (\"files→file\", \"group→team\", \"list→GET on a collection\")"
      }
     }
    },

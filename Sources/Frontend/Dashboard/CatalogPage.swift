@@ -22,7 +22,7 @@ struct CatalogPage {
         let count = hits.isEmpty ? "No matches" + (query.isEmpty ? "" : " for “\(query)”") : "\(hits.count) \(hits.count == 1 ? "match" : "matches")"
         let main: HTML = """
             <div class="page-head"><h1>Catalog</h1></div>
-            <p class="muted">What a model finds with <code>codemode.catalog(query)</code>: ranked by call name, title, description, tags and parameters.</p>
+            <p class="muted">What a model finds with <code>codemode.catalog(query)</code>: ranked by title, operation id, path, parameters, tags and description, with word forms, synonyms and what each HTTP method does understood.</p>
             <section class="panel" aria-label="Search the catalog">
               <form id="catalog-form" class="searchbar" method="get" action="/catalog" role="search">
                 <div class="field">
@@ -49,12 +49,14 @@ struct CatalogPage {
         let path: HTML = h.path.map { "<code class=\"small muted\">\($0)</code>" } ?? ""
         let title: HTML = h.title.isEmpty ? "" : "<div>\(h.title)</div>"
         let description: HTML = h.description.isEmpty || h.description == h.title ? "" : "<p class=\"small muted\">\(String(h.description.prefix(300)))</p>"
+        let matched: HTML = h.matched.isEmpty ? "" : "<p class=\"small muted\">matched: \(h.matched.joined(separator: ", "))</p>"
         return """
             <li class="hit">
               <div class="hit-head"><code class="hit-name">\(h.callName)</code>\(method)\(path)<span class="badge badge-off">\(h.source)</span></div>
               \(title)
               <pre class="hit-sig"><code>\(h.signature)</code></pre>
               \(description)
+              \(matched)
             </li>
             """
     }

@@ -5,7 +5,7 @@ enum ToolDefinitions {
     static let searchDescription = """
         Find the functions available to `execute`. Write an async JavaScript/TypeScript function; it runs in a sandbox where:
         declare const codemode: {
-          catalog(query: string | { query?: string; source?: string; type?: "openapi" | "mcp"; kind?: "operation" | "tool"; limit?: number; match?: "any" | "all" }): Promise<Array<{ callName: string; source: string; title: string; description: string; signature: string }>>;
+          catalog(query: string | { query?: string; source?: string; type?: "openapi" | "mcp"; kind?: "operation" | "tool"; limit?: number; match?: "any" | "all" }): Promise<Array<{ callName: string; source: string; title: string; description: string; signature: string; matched: string[] }>>; // matched: why it ranked ("files→file")
           describe(callName: string): Promise<{ callName: string; declaration: string; input: object; output?: object }>;
           spec(): Promise<OpenAPIDocument>; // all enabled OpenAPI sources in one document, paths under /<source>
           sources(): Promise<Array<{ slug: string; type: string; enabled: boolean; status: string; entryCount: number; lastRefreshAt?: string; lastError?: string }>>;

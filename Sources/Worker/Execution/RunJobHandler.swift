@@ -225,7 +225,8 @@ package struct RunJobHandler: JobHandler {
                 let hits = try database.searchCatalog(owner: owner, query: try CatalogQuery(json: args))
                 return .success(.array(hits.map { h in
                     ["callName": .string(h.callName), "source": .string(h.source), "kind": .string(h.kind), "title": .string(h.title),
-                     "description": .string(String(h.description.prefix(300))), "signature": .string(h.signature)]
+                     "description": .string(String(h.description.prefix(300))), "signature": .string(h.signature),
+                     "matched": .array(h.matched.map { .string($0) })]
                 }))
             case "describe":
                 guard let callName = args.stringValue ?? args["name"]?.stringValue else {
