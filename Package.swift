@@ -29,8 +29,24 @@ let package = Package(
             providers: [.apt(["libhiredis-dev"])]
         ),
         .target(
+            name: "JunctionCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Sources/Common/Core"
+        ),
+        .target(
+            name: "Secrets",
+            dependencies: ["JunctionCore", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Common/Secrets"
+        ),
+        .target(
+            name: "Redis",
+            dependencies: ["JunctionCore", "Secrets", "CHiredis", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Common/Redis"
+        ),
+        .target(
             name: "Common",
             dependencies: [
+                "JunctionCore", "Secrets", "Redis",
                 "CHiredis",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -42,12 +58,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            exclude: ["Core", "Secrets", "Redis"]
         ),
         .executableTarget(
             name: "Frontend",
             dependencies: [
-                "Common",
+                "Common", "JunctionCore", "Secrets", "Redis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -58,17 +75,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "Worker",
-            dependencies: ["Common", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Common", "JunctionCore", "Secrets", "Redis", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Sandbox/sandbox-host.js"), .copy("Sandbox/sandbox-worker.js")]
         ),
         .executableTarget(
             name: "Refresher",
-            dependencies: ["Common"]
+            dependencies: ["Common", "JunctionCore", "Secrets", "Redis"]
         ),
         .testTarget(
             name: "JunctionTests",
             dependencies: [
-                "Common", "Worker", "Refresher", "Frontend",
+                "Common", "JunctionCore", "Secrets", "Redis", "Worker", "Refresher", "Frontend",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

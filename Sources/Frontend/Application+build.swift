@@ -1,6 +1,8 @@
 import Common
 import Hummingbird
 import Logging
+import Redis
+import Secrets
 
 /// Builds the frontend application: routes plus the reply listener service.
 func buildApplication(config: FrontendConfiguration, logger: Logger) throws -> some ApplicationProtocol {

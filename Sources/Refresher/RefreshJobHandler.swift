@@ -1,6 +1,8 @@
 import Common
 import Foundation
+import JunctionCore
 import Logging
+import Secrets
 
 /// Refreshes one source's catalog: downloads and indexes its spec, then swaps the
 /// catalog in one transaction. A failed refresh keeps the previous catalog and records

@@ -1,5 +1,8 @@
 import Common
+import JunctionCore
 import Logging
+import Redis
+import Secrets
 import ServiceLifecycle
 
 /// `junction-refresher`: fetches and indexes source catalogs.

@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import JunctionCore
 
 /// Configuration of an executor worker.
 ///

@@ -1,5 +1,7 @@
 import Common
 import Logging
+import Redis
+import Secrets
 import ServiceLifecycle
 
 /// `junction-worker`: runs `search`/`execute` jobs in the Deno sandbox.

@@ -1,6 +1,8 @@
 @testable import Common
 @testable import Frontend
 import Foundation
+@testable import JunctionCore
+@testable import Redis
 import XCTest
 
 /// The anonymous-endpoint throttle: limits as written in the configuration, buckets in a

@@ -2,6 +2,7 @@
 @testable import Frontend
 import AsyncHTTPClient
 import Foundation
+@testable import JunctionCore
 import Logging
 import XCTest
 

@@ -3,7 +3,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import JunctionCore
 import Logging
+import Secrets
 import XCTest
 
 @testable import Frontend

@@ -1,7 +1,9 @@
 @testable import Common
 @testable import Frontend
 import Foundation
+@testable import JunctionCore
 import Logging
+@testable import Secrets
 import XCTest
 
 /// What the store bounds for the authorization server and sign-in: abandoned dynamic

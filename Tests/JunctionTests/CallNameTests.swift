@@ -1,6 +1,7 @@
 @testable import Common
 import Foundation
 import GRDB
+@testable import Secrets
 import XCTest
 
 /// Call names do not repeat the source's slug (`git_log`, not `git_git_log`) for sources

@@ -2,6 +2,7 @@
 @testable import Frontend
 import Foundation
 import GRDB
+@testable import Secrets
 import XCTest
 
 /// The catalog ranking understands API language (word forms, synonyms, HTTP semantics,

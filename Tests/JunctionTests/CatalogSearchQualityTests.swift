@@ -1,5 +1,7 @@
 @testable import Common
 import Foundation
+@testable import JunctionCore
+@testable import Secrets
 import XCTest
 
 /// The public query set through the real index, with floors a regression must not cross,

@@ -1,5 +1,6 @@
 @testable import Common
 import Foundation
+@testable import JunctionCore
 import XCTest
 
 /// Hostile documents on the indexer: each is small to send and would be costly to index;

@@ -1,5 +1,6 @@
 @testable import Common
 import Foundation
+@testable import JunctionCore
 import XCTest
 
 /// The hand-written parser must accept the JSON that Foundation's `JSONDecoder` accepts

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Common
 import Foundation
+import JunctionCore
 import XCTest
 
 /// `MCPClient` against the FastMCP fixture server (Tests/e2e/mcp_fixture_server.py,

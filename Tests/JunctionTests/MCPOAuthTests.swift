@@ -1,5 +1,8 @@
 import Common
 import Foundation
+import JunctionCore
+import Redis
+import Secrets
 import XCTest
 
 /// Junction's OAuth client for upstream MCP servers: the pure parts (PKCE, challenges,

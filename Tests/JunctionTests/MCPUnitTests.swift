@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import JunctionCore
 import XCTest
 
 /// The pure parts of the MCP client: SSE framing, JSON-RPC classification, result

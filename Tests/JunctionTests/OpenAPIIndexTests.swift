@@ -1,5 +1,6 @@
 @testable import Common
 import Foundation
+@testable import JunctionCore
 import XCTest
 
 /// Indexing the real reference specs in ../shared/reference/openapi.

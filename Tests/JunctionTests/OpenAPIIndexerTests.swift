@@ -1,5 +1,6 @@
 @testable import Common
 import Foundation
+@testable import JunctionCore
 import XCTest
 
 /// Indexing rules on small hand-written specs, and hostile documents.

@@ -1,6 +1,7 @@
 @testable import Common
 @testable import Worker
 import Foundation
+@testable import JunctionCore
 import XCTest
 
 /// How a sandbox call becomes an HTTP request: encoding, styles, bodies, credentials.

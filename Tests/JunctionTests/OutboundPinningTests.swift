@@ -1,6 +1,7 @@
 @testable import Common
 import AsyncHTTPClient
 import Foundation
+@testable import JunctionCore
 import NIOSSL
 import Synchronization
 import XCTest

@@ -1,6 +1,7 @@
 @testable import Common
 import AsyncHTTPClient
 import Foundation
+@testable import JunctionCore
 import XCTest
 
 /// The SSRF classifier, exhaustively, and the policy's scheme rules.

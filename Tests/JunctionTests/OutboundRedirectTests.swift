@@ -1,6 +1,7 @@
 @testable import Common
 import AsyncHTTPClient
 import Foundation
+@testable import JunctionCore
 import XCTest
 #if canImport(Glibc)
 import Glibc

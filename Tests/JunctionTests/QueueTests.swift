@@ -1,6 +1,7 @@
 @testable import Common
 import Foundation
 import Logging
+@testable import Redis
 import Synchronization
 import XCTest
 

@@ -1,5 +1,6 @@
 @testable import Common
 import Foundation
+@testable import Redis
 import XCTest
 
 /// The per-user token bucket: exact for a slow client, never above the limit across

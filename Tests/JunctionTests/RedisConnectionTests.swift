@@ -1,5 +1,6 @@
 @testable import Common
 import Foundation
+@testable import Redis
 import XCTest
 
 /// Concurrent calls on one connection share round trips, and each still gets exactly its

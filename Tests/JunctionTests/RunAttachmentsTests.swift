@@ -1,6 +1,7 @@
 @testable import Common
 import Foundation
 @testable import Frontend
+@testable import JunctionCore
 import XCTest
 
 /// Issue 13: images, audio and resources of MCP tool results stay on the host as a run's

@@ -3,6 +3,8 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 @testable import Worker
+@testable import Redis
+@testable import Secrets
 import XCTest
 
 /// A run whose caller gave up while it was still queued: the worker checks for that

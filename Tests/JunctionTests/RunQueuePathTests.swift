@@ -1,5 +1,6 @@
 @testable import Common
 import Foundation
+@testable import Redis
 import XCTest
 
 /// The execute path's queue shortcuts: hand-written job JSON, the run slot and the

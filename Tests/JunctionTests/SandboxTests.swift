@@ -1,5 +1,6 @@
 @testable import Common
 import Foundation
+@testable import JunctionCore
 import Logging
 @testable import Worker
 import XCTest

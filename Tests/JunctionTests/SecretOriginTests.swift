@@ -2,6 +2,8 @@
 @testable import Worker
 import Foundation
 import GRDB
+@testable import JunctionCore
+@testable import Secrets
 import XCTest
 
 /// A source's secret goes only to the origin it was entered for: origin spelling, the

@@ -1,6 +1,7 @@
 @testable import Common
 import Foundation
 import GRDB
+@testable import Secrets
 import XCTest
 
 final class StoreTests: XCTestCase {

@@ -1,5 +1,6 @@
 @testable import Common
 import Foundation
+@testable import JunctionCore
 import XCTest
 
 /// Signatures and declarations: what is cut keeps its kind (`string`, `{…}`), `unknown`

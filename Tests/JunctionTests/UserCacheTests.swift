@@ -2,6 +2,8 @@ import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JunctionCore
+import Secrets
 import XCTest
 
 @testable import Frontend

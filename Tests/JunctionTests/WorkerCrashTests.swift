@@ -1,6 +1,7 @@
 @testable import Common
 import Foundation
 import Logging
+@testable import Redis
 import XCTest
 
 /// The real `junction-worker` binary, killed with SIGKILL in the middle of a run.

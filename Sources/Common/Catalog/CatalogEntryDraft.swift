@@ -1,3 +1,4 @@
+import JunctionCore
 /// A callable found by indexing a source, before it has a stable call name.
 package struct CatalogEntryDraft: Sendable, Equatable {
     package var operationKey: String

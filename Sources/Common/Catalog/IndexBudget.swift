@@ -1,3 +1,4 @@
+import JunctionCore
 /// The work left for indexing one source, counted in nodes produced (see
 /// `IndexLimits.maxNodes`). One budget is shared by everything that indexing one document
 /// copies, so the total is bounded however the copies are arranged. Not shared across

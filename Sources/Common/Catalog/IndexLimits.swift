@@ -1,3 +1,4 @@
+import JunctionCore
 /// How much one source's catalog may cost to build. Indexing multiplies: a `$ref` used by
 /// many operations is inlined into each of them, a schema that references another one 60
 /// times, six levels deep, would inline to 60⁴ nodes per body. These limits turn such a

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// Renders JSON Schemas as TypeScript types, for the declarations a model reads in
 /// `search` results. Depth, width and the number of schema nodes looked at are bounded,

@@ -1,4 +1,7 @@
 import Foundation
+import JunctionCore
+import Redis
+import Secrets
 
 /// Configuration shared by every Junction process.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// A JSON-RPC 2.0 message as an MCP client receives it.
 package enum JSONRPCMessage: Sendable, Equatable {

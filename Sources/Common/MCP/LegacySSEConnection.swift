@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import JunctionCore
 import NIOCore
 import NIOHTTP1
 

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// Errors shared by the MCP transports.
 package enum MCPErrors {

@@ -1,5 +1,8 @@
 import Foundation
+import JunctionCore
 import Logging
+import Redis
+import Secrets
 
 /// Access tokens of OAuth-protected MCP sources, for workers and refreshers. Refreshes
 /// run under a Redis lock per source shared by every process, and re-read the stored

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// Protocol constants of the MCP client side.
 package enum MCPProtocol {

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// Builds an `MCPClient` for a registered source: its URL, its credential (sent only to
 /// the origin it is bound to: the one the secret was entered for, or for OAuth the

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// Turns a `tools/list` result into catalog drafts: the tool's description, input and
 /// output schemas, and its annotations as documentation hints of the declaration.

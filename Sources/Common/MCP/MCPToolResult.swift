@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// Turns an upstream `CallToolResult` into the value a sandbox call returns.
 ///

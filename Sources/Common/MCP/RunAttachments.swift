@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 import Synchronization
 
 /// The images, audio clips and resources that upstream MCP tools returned during one run,

@@ -1,3 +1,4 @@
+import JunctionCore
 /// The body of a refresh job.
 package struct RefreshRequest: Sendable, Equatable {
     package var sourceID: String

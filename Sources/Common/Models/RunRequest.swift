@@ -1,3 +1,4 @@
+import JunctionCore
 /// The body of an execute-queue job: one `search` or `execute` call of a client.
 package struct RunRequest: Sendable, Codable, Equatable {
     package enum Tool: String, Sendable, Codable { case search, execute }

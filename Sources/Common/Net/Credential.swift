@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// Where a source's secret goes on an outbound request, and the one origin it may go to.
 /// Built on the host only; the sandbox never sees it. Callers add it after everything the

@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import JunctionCore
 #endif
 
 /// Decides which upstream URLs Junction may connect to (SSRF protection). Production

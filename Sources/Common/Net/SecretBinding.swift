@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// Which origin a source's secret is bound to. A secret goes only to the origin the user
 /// entered it for: the origin of the source's `baseUrl`, or — for an OpenAPI source that

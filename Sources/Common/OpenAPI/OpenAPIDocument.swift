@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// A parsed OpenAPI (3.x) or Swagger (2.0) document.
 package struct OpenAPIDocument: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// Turns an OpenAPI/Swagger document into catalog entries: one per operation.
 package struct OpenAPIIndexer: Sendable {

@@ -1,3 +1,4 @@
+import JunctionCore
 /// Inlines the local `$ref`s of a document's schemas for catalog entries, and follows
 /// `$ref`s of parameters, bodies and responses, charging everything it produces to an
 /// `IndexBudget`.

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 import Yams
 
 /// Converts YAML text into a `JSONValue` with a bound on the work it may do.

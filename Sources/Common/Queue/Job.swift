@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// The two kinds of work that travel through Redis.
 package enum JobKind: String, Sendable, Codable, CaseIterable {

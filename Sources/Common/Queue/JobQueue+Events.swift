@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// Side channels of a run: events for a waiting frontend (progress, legacy SSE
 /// messages) and cancellation requests for the worker running it.

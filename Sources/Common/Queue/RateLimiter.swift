@@ -1,4 +1,5 @@
 import Foundation
+import Redis
 import Synchronization
 
 /// A per-user token bucket in Redis, shared by every frontend instance. One Lua script

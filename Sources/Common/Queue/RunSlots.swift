@@ -1,4 +1,5 @@
 import Foundation
+import Redis
 
 /// Caps how many runs one user has in flight, across every frontend instance. Each run
 /// holds a slot until it finishes or its deadline passes, so a crashed frontend's

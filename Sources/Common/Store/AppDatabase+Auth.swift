@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import JunctionCore
+import Secrets
 
 /// Sign-in, allowlist and OAuth authorization-server storage. Every secret (session
 /// cookie, code, access/refresh token, registration token) is stored as its SHA-256.

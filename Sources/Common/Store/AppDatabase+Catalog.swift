@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JunctionCore
 
 /// A search hit.
 package struct CatalogHit: Sendable, Codable, Equatable {

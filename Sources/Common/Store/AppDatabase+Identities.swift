@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JunctionCore
 
 /// OpenID Connect identities linked to accounts. An account is found by issuer + subject;
 /// an email match links an identity once (an account holds at most one identity per

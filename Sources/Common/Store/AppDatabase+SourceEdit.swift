@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Secrets
 
 /// What an edit of a source changes (nil: unchanged).
 package struct SourceChanges: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Secrets
 
 /// A source that is due for something, as the scheduler sees it (any owner).
 package struct SourceRef: Sendable, Equatable {

@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import JunctionCore
+import Secrets
 
 /// What a caller supplies to register a source.
 package struct SourceDraft: Sendable {

@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import JunctionCore
+import Secrets
 
 extension AppDatabase {
     /// Returns the user with this email, creating it when it does not exist yet.

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 #if canImport(Glibc)
 import Glibc
+import JunctionCore
 #endif
 
 /// Junction's store: one SQLite file in WAL mode, shared by every process on the host.

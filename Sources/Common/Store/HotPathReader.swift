@@ -1,5 +1,6 @@
 import Foundation
 import GRDBSQLite
+import JunctionCore
 import Synchronization
 
 /// Runs the few small reads on every request's or every search call's path — the auth

@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Hummingbird
+import JunctionCore
 import Logging
 
 /// Admin-only JSON API: users (list, create with password, disable/enable) and the sign-in allowlist.

@@ -3,7 +3,9 @@ import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JunctionCore
 import Logging
+import Secrets
 
 /// Signing in to OAuth-protected MCP sources (Junction as an OAuth client):
 /// `POST /api/v1/sources/{slug}/oauth/start` discovers the server's authorization server,

@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import JunctionCore
 
 extension SourcesAPI {
     /// A source's authentication as a request asks for it, validated.

@@ -2,7 +2,9 @@ import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JunctionCore
 import Logging
+import Secrets
 
 /// `/api/v1/sources` and `/api/v1/executions`: the management API.
 struct SourcesAPI: Sendable {

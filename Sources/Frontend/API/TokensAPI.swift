@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Hummingbird
+import JunctionCore
 import Logging
 
 /// `/api/v1/me` and personal API tokens: `POST /api/v1/tokens` (the secret is shown once),

@@ -1,5 +1,7 @@
 import Common
 import Foundation
+import Redis
+import Secrets
 
 /// Why the throttle refused a request.
 struct ThrottleRefusal: Error, Sendable, Equatable {

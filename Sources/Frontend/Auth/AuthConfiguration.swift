@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import JunctionCore
 
 /// Configuration of sign-in and the OAuth authorization server.
 ///

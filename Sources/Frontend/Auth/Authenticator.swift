@@ -2,6 +2,8 @@ import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JunctionCore
+import Secrets
 
 /// Resolves a request to an enabled user. Which credentials count is declared by the route
 /// that serves the request (`RouteCredentials`), never read off the request's path text:

@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import JunctionCore
 
 /// A throttle limit: at most `count` per `window`, as a token bucket (a burst of `count`,
 /// refilled evenly over the window). Written `N/s`, `N/m`, `N/h`, `N/d` or `N/<seconds>s`;

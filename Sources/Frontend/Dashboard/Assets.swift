@@ -1,6 +1,7 @@
 import Common
 import HTTPTypes
 import Hummingbird
+import Secrets
 
 /// Static files of the dashboard (stylesheet, script, icon), compiled into the binary and
 /// served under `/assets/` with an ETag. Pages link them with `?v=<hash>`, so a browser may

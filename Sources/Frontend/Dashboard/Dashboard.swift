@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Hummingbird
+import JunctionCore
 import Logging
 
 /// The dashboard: server-rendered pages for a signed-in person (`/`, `/sources`, `/catalog`,

@@ -2,6 +2,7 @@ import Common
 import Foundation
 import GRDB
 import Hummingbird
+import JunctionCore
 
 /// `/executions` (recent runs, newest first, paged by keyset) and `/executions/{id}`
 /// (code, calls, result preview, error).

@@ -2,6 +2,7 @@ import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JunctionCore
 
 /// The dashboard's page chrome (landmarks, navigation, skip link), its security headers
 /// and the HTML-escape helper every page (and the sign-in pages) use.

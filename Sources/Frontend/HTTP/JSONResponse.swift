@@ -2,6 +2,7 @@ import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JunctionCore
 
 extension HTTPField.Name {
     static let mcpSessionID = HTTPField.Name("Mcp-Session-Id")!

@@ -1,6 +1,7 @@
 import Common
 import HTTPTypes
 import Hummingbird
+import JunctionCore
 
 /// Server-Sent Events framing for MCP response streams.
 enum SSE {

@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import JunctionCore
 
 /// JSON-RPC 2.0 error codes and message builders.
 enum JSONRPC {

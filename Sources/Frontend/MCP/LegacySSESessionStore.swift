@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import Redis
 
 /// Sessions of the deprecated HTTP+SSE transport (2024-11-05), in Redis: which user
 /// owns the stream and which frontend instance holds it, so a `POST /messages` landing

@@ -2,6 +2,7 @@ import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JunctionCore
 
 /// The MCP methods Junction answers, shared by every transport and revision.
 extension MCPEndpoint {

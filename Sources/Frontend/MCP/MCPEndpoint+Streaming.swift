@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Hummingbird
+import JunctionCore
 import Synchronization
 
 /// `tools/call` answered as an SSE stream: keep-alive comments while the run lasts,

@@ -2,6 +2,7 @@ import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JunctionCore
 import Logging
 
 /// `/mcp` over Streamable HTTP for every revision Junction serves: the stateless

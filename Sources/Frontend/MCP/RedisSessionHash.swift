@@ -1,5 +1,7 @@
 import Common
 import Foundation
+import Redis
+import Secrets
 
 /// A session kept as one Redis hash that expires unless it is refreshed: how both MCP
 /// session stores (`MCPSessionStore`, `LegacySSESessionStore`) keep theirs, so each

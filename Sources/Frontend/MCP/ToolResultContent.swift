@@ -1,4 +1,5 @@
 import Common
+import JunctionCore
 
 /// The `content` of a `tools/call` result: the run's JSON as one text block, then the
 /// blocks the run attached (images, audio, resources), each in a kind the client's

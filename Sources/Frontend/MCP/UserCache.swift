@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Hummingbird
+import Secrets
 import Synchronization
 
 /// Remembers which user a bearer token belongs to, so a client sending many requests does

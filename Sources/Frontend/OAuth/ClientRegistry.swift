@@ -1,6 +1,8 @@
 import Common
 import Foundation
+import JunctionCore
 import Logging
+import Secrets
 
 /// OAuth clients of the authorization server: RFC 7591 dynamic registration (read back
 /// per RFC 7592) and Client ID Metadata Documents (a `client_id` that is an https URL,

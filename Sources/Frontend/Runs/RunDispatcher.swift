@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import JunctionCore
 
 /// Sends `search`/`execute` runs to the workers through the user's job stream and
 /// waits for the reply on this instance's reply stream.

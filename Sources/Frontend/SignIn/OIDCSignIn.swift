@@ -2,8 +2,10 @@ import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JunctionCore
 import JWTKit
 import Logging
+import Secrets
 
 /// Sign-in with any standard OpenID Connect issuer: discovery, authorization code flow
 /// with PKCE (S256), `state` bound to the browser and `nonce`; the ID token is verified

@@ -2,6 +2,8 @@ import Crypto
 import _CryptoExtras
 import Common
 import Foundation
+import JunctionCore
+import Secrets
 import Synchronization
 
 /// Slow password hashing for built-in accounts: PBKDF2-HMAC-SHA256, 600,000 rounds

@@ -2,6 +2,7 @@ import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JunctionCore
 import Logging
 
 /// Built-in accounts: `/setup` (first account, admin), `/login`, `/logout`. Password

@@ -1,6 +1,8 @@
 import Common
 import Foundation
+import JunctionCore
 import Logging
+import Secrets
 
 /// Lists an MCP source's tools for its catalog. Detects the transport when nothing is
 /// remembered (Streamable HTTP with `server/discover`, then `initialize`, then legacy

@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import JunctionCore
 
 /// Downloads an OpenAPI document through the outbound policy, with a size cap.
 struct SpecFetcher: Sendable {

@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import JunctionCore
 import Synchronization
 
 /// Records the upstream calls one run makes (name, ok, duration).

@@ -1,6 +1,8 @@
 import Common
 import Foundation
+import JunctionCore
 import Logging
+import Secrets
 
 /// Runs `search` and `execute` jobs in the sandbox, performs their calls on the host,
 /// answers the waiting frontend and writes the execution log.

@@ -1,4 +1,5 @@
 import Common
+import JunctionCore
 import Synchronization
 
 /// Per-run limits on upstream calls.

@@ -1,4 +1,5 @@
 import Common
+import JunctionCore
 import Synchronization
 
 /// Publishes progress events of one run to the frontend that waits for it (when the

@@ -1,6 +1,8 @@
 import Common
 import Foundation
+import JunctionCore
 import Logging
+import Secrets
 
 /// Performs one MCP tool call for a sandbox call: takes the pooled client of the
 /// (user, source), calls `tools/call` with the per-call timeout, and maps the result

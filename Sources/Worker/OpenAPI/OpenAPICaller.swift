@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import JunctionCore
 
 /// Performs one OpenAPI operation for a sandbox call: builds the HTTP request from the
 /// call's `{params, query, headers, cookies, body, contentType}`, applies the source's

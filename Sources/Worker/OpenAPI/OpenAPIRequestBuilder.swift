@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import JunctionCore
 
 /// Builds the HTTP request for one operation from a sandbox call's
 /// `{params, query, headers, cookies, body, contentType}` and the operation's stored

@@ -1,6 +1,7 @@
 import Common
 import Crypto
 import Foundation
+import Secrets
 
 /// Checks the frames a sandbox host writes on its stdout. Each line is
 /// `<mac> <seq> <json>`: mac is base64url(HMAC-SHA256(key, "<seq> <json>")) under a key

@@ -1,4 +1,5 @@
 import Common
+import JunctionCore
 
 /// What an `execute` run shows of `codemode` itself: `Object.keys(codemode)`, `for…in`
 /// and `console.log(codemode)`. The open `codemode` answers any name, so it has no shape

@@ -1,4 +1,5 @@
 import Common
+import JunctionCore
 
 /// How a sandbox run ended.
 package struct SandboxOutcome: Sendable, Equatable {

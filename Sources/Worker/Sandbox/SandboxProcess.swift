@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import JunctionCore
 import Logging
 import Synchronization
 #if canImport(Glibc)

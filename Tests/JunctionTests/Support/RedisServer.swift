@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import Redis
 import XCTest
 
 /// A private redis-server on a free loopback port for one test.

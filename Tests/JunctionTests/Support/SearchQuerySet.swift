@@ -1,6 +1,8 @@
 @testable import Common
 import Foundation
 import GRDB
+@testable import Secrets
+@testable import JunctionCore
 
 /// The public search query set (Tests/Fixtures/search/queries.json) over the real reference
 /// specs and the real MCP tool lists, indexed through the real indexers into a real SQLite

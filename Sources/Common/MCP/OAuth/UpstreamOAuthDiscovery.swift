@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// What discovery found out about an OAuth-protected MCP endpoint.
 package struct UpstreamOAuthPlan: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// Errors of Junction's OAuth client towards upstream MCP servers.
 package enum UpstreamOAuthError {

@@ -1,4 +1,7 @@
 import Foundation
+import JunctionCore
+import Redis
+import Secrets
 
 /// One authorization in progress, from `oauth/start` to the callback. Kept server-side
 /// (sealed in Redis under the hash of its `state`, with a TTL) and consumed once.
@@ -65,7 +68,7 @@ package struct UpstreamOAuthFlowStore: Sendable {
 
     /// Saves a flow under a new random state and returns the state.
     package func begin(_ flow: UpstreamOAuthFlow) async throws -> String {
-        let state = UpstreamOAuthRandom.token(bytes: 32)
+        let state = RandomToken.token(bytes: 32)
         let hash = TokenHasher.hash(state)
         let data = try JSONEncoder().encode(flow)
         let sealed = try box.seal(String(decoding: data, as: UTF8.self), context: Self.context(hash))

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// Protected-resource metadata of an MCP server (RFC 9728).
 package struct ProtectedResourceMetadata: Sendable, Equatable, Codable {

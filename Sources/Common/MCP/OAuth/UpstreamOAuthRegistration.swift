@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// How Junction is known to an upstream authorization server.
 package struct UpstreamOAuthClient: Sendable, Codable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// Talks to an upstream token endpoint (RFC 6749 §4.1.3 and §6) with PKCE and the
 /// `resource` parameter (RFC 8707). Redirects are not followed: a token endpoint that

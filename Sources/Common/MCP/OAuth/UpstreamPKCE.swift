@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Secrets
 
 /// A PKCE pair (RFC 7636) with the S256 method, the only one Junction uses.
 package struct UpstreamPKCE: Sendable, Equatable {
@@ -17,20 +18,11 @@ package struct UpstreamPKCE: Sendable, Equatable {
 
     /// A fresh pair: 32 random bytes give a 43-character verifier.
     package static func generate() -> UpstreamPKCE {
-        UpstreamPKCE(verifier: UpstreamOAuthRandom.token(bytes: 32))
+        UpstreamPKCE(verifier: RandomToken.token(bytes: 32))
     }
 
     /// The S256 challenge of a verifier.
     package static func challenge(for verifier: String) -> String {
         TokenHasher.base64URL(Data(SHA256.hash(data: Data(verifier.utf8))))
-    }
-}
-
-/// Unguessable values for `state` and PKCE verifiers.
-package enum UpstreamOAuthRandom {
-    /// base64url of `bytes` random bytes from the system generator.
-    package static func token(bytes: Int) -> String {
-        var rng = SystemRandomNumberGenerator()
-        return TokenHasher.base64URL(Data((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &rng) }))
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import JunctionCore
+import Secrets
 
 /// A lock shared by every Junction process through Redis: `SET key token NX PX ttl`,
 /// released only by its holder (a Lua script compares the token before deleting), so a
@@ -18,7 +20,7 @@ package struct RedisLock: Sendable {
 
     /// Tries once; returns the holder token when acquired.
     package func tryAcquire() async throws -> String? {
-        let token = UpstreamOAuthRandom.token(bytes: 16)
+        let token = RandomToken.token(bytes: 16)
         let reply = try await redis.send("SET", key, token, "NX", "PX", String(ttl.milliseconds))
         return reply.string == "OK" ? token : nil
     }

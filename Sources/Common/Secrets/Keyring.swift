@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JunctionCore
 
 /// The master keys that protect source secrets. One key is active for encryption;
 /// older keys stay readable so the master key can be rotated without downtime.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Secrets
 
 /// A Lua script run by its SHA1 (`EVALSHA`), so its text goes over the wire only when
 /// the server does not have it cached (first use, or after a restart or `SCRIPT FLUSH`).

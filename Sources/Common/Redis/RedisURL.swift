@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// Where Redis listens: `redis://host:port[/db]` or `unix:///path/to.sock[?db=N]`.
 package enum RedisURL: Sendable, Equatable, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JunctionCore
 
 /// Seals and opens secrets with AES-256-GCM. The sealed text names the key it was
 /// sealed under (`v1.<keyID>.<base64 nonce|ciphertext|tag>`), and the caller's
