@@ -44,9 +44,27 @@ let package = Package(
             path: "Sources/Common/Redis"
         ),
         .target(
+            name: "Jobs",
+            dependencies: [
+                "JunctionCore", "Redis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Common/Jobs"
+        ),
+        .target(
+            name: "Runs",
+            dependencies: [
+                "JunctionCore", "Redis", "Jobs",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Common/Runs"
+        ),
+        .target(
             name: "Common",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis",
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs",
                 "CHiredis",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -59,12 +77,12 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            exclude: ["Core", "Secrets", "Redis"]
+            exclude: ["Core", "Secrets", "Redis", "Jobs", "Runs"]
         ),
         .executableTarget(
             name: "Frontend",
             dependencies: [
-                "Common", "JunctionCore", "Secrets", "Redis",
+                "Common", "JunctionCore", "Secrets", "Redis", "Jobs", "Runs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -75,17 +93,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "Worker",
-            dependencies: ["Common", "JunctionCore", "Secrets", "Redis", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Common", "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Sandbox/sandbox-host.js"), .copy("Sandbox/sandbox-worker.js")]
         ),
         .executableTarget(
             name: "Refresher",
-            dependencies: ["Common", "JunctionCore", "Secrets", "Redis"]
+            dependencies: ["Common", "JunctionCore", "Secrets", "Redis", "Jobs", "Runs"]
         ),
         .testTarget(
             name: "JunctionTests",
             dependencies: [
-                "Common", "JunctionCore", "Secrets", "Redis", "Worker", "Refresher", "Frontend",
+                "Common", "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Worker", "Refresher", "Frontend",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -1,7 +1,9 @@
 import Common
 import Hummingbird
+import Jobs
 import Logging
 import Redis
+import Runs
 import Secrets
 
 /// Builds the frontend application: routes plus the reply listener service.

@@ -1,7 +1,9 @@
 import Common
 import Foundation
+import Jobs
 import JunctionCore
 import Logging
+import Runs
 import Secrets
 
 /// Refreshes one source's catalog: downloads and indexes its spec, then swaps the

@@ -1,6 +1,8 @@
 import Common
 import Foundation
+import Jobs
 import Logging
+import Runs
 import ServiceLifecycle
 
 /// Periodic work of the refreshers: re-lists every source's catalog once per `interval`

@@ -1,4 +1,5 @@
 import Common
+import Jobs
 import JunctionCore
 import Logging
 import Redis

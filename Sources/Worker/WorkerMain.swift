@@ -1,4 +1,5 @@
 import Common
+import Jobs
 import Logging
 import Redis
 import Secrets

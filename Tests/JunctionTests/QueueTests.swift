@@ -1,7 +1,9 @@
 @testable import Common
 import Foundation
+@testable import Jobs
 import Logging
 @testable import Redis
+@testable import Runs
 import Synchronization
 import XCTest
 

@@ -2,6 +2,7 @@
 import Foundation
 @testable import Frontend
 @testable import JunctionCore
+@testable import Runs
 import XCTest
 
 /// Issue 13: images, audio and resources of MCP tool results stay on the host as a run's

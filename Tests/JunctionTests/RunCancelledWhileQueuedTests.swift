@@ -1,10 +1,12 @@
 import AsyncHTTPClient
 @testable import Common
 import Foundation
+@testable import Jobs
 import Logging
 @testable import Worker
 @testable import Redis
 @testable import Secrets
+@testable import Runs
 import XCTest
 
 /// A run whose caller gave up while it was still queued: the worker checks for that

@@ -1,6 +1,8 @@
 @testable import Common
 import Foundation
 @testable import Redis
+@testable import Jobs
+@testable import Runs
 import XCTest
 
 /// The execute path's queue shortcuts: hand-written job JSON, the run slot and the

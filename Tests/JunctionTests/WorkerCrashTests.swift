@@ -1,7 +1,9 @@
 @testable import Common
 import Foundation
+@testable import Jobs
 import Logging
 @testable import Redis
+@testable import Runs
 import XCTest
 
 /// The real `junction-worker` binary, killed with SIGKILL in the middle of a run.

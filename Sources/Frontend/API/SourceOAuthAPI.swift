@@ -3,8 +3,10 @@ import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Jobs
 import JunctionCore
 import Logging
+import Runs
 import Secrets
 
 /// Signing in to OAuth-protected MCP sources (Junction as an OAuth client):

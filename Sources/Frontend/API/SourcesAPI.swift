@@ -2,8 +2,10 @@ import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Jobs
 import JunctionCore
 import Logging
+import Runs
 import Secrets
 
 /// `/api/v1/sources` and `/api/v1/executions`: the management API.

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import JunctionCore
+import Runs
 
 /// The MCP methods Junction answers, shared by every transport and revision.
 extension MCPEndpoint {

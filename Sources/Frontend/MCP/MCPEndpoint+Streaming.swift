@@ -2,6 +2,7 @@ import Common
 import Foundation
 import Hummingbird
 import JunctionCore
+import Runs
 import Synchronization
 
 /// `tools/call` answered as an SSE stream: keep-alive comments while the run lasts,

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import JunctionCore
 import Logging
+import Runs
 
 /// `/mcp` over Streamable HTTP for every revision Junction serves: the stateless
 /// 2026-07-28 (per-request `_meta`, `server/discover`) and the `initialize`-based

@@ -2,6 +2,7 @@ import Common
 import Foundation
 import JunctionCore
 import Redis
+import Runs
 
 /// Sessions of the `initialize`-based protocol revisions, held in Redis so that any
 /// frontend instance serves any session. Every request naming a session is

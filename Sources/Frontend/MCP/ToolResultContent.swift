@@ -1,5 +1,6 @@
 import Common
 import JunctionCore
+import Runs
 
 /// The `content` of a `tools/call` result: the run's JSON as one text block, then the
 /// blocks the run attached (images, audio, resources), each in a kind the client's

@@ -1,4 +1,5 @@
 import Common
+import Jobs
 import Synchronization
 
 /// Watches the cancel keys of every run this worker has in flight with ONE Redis round

@@ -1,7 +1,9 @@
 import Common
 import Foundation
+import Jobs
 import JunctionCore
 import Logging
+import Runs
 import Secrets
 
 /// Runs `search` and `execute` jobs in the sandbox, performs their calls on the host,

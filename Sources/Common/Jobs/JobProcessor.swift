@@ -81,7 +81,8 @@ package struct JobProcessor: Service {
             // Nobody waits any more; running it now could surprise the caller who was told it failed.
             logger.warning("dropping expired job", metadata: ["job": "\(delivery.envelope.id)"])
             try? await queue.publishReply(JobReply(jobID: delivery.envelope.id, errorCode: "expired",
-                                                   message: "the job expired before a worker could start it"), for: delivery.envelope)
+                                                   message: "the job expired before a worker could start it"), for: delivery.envelope,
+                                          after: handler.commandsBeforeReply(to: delivery.envelope))
         } else {
             await handler.handle(delivery)
         }

@@ -6,4 +6,11 @@ package protocol JobHandler: Sendable {
     /// Called for a job whose worker died holding it, when it must not run again
     /// (execute jobs, or refresh jobs out of attempts).
     func handleLost(_ delivery: JobDelivery) async
+    /// Redis commands sent in the same round trip as, and before, a reply the processor
+    /// itself sends for `job` (the one for a job that expired in the queue). None by default.
+    func commandsBeforeReply(to job: JobEnvelope) -> [[String]]
+}
+
+extension JobHandler {
+    package func commandsBeforeReply(to job: JobEnvelope) -> [[String]] { [] }
 }

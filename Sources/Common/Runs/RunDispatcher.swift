@@ -1,25 +1,25 @@
-import Common
 import Foundation
+import Jobs
 import JunctionCore
 
 /// Sends `search`/`execute` runs to the workers through the user's job stream and
 /// waits for the reply on this instance's reply stream.
-struct RunDispatcher: Sendable {
+package struct RunDispatcher: Sendable {
     /// One progress event of a run, as the worker reported it.
-    struct Progress: Sendable, Equatable {
-        var progress: Double
-        var message: String?
+    package struct Progress: Sendable, Equatable {
+        package var progress: Double
+        package var message: String?
     }
 
     /// A run that is queued and whose reply this instance waits for (`finish`).
-    struct Pending: Sendable {
-        let jobID: String
-        let owner: String
+    package struct Pending: Sendable {
+        package let jobID: String
+        package let owner: String
         fileprivate let progress: AsyncStream<JSONValue>?
     }
 
     /// What `start` did.
-    enum Start: Sendable {
+    package enum Start: Sendable {
         case started(Pending)
         /// Nothing was queued; the run's answer.
         case refused(RunResult)
@@ -27,20 +27,28 @@ struct RunDispatcher: Sendable {
         case sessionNotFound
     }
 
-    let queue: JobQueue
-    let listener: ReplyListener
-    let slots: RunSlots
-    let timeout: Duration
-    let queueWait: Duration
+    package let queue: JobQueue
+    package let listener: ReplyListener
+    package let slots: RunSlots
+    package let timeout: Duration
+    package let queueWait: Duration
+
+    package init(queue: JobQueue, listener: ReplyListener, slots: RunSlots, timeout: Duration, queueWait: Duration) {
+        self.queue = queue
+        self.listener = listener
+        self.slots = slots
+        self.timeout = timeout
+        self.queueWait = queueWait
+    }
 
     /// How long a run may still be alive after it was queued (with a margin): how long a
     /// session remembers which job answers one of its requests, and a cancel request lasts.
-    var runLifetime: Duration { timeout + queueWait + .seconds(60) }
+    package var runLifetime: Duration { timeout + queueWait + .seconds(60) }
 
     /// Queues a run of `code` for `owner`. With `session`, the run is queued only while
     /// that session exists (checked in the same round trip) and the session remembers
     /// the job. With `progress`, the worker reports the run's steps, for `finish`.
-    func start(_ tool: RunRequest.Tool, code: String, owner: String, session: RunSlots.SessionBinding? = nil,
+    package func start(_ tool: RunRequest.Tool, code: String, owner: String, session: RunSlots.SessionBinding? = nil,
                progress: Bool = false) async -> Start {
         let request = RunRequest(tool: tool, code: code, timeoutMs: timeout.milliseconds, progress: progress)
         // The job expires if no worker starts it in time, so a late start never runs
@@ -80,7 +88,7 @@ struct RunDispatcher: Sendable {
 
     /// Waits for a started run's reply, handing its progress events to `onProgress`.
     /// Cancelling the calling task cancels the run: the worker stops it.
-    func finish(_ pending: Pending, onProgress: (@Sendable (Progress) async -> Void)? = nil) async -> RunResult {
+    package func finish(_ pending: Pending, onProgress: (@Sendable (Progress) async -> Void)? = nil) async -> RunResult {
         let (jobID, owner) = (pending.jobID, pending.owner)
         let progressTask = pending.progress.map { events in
             Task {
@@ -110,7 +118,7 @@ struct RunDispatcher: Sendable {
     }
 
     /// Asks the worker to stop a run started elsewhere (e.g. on another instance).
-    func cancel(jobID: String) async {
+    package func cancel(jobID: String) async {
         try? await queue.requestCancel(jobID: jobID, ttl: runLifetime)
     }
 }

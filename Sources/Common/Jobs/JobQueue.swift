@@ -54,13 +54,12 @@ package struct JobQueue: Sendable {
         try await redis.pipeline(replyCommands(reply, to: frontend))
     }
 
-    /// Sends the reply to `job` to the frontend that waits for it, if any. An execute
-    /// job's run slot (`RunSlots`) is freed in the same round trip, before the reply
-    /// exists: a frontend that got the reply has no release of its own to make.
-    package func publishReply(_ reply: JobReply, for job: JobEnvelope) async throws {
+    /// Sends the reply to `job` to the frontend that waits for it, if any, with `preamble`
+    /// in front of it in the same round trip: what must hold before the reply exists (a
+    /// run's freed slot: `publishReply(_:for:)` of Runs).
+    package func publishReply(_ reply: JobReply, for job: JobEnvelope, after preamble: [[String]]) async throws {
         guard let frontend = job.replyTo else { return }
-        let release = job.kind == .execute ? [RunSlots.releaseCommand(owner: job.owner, runID: job.id)] : []
-        try await redis.pipeline(release + replyCommands(reply, to: frontend))
+        try await redis.pipeline(preamble + replyCommands(reply, to: frontend))
     }
 
     private func replyCommands(_ reply: JobReply, to frontend: String) -> [[String]] {

@@ -1,4 +1,5 @@
 import Foundation
+import Jobs
 import Redis
 
 /// Caps how many runs one user has in flight, across every frontend instance. Each run
@@ -67,6 +68,11 @@ package struct RunSlots: Sendable {
     /// What frees `runID`'s slot: the worker sends it in the same pipeline as, and before,
     /// the run's reply, so a frontend that got a reply has nothing left to release.
     package static func releaseCommand(owner: String, runID: String) -> [String] { ["ZREM", key(owner), runID] }
+
+    /// What goes in front of any reply to `job`: an execute job's slot release.
+    package static func commandsBeforeReply(to job: JobEnvelope) -> [[String]] {
+        job.kind == .execute ? [releaseCommand(owner: job.owner, runID: job.id)] : []
+    }
 
     /// Takes a slot for `job` until its deadline and, only if there was one (and the
     /// bound session exists), enqueues the job on `queue`: ONE round trip instead of

@@ -1,4 +1,5 @@
 import Foundation
+import Jobs
 import JunctionCore
 import Logging
 import Redis
