@@ -62,9 +62,14 @@ let package = Package(
             path: "Sources/Common/Runs"
         ),
         .target(
+            name: "Catalog",
+            dependencies: ["JunctionCore", .product(name: "Yams", package: "Yams")],
+            path: "Sources/Common/Catalog"
+        ),
+        .target(
             name: "Common",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs",
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog",
                 "CHiredis",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -77,12 +82,12 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            exclude: ["Core", "Secrets", "Redis", "Jobs", "Runs"]
+            exclude: ["Core", "Secrets", "Redis", "Jobs", "Runs", "Catalog"]
         ),
         .executableTarget(
             name: "Frontend",
             dependencies: [
-                "Common", "JunctionCore", "Secrets", "Redis", "Jobs", "Runs",
+                "Common", "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -93,17 +98,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "Worker",
-            dependencies: ["Common", "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Common", "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Sandbox/sandbox-host.js"), .copy("Sandbox/sandbox-worker.js")]
         ),
         .executableTarget(
             name: "Refresher",
-            dependencies: ["Common", "JunctionCore", "Secrets", "Redis", "Jobs", "Runs"]
+            dependencies: ["Common", "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog"]
         ),
         .testTarget(
             name: "JunctionTests",
             dependencies: [
-                "Common", "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Worker", "Refresher", "Frontend",
+                "Common", "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Worker", "Refresher", "Frontend",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -1,3 +1,4 @@
+import Catalog
 import Common
 import Jobs
 import JunctionCore

@@ -1,5 +1,6 @@
 @testable import Common
 @testable import Frontend
+@testable import Catalog
 import Foundation
 import GRDB
 @testable import Secrets

@@ -1,4 +1,5 @@
 @testable import Common
+@testable import Catalog
 import Foundation
 @testable import JunctionCore
 @testable import Secrets

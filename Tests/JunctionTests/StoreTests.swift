@@ -1,4 +1,5 @@
 @testable import Common
+@testable import Catalog
 import Foundation
 import GRDB
 @testable import Secrets

@@ -179,15 +179,6 @@ package struct UpstreamHTTP: Sendable {
     }
 }
 
-extension UpstreamHTTP {
-    /// `scheme://host[:port]` as written in a URL (for building base URLs).
-    package static func originString(_ url: URL) -> String {
-        var s = "\(url.scheme ?? "https")://\(url.host ?? "")"
-        if let port = url.port { s += ":\(port)" }
-        return s
-    }
-}
-
 extension NIODeadline {
     /// The deadline `duration` from now.
     package static func after(_ duration: Duration) -> NIODeadline {

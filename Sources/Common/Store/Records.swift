@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import GRDB
 
@@ -82,12 +83,6 @@ package struct Source: Sendable, Codable, Equatable, FetchableRecord, Persistabl
 
     /// The status to show: `needs_secret` while `needsSecret`, else `status`.
     package var displayStatus: String { needsSecret ? "needs_secret" : status }
-}
-
-/// What kind of callable a catalog entry is.
-package enum CatalogEntryKind: String, Sendable, Codable {
-    case operation
-    case tool
 }
 
 /// One callable function of a user's catalog: `codemode.<callName>(…)`.

@@ -45,7 +45,7 @@ struct Authenticator: Sendable {
     func isSameOrigin(_ request: Request) -> Bool {
         guard let origin = request.headers[.origin] else { return true }
         guard let own = URL(string: publicURL) else { return false }
-        return UpstreamHTTP.originString(own).lowercased() == origin.lowercased()
+        return own.originString.lowercased() == origin.lowercased()
     }
 
     /// The `WWW-Authenticate` value for a 401 from `/mcp` (RFC 9728 §5.1, RFC 6750 §3).

@@ -12,7 +12,7 @@ struct OriginPolicy: Sendable {
         let origin = origin.lowercased()
         if origin == "null" { return "requests from opaque origins are not allowed" }
         if allowed.contains(origin) { return nil }
-        if let own = URL(string: publicURL), UpstreamHTTP.originString(own).lowercased() == origin { return nil }
+        if let own = URL(string: publicURL), own.originString.lowercased() == origin { return nil }
         if let url = URL(string: origin), let host = url.host?.lowercased(), ["localhost", "127.0.0.1", "[::1]", "::1"].contains(host) {
             return nil
         }

@@ -1,3 +1,4 @@
+import Catalog
 import Common
 import Foundation
 import Jobs

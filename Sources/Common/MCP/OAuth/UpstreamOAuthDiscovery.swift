@@ -39,7 +39,7 @@ package struct UpstreamOAuthDiscovery: Sendable {
             if scope == nil, !prm.scopesSupported.isEmpty { scope = prm.scopesSupported.joined(separator: " ") }
         } else {
             // 2025-03-26 servers without RFC 9728: the MCP server's origin is the authorization server.
-            issuer = UpstreamHTTP.originString(mcpURL)
+            issuer = mcpURL.originString
         }
         let metadata = try await authorizationServerMetadata(issuer: issuer)
         guard metadata.codeChallengeMethods.contains(UpstreamPKCE.method) else {

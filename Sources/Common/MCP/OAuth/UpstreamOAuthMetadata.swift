@@ -78,17 +78,17 @@ package enum UpstreamOAuthURLs {
         var out: [URL] = []
         if let hinted { out.append(hinted) }
         let path = trimmedPath(resource)
-        if !path.isEmpty, let url = URL(string: UpstreamHTTP.originString(resource) + "/.well-known/oauth-protected-resource" + path) {
+        if !path.isEmpty, let url = URL(string: resource.originString + "/.well-known/oauth-protected-resource" + path) {
             out.append(url)
         }
-        if let root = URL(string: UpstreamHTTP.originString(resource) + "/.well-known/oauth-protected-resource") { out.append(root) }
+        if let root = URL(string: resource.originString + "/.well-known/oauth-protected-resource") { out.append(root) }
         return dedupe(out)
     }
 
     /// Authorization-server metadata candidates for an issuer (RFC 8414 §3.1 inserts the
     /// well-known segment before the issuer's path; OpenID discovery also appends it).
     package static func authorizationServerMetadata(issuer: URL) -> [URL] {
-        let origin = UpstreamHTTP.originString(issuer)
+        let origin = issuer.originString
         let path = trimmedPath(issuer)
         let candidates: [String]
         if path.isEmpty {

@@ -295,14 +295,14 @@ package struct OpenAPIIndexer: Sendable {
         switch doc.version {
         case .openapi3:
             if let servers = doc.root["servers"], let url = serverURL(servers, specURL: specURL) { return url }
-            return specURL.map { UpstreamHTTP.originString($0) }
+            return specURL.map { $0.originString }
         case .swagger2:
             let schemes = doc.root["schemes"]?.arrayValue?.compactMap { $0.stringValue?.lowercased() } ?? []
             let scheme = schemes.contains("https") ? "https" : (schemes.first ?? specURL?.scheme ?? "https")
             let basePath = doc.root["basePath"]?.stringValue ?? ""
             let trimmed = basePath == "/" ? "" : (basePath.hasSuffix("/") ? String(basePath.dropLast()) : basePath)
             if let host = doc.root["host"]?.stringValue, !host.isEmpty { return "\(scheme)://\(host)\(trimmed)" }
-            return specURL.map { UpstreamHTTP.originString($0) + trimmed }
+            return specURL.map { $0.originString + trimmed }
         }
     }
 

@@ -1,0 +1,5 @@
+/// What kind of callable a catalog entry is.
+package enum CatalogEntryKind: String, Sendable, Codable {
+    case operation
+    case tool
+}
