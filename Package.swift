@@ -1,6 +1,22 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Junction's architecture, as targets. Three thin executables (frontend, worker,
+// refresher) stand on small libraries named by domain under Sources/Common/<Domain>;
+// each library lists only what it imports, so the compiler keeps the rooms apart.
+// Lower layers never import higher ones:
+//
+//   JunctionCore ← Secrets ← Redis ← Jobs ← Runs
+//   JunctionCore ← Catalog;  Secrets ← Upstream
+//   Catalog, Upstream ← Store ← SourceAccess;  Redis, Upstream ← Config
+
+let swiftLog = Target.Dependency.product(name: "Logging", package: "swift-log")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let asyncHTTPClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+
 let package = Package(
     name: "Junction",
     platforms: [.macOS(.v14)],
@@ -23,92 +39,129 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
+        // MARK: Foundations
+
+        // The hiredis C library.
         .systemLibrary(
             name: "CHiredis",
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
+        // JSON, typed errors, environment, date/duration and logging helpers, AsyncSemaphore.
+        // No Redis, no SQLite, no HTTP.
         .target(
             name: "JunctionCore",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [swiftLog],
             path: "Sources/Common/Core"
         ),
+        // The keyring, SecretBox (sealed secrets), TokenHasher and random tokens.
         .target(
             name: "Secrets",
-            dependencies: ["JunctionCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["JunctionCore", crypto],
             path: "Sources/Common/Secrets"
         ),
+        // The hiredis binding: connections, the client, scripts, URLs and a lock.
         .target(
             name: "Redis",
-            dependencies: ["JunctionCore", "Secrets", "CHiredis", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["JunctionCore", "Secrets", "CHiredis", crypto],
             path: "Sources/Common/Redis"
         ),
+
+        // MARK: Work through Redis
+
+        // Generic job machinery: envelopes, per-user fair streams, the processor service.
+        // Knows nothing about runs or sessions.
         .target(
             name: "Jobs",
-            dependencies: [
-                "JunctionCore", "Redis",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["JunctionCore", "Redis", swiftLog, serviceLifecycle],
             path: "Sources/Common/Jobs"
         ),
+        // The run contract between frontend and worker: requests and results, run slots,
+        // the dispatcher and the reply listener.
         .target(
             name: "Runs",
-            dependencies: [
-                "JunctionCore", "Redis", "Jobs",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["JunctionCore", "Redis", "Jobs", swiftLog, serviceLifecycle],
             path: "Sources/Common/Runs"
         ),
+
+        // MARK: Domains
+
+        // Indexing (OpenAPI specs, MCP tool lists), search and TypeScript generation.
         .target(
             name: "Catalog",
             dependencies: ["JunctionCore", .product(name: "Yams", package: "Yams")],
             path: "Sources/Common/Catalog"
         ),
+        // Talking to upstreams: outbound policy and HTTP, the MCP client, the OAuth client.
         .target(
-            name: "Common",
+            name: "Upstream",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog",
-                "CHiredis",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "JunctionCore", "Secrets", asyncHTTPClient, crypto, nioCore,
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Yams", package: "Yams"),
             ],
-            exclude: ["Core", "Secrets", "Redis", "Jobs", "Runs", "Catalog"]
+            path: "Sources/Common/Upstream"
         ),
+        // SQLite (GRDB): users, sources, catalog, OAuth state, execution logs. It persists
+        // Catalog's and Upstream's value types, so it sits above both.
+        .target(
+            name: "Store",
+            dependencies: [
+                "JunctionCore", "Secrets", "Catalog", "Upstream", grdb,
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            path: "Sources/Common/Store"
+        ),
+        // A stored source made callable: its credential bound to its origin, its OAuth
+        // tokens refreshed under a lock, an MCP client built for it (worker and refresher).
+        .target(
+            name: "SourceAccess",
+            dependencies: ["JunctionCore", "Secrets", "Redis", "Store", "Upstream", swiftLog],
+            path: "Sources/Common/SourceAccess"
+        ),
+        // The settings every process reads (Redis, database, keyring, outbound policy).
+        .target(
+            name: "Config",
+            dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream"],
+            path: "Sources/Common/Config"
+        ),
+
+        // MARK: Executables
+
         .executableTarget(
             name: "Frontend",
             dependencies: [
-                "Common", "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog",
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "Config",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                asyncHTTPClient, crypto, grdb, nioCore, swiftLog,
             ]
         ),
         .executableTarget(
             name: "Worker",
-            dependencies: ["Common", "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config",
+                crypto, swiftLog, serviceLifecycle,
+            ],
             resources: [.copy("Sandbox/sandbox-host.js"), .copy("Sandbox/sandbox-worker.js")]
         ),
         .executableTarget(
             name: "Refresher",
-            dependencies: ["Common", "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog"]
+            dependencies: [
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config",
+                swiftLog, serviceLifecycle,
+            ]
         ),
+
+        // MARK: Tests
+
         .testTarget(
             name: "JunctionTests",
             dependencies: [
-                "Common", "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Worker", "Refresher", "Frontend",
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config",
+                "Worker", "Refresher", "Frontend",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

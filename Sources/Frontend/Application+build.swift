@@ -1,10 +1,10 @@
-import Common
 import Hummingbird
 import Jobs
 import Logging
 import Redis
 import Runs
 import Secrets
+import Store
 
 /// Builds the frontend application: routes plus the reply listener service.
 func buildApplication(config: FrontendConfiguration, logger: Logger) throws -> some ApplicationProtocol {

@@ -1,11 +1,13 @@
 import Catalog
-import Common
 import Foundation
 import Jobs
 import JunctionCore
 import Logging
 import Runs
 import Secrets
+import SourceAccess
+import Store
+import Upstream
 
 /// Refreshes one source's catalog: downloads and indexes its spec, then swaps the
 /// catalog in one transaction. A failed refresh keeps the previous catalog and records

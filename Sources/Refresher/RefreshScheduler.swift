@@ -1,9 +1,10 @@
-import Common
 import Foundation
 import Jobs
 import Logging
 import Runs
 import ServiceLifecycle
+import SourceAccess
+import Store
 
 /// Periodic work of the refreshers: re-lists every source's catalog once per `interval`
 /// and refreshes upstream OAuth tokens `tokenLead` before they expire. Safe with any

@@ -1,11 +1,13 @@
 import Catalog
-import Common
+import Config
 import Jobs
 import JunctionCore
 import Logging
 import Redis
 import Secrets
 import ServiceLifecycle
+import Store
+import Upstream
 
 /// `junction-refresher`: fetches and indexes source catalogs.
 ///

@@ -1,4 +1,4 @@
-import Common
+import Config
 import Foundation
 import JunctionCore
 

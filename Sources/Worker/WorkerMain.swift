@@ -1,9 +1,11 @@
-import Common
 import Jobs
 import Logging
 import Redis
 import Secrets
 import ServiceLifecycle
+import SourceAccess
+import Store
+import Upstream
 
 /// `junction-worker`: runs `search`/`execute` jobs in the Deno sandbox.
 @main

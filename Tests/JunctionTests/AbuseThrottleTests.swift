@@ -1,4 +1,3 @@
-@testable import Common
 @testable import Frontend
 import Foundation
 @testable import JunctionCore

@@ -1,9 +1,10 @@
-@testable import Common
 @testable import Frontend
 import AsyncHTTPClient
 import Foundation
 @testable import JunctionCore
 import Logging
+@testable import Store
+@testable import Upstream
 import XCTest
 
 /// Client ID Metadata Document URLs go through the outbound SSRF policy: without

@@ -1,7 +1,7 @@
-@testable import Common
 @testable import Frontend
 import Foundation
 @testable import Secrets
+@testable import Store
 import XCTest
 
 /// Pure logic of sign-in and the authorization server (no network).

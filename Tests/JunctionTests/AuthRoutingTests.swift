@@ -1,4 +1,3 @@
-import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -6,6 +5,7 @@ import HummingbirdTesting
 import JunctionCore
 import Logging
 import Secrets
+import Store
 import XCTest
 
 @testable import Frontend

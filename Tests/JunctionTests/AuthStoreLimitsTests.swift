@@ -1,9 +1,10 @@
-@testable import Common
 @testable import Frontend
 import Foundation
 @testable import JunctionCore
 import Logging
 @testable import Secrets
+@testable import Store
+@testable import Upstream
 import XCTest
 
 /// What the store bounds for the authorization server and sign-in: abandoned dynamic

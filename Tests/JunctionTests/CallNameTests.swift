@@ -1,8 +1,8 @@
-@testable import Common
 @testable import Catalog
 import Foundation
 import GRDB
 @testable import Secrets
+@testable import Store
 import XCTest
 
 /// Call names do not repeat the source's slug (`git_log`, not `git_git_log`) for sources

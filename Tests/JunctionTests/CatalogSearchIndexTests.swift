@@ -1,9 +1,9 @@
-@testable import Common
 @testable import Frontend
 @testable import Catalog
 import Foundation
 import GRDB
 @testable import Secrets
+@testable import Store
 import XCTest
 
 /// The catalog ranking understands API language (word forms, synonyms, HTTP semantics,

@@ -1,8 +1,8 @@
-@testable import Common
 @testable import Catalog
 import Foundation
 @testable import JunctionCore
 @testable import Secrets
+@testable import Store
 import XCTest
 
 /// The public query set through the real index, with floors a regression must not cross,

@@ -1,7 +1,7 @@
-@testable import Common
 @testable import Frontend
 import Foundation
 @testable import JunctionCore
+@testable import Store
 import XCTest
 
 /// The dashboard's escaping, headers and query parsing, without a server.

@@ -1,4 +1,3 @@
-@testable import Common
 import Foundation
 @testable import JunctionCore
 import Logging

@@ -1,6 +1,6 @@
-@testable import Common
 import Foundation
 import GRDB
+@testable import Store
 import XCTest
 
 /// The hot-path reads run on a connection of their own: they must see every commit at

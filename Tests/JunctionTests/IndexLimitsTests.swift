@@ -1,4 +1,3 @@
-@testable import Common
 @testable import Catalog
 import Foundation
 @testable import JunctionCore

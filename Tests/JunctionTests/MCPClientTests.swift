@@ -1,7 +1,8 @@
 import AsyncHTTPClient
-import Common
 import Foundation
 import JunctionCore
+import Upstream
+import Worker
 import XCTest
 
 /// `MCPClient` against the FastMCP fixture server (Tests/e2e/mcp_fixture_server.py,

@@ -1,8 +1,9 @@
-import Common
 import Foundation
+import Frontend
 import JunctionCore
 import Redis
 import Secrets
+import Upstream
 import XCTest
 
 /// Junction's OAuth client for upstream MCP servers: the pure parts (PKCE, challenges,

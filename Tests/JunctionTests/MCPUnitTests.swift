@@ -1,7 +1,8 @@
 import Catalog
-import Common
 import Foundation
 import JunctionCore
+import Upstream
+import Worker
 import XCTest
 
 /// The pure parts of the MCP client: SSE framing, JSON-RPC classification, result

@@ -1,7 +1,8 @@
-@testable import Common
 @testable import Worker
 import Foundation
 @testable import JunctionCore
+@testable import SourceAccess
+@testable import Upstream
 import XCTest
 
 /// How a sandbox call becomes an HTTP request: encoding, styles, bodies, credentials.

@@ -1,9 +1,9 @@
-@testable import Common
 import AsyncHTTPClient
 import Foundation
 @testable import JunctionCore
 import NIOSSL
 import Synchronization
+@testable import Upstream
 import XCTest
 #if canImport(Glibc)
 import Glibc

@@ -1,7 +1,7 @@
-@testable import Common
 import AsyncHTTPClient
 import Foundation
 @testable import JunctionCore
+@testable import Upstream
 import XCTest
 
 /// The SSRF classifier, exhaustively, and the policy's scheme rules.

@@ -1,7 +1,7 @@
-@testable import Common
 import AsyncHTTPClient
 import Foundation
 @testable import JunctionCore
+@testable import Upstream
 import XCTest
 #if canImport(Glibc)
 import Glibc

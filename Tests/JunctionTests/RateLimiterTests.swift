@@ -1,5 +1,5 @@
-@testable import Common
 import Foundation
+import Frontend
 @testable import Redis
 import XCTest
 

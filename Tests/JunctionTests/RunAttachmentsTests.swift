@@ -1,8 +1,8 @@
-@testable import Common
 import Foundation
 @testable import Frontend
 @testable import JunctionCore
 @testable import Runs
+import Worker
 import XCTest
 
 /// Issue 13: images, audio and resources of MCP tool results stay on the host as a run's

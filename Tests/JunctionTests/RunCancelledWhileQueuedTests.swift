@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-@testable import Common
 import Foundation
 @testable import Jobs
 import Logging
@@ -7,6 +6,8 @@ import Logging
 @testable import Redis
 @testable import Secrets
 @testable import Runs
+@testable import Store
+@testable import Upstream
 import XCTest
 
 /// A run whose caller gave up while it was still queued: the worker checks for that

@@ -1,4 +1,3 @@
-@testable import Common
 import Foundation
 import Logging
 @testable import Worker

@@ -1,9 +1,11 @@
-@testable import Common
 @testable import Worker
 import Foundation
 import GRDB
 @testable import JunctionCore
 @testable import Secrets
+@testable import SourceAccess
+@testable import Store
+@testable import Upstream
 import XCTest
 
 /// A source's secret goes only to the origin it was entered for: origin spelling, the

@@ -1,8 +1,9 @@
-@testable import Common
 @testable import Catalog
 import Foundation
 import GRDB
 @testable import Secrets
+@testable import Store
+@testable import Upstream
 import XCTest
 
 final class StoreTests: XCTestCase {

@@ -1,9 +1,9 @@
-import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
 import JunctionCore
 import Secrets
+import Store
 import XCTest
 
 @testable import Frontend

@@ -1,9 +1,9 @@
-@testable import Common
 import Foundation
 @testable import Jobs
 import Logging
 @testable import Redis
 @testable import Runs
+@testable import Store
 import XCTest
 
 /// The real `junction-worker` binary, killed with SIGKILL in the middle of a run.

@@ -2,6 +2,7 @@ import Foundation
 import JunctionCore
 import Redis
 import Secrets
+import Upstream
 
 /// Configuration shared by every Junction process.
 ///

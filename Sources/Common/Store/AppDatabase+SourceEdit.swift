@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Secrets
+import Upstream
 
 /// What an edit of a source changes (nil: unchanged).
 package struct SourceChanges: Sendable {

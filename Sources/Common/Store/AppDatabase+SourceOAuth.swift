@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Secrets
+import Upstream
 
 /// A source that is due for something, as the scheduler sees it (any owner).
 package struct SourceRef: Sendable, Equatable {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import JunctionCore
 import Secrets
+import Upstream
 
 /// What a caller supplies to register a source.
 package struct SourceDraft: Sendable {

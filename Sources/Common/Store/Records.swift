@@ -1,6 +1,7 @@
 import Catalog
 import Foundation
 import GRDB
+import Upstream
 
 /// A person (or service account) who owns sources and tokens.
 package struct User: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {

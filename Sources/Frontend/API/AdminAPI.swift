@@ -1,8 +1,8 @@
-import Common
 import Foundation
 import Hummingbird
 import JunctionCore
 import Logging
+import Store
 
 /// Admin-only JSON API: users (list, create with password, disable/enable) and the sign-in allowlist.
 struct AdminAPI: Sendable {

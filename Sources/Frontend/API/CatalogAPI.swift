@@ -1,7 +1,7 @@
-import Common
 import Foundation
 import Hummingbird
 import JunctionCore
+import Store
 
 /// `GET /api/v1/catalog?q=&source=&type=&kind=&limit=&match=`: the catalog search of
 /// `codemode.catalog` (same store query, same ranking) for the dashboard and scripts.

@@ -1,4 +1,3 @@
-import Common
 import Hummingbird
 
 /// `GET /api/openapi.json`: the OpenAPI 3.1 description of the management API the dashboard

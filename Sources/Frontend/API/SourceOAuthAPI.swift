@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -8,6 +7,8 @@ import JunctionCore
 import Logging
 import Runs
 import Secrets
+import Store
+import Upstream
 
 /// Signing in to OAuth-protected MCP sources (Junction as an OAuth client):
 /// `POST /api/v1/sources/{slug}/oauth/start` discovers the server's authorization server,

@@ -1,6 +1,7 @@
-import Common
 import Foundation
 import JunctionCore
+import Store
+import Upstream
 
 extension SourcesAPI {
     /// A source's authentication as a request asks for it, validated.

@@ -1,7 +1,7 @@
-import Common
 import Foundation
 import Hummingbird
 import JunctionCore
+import Store
 
 /// `PATCH /api/v1/sources/{slug}`: rename, change URLs or authentication, rotate the
 /// secret, enable or disable. Absent fields stay as they are; a change of URL or

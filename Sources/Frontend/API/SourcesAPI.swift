@@ -1,5 +1,4 @@
 import Catalog
-import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -8,6 +7,8 @@ import JunctionCore
 import Logging
 import Runs
 import Secrets
+import Store
+import Upstream
 
 /// `/api/v1/sources` and `/api/v1/executions`: the management API.
 struct SourcesAPI: Sendable {

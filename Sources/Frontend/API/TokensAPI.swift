@@ -1,8 +1,8 @@
-import Common
 import Foundation
 import Hummingbird
 import JunctionCore
 import Logging
+import Store
 
 /// `/api/v1/me` and personal API tokens: `POST /api/v1/tokens` (the secret is shown once),
 /// `GET /api/v1/tokens` (last use, never the secret), `DELETE /api/v1/tokens/{id}`.

@@ -1,6 +1,7 @@
 import ArgumentParser
-import Common
+import Config
 import Foundation
+import Store
 
 /// `junction-frontend admin …`: user and token administration from the shell.
 struct Admin: AsyncParsableCommand {

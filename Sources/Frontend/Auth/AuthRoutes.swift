@@ -1,7 +1,7 @@
-import Common
 import Hummingbird
 import Logging
 import Redis
+import Upstream
 
 /// Registers sign-in, the OAuth authorization server, and the token/admin APIs.
 func registerAuthRoutes(on router: Router<FrontendContext>, auth: Authenticator, redis: RedisClient,

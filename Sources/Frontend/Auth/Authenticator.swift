@@ -1,9 +1,9 @@
-import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
 import JunctionCore
 import Secrets
+import Store
 
 /// Resolves a request to an enabled user. Which credentials count is declared by the route
 /// that serves the request (`RouteCredentials`), never read off the request's path text:

@@ -1,6 +1,6 @@
-import Common
 import Foundation
 import Hummingbird
+import Store
 
 /// A signed-in person in a browser (cookie `junction_session`, HttpOnly, SameSite=Lax,
 /// Secure unless the public URL is loopback http).

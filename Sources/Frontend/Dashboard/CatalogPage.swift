@@ -1,6 +1,6 @@
-import Common
 import Foundation
 import Hummingbird
+import Store
 
 /// `/catalog`: search across enabled entries with the ranking of `codemode.catalog`,
 /// showing each function's call name and TypeScript signature. Works as a plain GET form;

@@ -1,8 +1,8 @@
-import Common
 import Foundation
 import Hummingbird
 import JunctionCore
 import Logging
+import Store
 
 /// The dashboard: server-rendered pages for a signed-in person (`/`, `/sources`, `/catalog`,
 /// `/endpoint`, `/executions[/{id}]`, `/admin`) and their static assets. Pages read the store

@@ -1,8 +1,8 @@
-import Common
 import Foundation
 import GRDB
 import Hummingbird
 import JunctionCore
+import Store
 
 /// `/executions` (recent runs, newest first, paged by keyset) and `/executions/{id}`
 /// (code, calls, result preview, error).

@@ -1,6 +1,6 @@
-import Common
 import Foundation
 import Hummingbird
+import Store
 
 /// `/`: what is registered, how it is doing, where to point clients, the latest runs.
 struct OverviewPage {

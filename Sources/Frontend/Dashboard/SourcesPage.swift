@@ -1,7 +1,7 @@
-import Common
 import Foundation
 import Hummingbird
 import JunctionCore
+import Store
 
 /// `/sources`: the table of sources with their actions, the registration form with
 /// examples, and the edit and delete dialogs. `/sources/table` is the table body alone,

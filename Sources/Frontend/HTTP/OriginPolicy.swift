@@ -1,4 +1,3 @@
-import Common
 import Foundation
 
 /// Which browser origins may call the MCP routes (DNS-rebinding protection): Junction's

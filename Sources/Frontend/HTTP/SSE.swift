@@ -1,4 +1,3 @@
-import Common
 import HTTPTypes
 import Hummingbird
 import JunctionCore

@@ -1,8 +1,8 @@
-import Common
 import Foundation
 import Hummingbird
 import JunctionCore
 import Runs
+import Upstream
 
 /// The deprecated HTTP+SSE transport (2024-11-05): `GET /sse` opens an event stream
 /// whose first event names `/messages?sessionId=…`; each `POST /messages` is accepted

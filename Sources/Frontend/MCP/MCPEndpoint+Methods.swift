@@ -1,9 +1,10 @@
-import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
 import JunctionCore
 import Runs
+import Store
+import Upstream
 
 /// The MCP methods Junction answers, shared by every transport and revision.
 extension MCPEndpoint {

@@ -1,10 +1,11 @@
-import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
 import JunctionCore
 import Logging
 import Runs
+import Store
+import Upstream
 
 /// `/mcp` over Streamable HTTP for every revision Junction serves: the stateless
 /// 2026-07-28 (per-request `_meta`, `server/discover`) and the `initialize`-based

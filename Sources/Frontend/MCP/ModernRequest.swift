@@ -1,6 +1,6 @@
-import Common
 import Foundation
 import JunctionCore
+import Upstream
 
 /// The per-request envelope of the stateless revision (2026-07-28): every request
 /// carries its protocol version, client capabilities and client info in `_meta`, and

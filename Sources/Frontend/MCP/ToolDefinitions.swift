@@ -1,4 +1,3 @@
-import Common
 import JunctionCore
 
 /// The two tools every client sees, whatever the size of the user's catalog.

@@ -1,7 +1,7 @@
-import Common
 import Foundation
 import Hummingbird
 import Secrets
+import Store
 import Synchronization
 
 /// Remembers which user a bearer token belongs to, so a client sending many requests does

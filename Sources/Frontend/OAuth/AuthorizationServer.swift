@@ -1,10 +1,10 @@
-import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
 import JunctionCore
 import Logging
 import Secrets
+import Store
 
 /// Junction's OAuth 2.1 authorization server for MCP clients: RFC 9728 / RFC 8414
 /// metadata, `/oauth/authorize` (+ consent), `/oauth/token` (authorization code with

@@ -1,8 +1,9 @@
-import Common
 import Foundation
 import JunctionCore
 import Logging
 import Secrets
+import Store
+import Upstream
 
 /// OAuth clients of the authorization server: RFC 7591 dynamic registration (read back
 /// per RFC 7592) and Client ID Metadata Documents (a `client_id` that is an https URL,

@@ -1,5 +1,5 @@
-import Common
 import Foundation
+import Upstream
 
 /// Proof Key for Code Exchange (RFC 7636), S256 only: the authorization server's checks.
 /// The S256 transform itself is `UpstreamPKCE`'s, shared with Junction's OAuth clients.

@@ -1,4 +1,3 @@
-import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -6,6 +5,8 @@ import JunctionCore
 import JWTKit
 import Logging
 import Secrets
+import Store
+import Upstream
 
 /// Sign-in with any standard OpenID Connect issuer: discovery, authorization code flow
 /// with PKCE (S256), `state` bound to the browser and `nonce`; the ID token is verified

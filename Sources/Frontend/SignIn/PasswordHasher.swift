@@ -1,6 +1,5 @@
 import Crypto
 import _CryptoExtras
-import Common
 import Foundation
 import JunctionCore
 import Secrets

@@ -1,5 +1,5 @@
-import Common
 import Foundation
+import Store
 
 /// Who may sign in. A person may sign in when they are on the allowlist
 /// (`JUNCTION_ALLOWED_EMAILS`/`JUNCTION_ALLOWED_DOMAINS` or the admin-managed table), or

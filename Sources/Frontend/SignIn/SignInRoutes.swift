@@ -1,9 +1,9 @@
-import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
 import JunctionCore
 import Logging
+import Store
 
 /// Built-in accounts: `/setup` (first account, admin), `/login`, `/logout`. Password
 /// attempts are throttled per client address before any hashing, and failed ones per

@@ -1,9 +1,11 @@
 import Catalog
-import Common
 import Foundation
 import JunctionCore
 import Logging
 import Secrets
+import SourceAccess
+import Store
+import Upstream
 
 /// Lists an MCP source's tools for its catalog. Detects the transport when nothing is
 /// remembered (Streamable HTTP with `server/discover`, then `initialize`, then legacy

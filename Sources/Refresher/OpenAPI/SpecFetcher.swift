@@ -1,7 +1,9 @@
 import Catalog
-import Common
 import Foundation
 import JunctionCore
+import SourceAccess
+import Store
+import Upstream
 
 /// Downloads an OpenAPI document through the outbound policy, with a size cap.
 struct SpecFetcher: Sendable {

@@ -1,4 +1,3 @@
-import Common
 import Jobs
 import Synchronization
 

@@ -1,11 +1,11 @@
 import Catalog
-import Common
 import Foundation
 import Jobs
 import JunctionCore
 import Logging
 import Runs
 import Secrets
+import Store
 
 /// Runs `search` and `execute` jobs in the sandbox, performs their calls on the host,
 /// answers the waiting frontend and writes the execution log.

@@ -1,4 +1,3 @@
-import Common
 import Jobs
 import JunctionCore
 import Synchronization

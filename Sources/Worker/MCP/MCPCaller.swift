@@ -1,8 +1,10 @@
-import Common
 import Foundation
 import JunctionCore
 import Logging
 import Secrets
+import SourceAccess
+import Store
+import Upstream
 
 /// Performs one MCP tool call for a sandbox call: takes the pooled client of the
 /// (user, source), calls `tools/call` with the per-call timeout, and maps the result

@@ -1,6 +1,8 @@
-import Common
 import Foundation
 import Logging
+import SourceAccess
+import Store
+import Upstream
 
 /// Open MCP clients of this worker, one per (user, source), reused across runs so a
 /// run's second call (and the next run's first) pays no handshake. A client idle for

@@ -1,6 +1,6 @@
-import Common
 import Foundation
 import JunctionCore
+import Upstream
 
 /// Encodes a sandbox call's `body` for a content type: JSON, form-urlencoded, multipart
 /// (fields, and files given as `{base64, filename, contentType}`), or raw text/bytes.

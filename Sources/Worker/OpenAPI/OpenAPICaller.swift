@@ -1,6 +1,8 @@
-import Common
 import Foundation
 import JunctionCore
+import SourceAccess
+import Store
+import Upstream
 
 /// Performs one OpenAPI operation for a sandbox call: builds the HTTP request from the
 /// call's `{params, query, headers, cookies, body, contentType}`, applies the source's

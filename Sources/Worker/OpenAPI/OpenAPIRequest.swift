@@ -1,4 +1,3 @@
-import Common
 import Foundation
 
 /// One HTTP request to an upstream API, built from a sandbox call but not yet sent.

@@ -1,6 +1,7 @@
-import Common
 import Foundation
 import JunctionCore
+import SourceAccess
+import Upstream
 
 /// Builds the HTTP request for one operation from a sandbox call's
 /// `{params, query, headers, cookies, body, contentType}` and the operation's stored

@@ -1,6 +1,6 @@
-import Common
 import Foundation
 import JunctionCore
+import Upstream
 
 /// OpenAPI parameter serialisation (`style`/`explode`, and Swagger's collection formats
 /// already mapped onto them at index time). Every name and value is percent-encoded, so

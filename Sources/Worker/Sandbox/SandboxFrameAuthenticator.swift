@@ -1,4 +1,3 @@
-import Common
 import Crypto
 import Foundation
 import Secrets

@@ -1,4 +1,3 @@
-import Common
 import JunctionCore
 
 /// What an `execute` run shows of `codemode` itself: `Object.keys(codemode)`, `for…in`

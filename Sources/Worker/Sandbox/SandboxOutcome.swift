@@ -1,4 +1,3 @@
-import Common
 import JunctionCore
 
 /// How a sandbox run ended.

@@ -1,4 +1,3 @@
-import Common
 import Foundation
 import JunctionCore
 import Logging

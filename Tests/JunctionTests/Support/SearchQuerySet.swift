@@ -1,7 +1,7 @@
-@testable import Common
 @testable import Catalog
 import Foundation
 import GRDB
+@testable import Store
 @testable import Secrets
 @testable import JunctionCore
 

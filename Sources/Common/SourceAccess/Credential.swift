@@ -1,5 +1,7 @@
 import Foundation
 import JunctionCore
+import Store
+import Upstream
 
 /// Where a source's secret goes on an outbound request, and the one origin it may go to.
 /// Built on the host only; the sandbox never sees it. Callers add it after everything the
@@ -68,15 +70,5 @@ package struct Credential: Sendable {
         items.append(URLQueryItem(name: QueryEncoding.component(item.name), value: QueryEncoding.component(item.value)))
         components.percentEncodedQueryItems = items
         return components.url ?? url
-    }
-}
-
-/// Percent-encoding shared by query strings, form bodies and path segments.
-package enum QueryEncoding {
-    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-    /// Encodes everything but RFC 3986 unreserved characters.
-    package static func component(_ s: String) -> String {
-        s.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
     }
 }

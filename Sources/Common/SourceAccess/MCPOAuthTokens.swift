@@ -3,6 +3,8 @@ import JunctionCore
 import Logging
 import Redis
 import Secrets
+import Store
+import Upstream
 
 /// Access tokens of OAuth-protected MCP sources, for workers and refreshers. Refreshes
 /// run under a Redis lock per source shared by every process, and re-read the stored

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Upstream
 
 extension AppDatabase {
     /// Tables of MCP sources: what transport and protocol version each one answered

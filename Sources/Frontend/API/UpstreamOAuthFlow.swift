@@ -2,6 +2,7 @@ import Foundation
 import JunctionCore
 import Redis
 import Secrets
+import Upstream
 
 /// One authorization in progress, from `oauth/start` to the callback. Kept server-side
 /// (sealed in Redis under the hash of its `state`, with a TTL) and consumed once.

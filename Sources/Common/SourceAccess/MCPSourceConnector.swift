@@ -1,5 +1,7 @@
 import Foundation
 import JunctionCore
+import Store
+import Upstream
 
 /// Builds an `MCPClient` for a registered source: its URL, its credential (sent only to
 /// the origin it is bound to: the one the secret was entered for, or for OAuth the

@@ -1,5 +1,6 @@
 import Foundation
 import JunctionCore
+import Upstream
 
 /// Which origin a source's secret is bound to. A secret goes only to the origin the user
 /// entered it for: the origin of the source's `baseUrl`, or — for an OpenAPI source that
