@@ -155,14 +155,30 @@ let package = Package(
             ]
         ),
 
-        // MARK: Tests
+        // MARK: Tests (one unit-test target per library with tests, one integration target)
 
+        // Shared helpers: a private redis-server, the programs the tests run, Locked.
+        .target(name: "TestSupport", dependencies: ["Redis"], path: "Tests/TestSupport"),
+        .testTarget(name: "CoreTests", dependencies: ["JunctionCore"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
+        // QueueTests waits for replies with Runs' ReplyListener.
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Redis", "Runs", "TestSupport", swiftLog]),
+        .testTarget(name: "RunsTests", dependencies: ["Jobs", "Redis", "Runs", "TestSupport"]),
+        // Search is measured through the store that serves it.
+        .testTarget(name: "CatalogTests", dependencies: ["JunctionCore", "Secrets", "Catalog", "Store", "TestSupport", grdb]),
+        .testTarget(name: "StoreTests", dependencies: ["Secrets", "Catalog", "Upstream", "Store", "TestSupport", grdb]),
+        .testTarget(name: "UpstreamTests", dependencies: ["JunctionCore", "Upstream", "TestSupport", asyncHTTPClient]),
+        // What needs an executable: handlers, the sandbox, routes (HummingbirdTesting), the
+        // worker binary. Organised by executable (Frontend/, Worker/).
         .testTarget(
-            name: "JunctionTests",
+            name: "IntegrationTests",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config",
-                "Worker", "Refresher", "Frontend",
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Upstream", "Store", "SourceAccess", "TestSupport",
+                "Frontend", "Worker",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                asyncHTTPClient, grdb, swiftLog,
             ]
         ),
     ],

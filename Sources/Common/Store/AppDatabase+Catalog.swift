@@ -197,7 +197,7 @@ extension AppDatabase {
         "that", "the", "this", "to", "with", "all", "some", "my", "me", "i",
     ]
 
-    static func ftsTerms(_ query: String) -> [String] {
+    package static func ftsTerms(_ query: String) -> [String] {
         let words = query.lowercased()
             .split(whereSeparator: { !($0.isLetter || $0.isNumber) })
             .map(String.init)

@@ -101,7 +101,7 @@ extension AppDatabase {
         }
     }
 
-    static func buildCatalogIndex(_ db: Database, owner: String, tuning: SearchTuning = .default) throws -> CatalogSearchIndex {
+    package static func buildCatalogIndex(_ db: Database, owner: String, tuning: SearchTuning = .default) throws -> CatalogSearchIndex {
         let rows = try Row.fetchCursor(db, sql: """
             SELECT e.callName, e.sourceId, e.kind, e.title, e.description, e.method, e.path, e.signature,
                    f.callName, f.title, f.description, f.tags, f.params, e.deprecated

@@ -13,7 +13,7 @@ package final class AppDatabase: Sendable {
     /// In-memory catalog search indexes of this process (see `searchCatalog`).
     package let catalogIndexes = CatalogIndexCache()
     /// The connection of the small reads on every request's path (see `HotPathReader`).
-    let hotPath: HotPathReader
+    package let hotPath: HotPathReader
 
     /// Opens (creating when needed) the database at `path` and migrates it.
     package init(path: String) throws {
@@ -40,7 +40,7 @@ package final class AppDatabase: Sendable {
         hotPath = try HotPathReader(path: path)
     }
 
-    static var migrator: DatabaseMigrator {
+    package static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.create(table: "users") { t in

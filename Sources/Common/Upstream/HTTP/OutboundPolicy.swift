@@ -65,7 +65,7 @@ package struct OutboundPolicy: Sendable {
 
     /// Resolves a host name with getaddrinfo, off Swift concurrency's cooperative pool
     /// (getaddrinfo blocks).
-    static func systemResolve(_ host: String) async -> [IPAddress] {
+    package static func systemResolve(_ host: String) async -> [IPAddress] {
         await withCheckedContinuation { cont in
             DispatchQueue.global().async {
                 var hints = addrinfo()
