@@ -16,6 +16,8 @@ let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 let asyncHTTPClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
 let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
 
 let package = Package(
     name: "Junction",
@@ -37,6 +39,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // Already in the graph through async-http-client; named because Junction imports them.
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // MARK: Foundations
@@ -96,8 +101,8 @@ let package = Package(
         .target(
             name: "Upstream",
             dependencies: [
-                "JunctionCore", "Secrets", asyncHTTPClient, crypto, nioCore,
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                "JunctionCore", "Secrets", asyncHTTPClient, crypto, nioCore, nioHTTP1,
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
             ],
             path: "Sources/Common/Upstream"
         ),
@@ -143,7 +148,7 @@ let package = Package(
             name: "Worker",
             dependencies: [
                 "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config",
-                crypto, swiftLog, serviceLifecycle,
+                asyncHTTPClient, crypto, swiftLog, serviceLifecycle, unixSignals,
             ],
             resources: [.copy("Sandbox/sandbox-host.js"), .copy("Sandbox/sandbox-worker.js")]
         ),
@@ -151,7 +156,7 @@ let package = Package(
             name: "Refresher",
             dependencies: [
                 "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config",
-                swiftLog, serviceLifecycle,
+                asyncHTTPClient, swiftLog, serviceLifecycle, unixSignals,
             ]
         ),
 
@@ -162,12 +167,18 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["JunctionCore"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         // QueueTests waits for replies with Runs' ReplyListener.
-        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Redis", "Runs", "TestSupport", swiftLog]),
-        .testTarget(name: "RunsTests", dependencies: ["Jobs", "Redis", "Runs", "TestSupport"]),
+        .testTarget(name: "JobsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport", swiftLog]),
+        .testTarget(name: "RunsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport"]),
         // Search is measured through the store that serves it.
         .testTarget(name: "CatalogTests", dependencies: ["JunctionCore", "Secrets", "Catalog", "Store", "TestSupport", grdb]),
-        .testTarget(name: "StoreTests", dependencies: ["Secrets", "Catalog", "Upstream", "Store", "TestSupport", grdb]),
-        .testTarget(name: "UpstreamTests", dependencies: ["JunctionCore", "Upstream", "TestSupport", asyncHTTPClient]),
+        .testTarget(name: "StoreTests", dependencies: ["JunctionCore", "Secrets", "Catalog", "Upstream", "Store", "TestSupport", grdb]),
+        .testTarget(
+            name: "UpstreamTests",
+            dependencies: [
+                "JunctionCore", "Upstream", "TestSupport", asyncHTTPClient, nioCore,
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // What needs an executable: handlers, the sandbox, routes (HummingbirdTesting), the
         // worker binary. Organised by executable (Frontend/, Worker/).
         .testTarget(
@@ -176,11 +187,18 @@ let package = Package(
                 "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Upstream", "Store", "SourceAccess", "TestSupport",
                 "Frontend", "Worker",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                asyncHTTPClient, grdb, swiftLog,
+                asyncHTTPClient, grdb, nioCore, nioHTTP1, swiftLog,
             ]
         ),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Every file imports the modules whose members it uses (SE-0444), so the imports at the
+// top of a file say which rooms it reaches into.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("MemberImportVisibility")]
+}

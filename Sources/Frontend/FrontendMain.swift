@@ -1,6 +1,9 @@
 import ArgumentParser
+import Config
 import Hummingbird
+import JunctionCore
 import Logging
+import Upstream
 
 /// `junction-frontend`: serves /mcp and the management API; `admin` subcommands manage users.
 @main

@@ -1,6 +1,8 @@
 import Foundation
 import Jobs
+import JunctionCore
 import Logging
+import Redis
 import Runs
 import ServiceLifecycle
 import SourceAccess

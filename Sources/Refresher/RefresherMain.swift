@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Catalog
 import Config
 import Jobs
@@ -7,6 +8,7 @@ import Redis
 import Secrets
 import ServiceLifecycle
 import Store
+import UnixSignals
 import Upstream
 
 /// `junction-refresher`: fetches and indexes source catalogs.

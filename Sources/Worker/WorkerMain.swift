@@ -1,10 +1,14 @@
+import AsyncHTTPClient
+import Config
 import Jobs
+import JunctionCore
 import Logging
 import Redis
 import Secrets
 import ServiceLifecycle
 import SourceAccess
 import Store
+import UnixSignals
 import Upstream
 
 /// `junction-worker`: runs `search`/`execute` jobs in the Deno sandbox.

@@ -1,6 +1,7 @@
 import Catalog
 import Foundation
 import GRDB
+import JunctionCore
 import Secrets
 import Store
 import TestSupport

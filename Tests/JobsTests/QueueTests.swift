@@ -1,5 +1,6 @@
 import Foundation
 import Jobs
+import JunctionCore
 import Logging
 import Redis
 import Runs

@@ -1,5 +1,6 @@
 import Foundation
 import Redis
+import Synchronization
 import TestSupport
 import XCTest
 

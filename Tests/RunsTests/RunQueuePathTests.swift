@@ -1,5 +1,6 @@
 import Foundation
 import Jobs
+import JunctionCore
 import Redis
 import Runs
 import TestSupport

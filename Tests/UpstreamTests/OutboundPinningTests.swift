@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import JunctionCore
+import NIOCore
 import NIOSSL
 import Synchronization
 import TestSupport

@@ -1,3 +1,5 @@
+import JunctionCore
+
 /// What the catalog stores for a draft that does not depend on its call name: its schemas
 /// as JSON text and its TypeScript, for search hits and for `describe()`. Made before the
 /// catalog's write transaction, so the store's write lock is held only to write.

@@ -1,6 +1,7 @@
 import Foundation
 import JunctionCore
 import Logging
+import Redis
 import ServiceLifecycle
 import Synchronization
 

@@ -1,5 +1,6 @@
 import Foundation
 import JunctionCore
+import Redis
 
 /// Side channels of a run: events for a waiting frontend (progress, legacy SSE
 /// messages) and cancellation requests for the worker running it.

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 import Redis
 
 /// Redis Streams job queue with one stream per (user, kind) and fair, round-robin

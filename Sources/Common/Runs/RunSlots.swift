@@ -1,5 +1,6 @@
 import Foundation
 import Jobs
+import JunctionCore
 import Redis
 
 /// Caps how many runs one user has in flight, across every frontend instance. Each run

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Config
 import Foundation
 import HTTPTypes
 import Hummingbird

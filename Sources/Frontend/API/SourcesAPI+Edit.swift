@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import JunctionCore
 import Store
+import Upstream
 
 /// `PATCH /api/v1/sources/{slug}`: rename, change URLs or authentication, rotate the
 /// secret, enable or disable. Absent fields stay as they are; a change of URL or

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import JunctionCore
+import Store
 
 /// The dashboard's page chrome (landmarks, navigation, skip link), its security headers
 /// and the HTML-escape helper every page (and the sign-in pages) use.

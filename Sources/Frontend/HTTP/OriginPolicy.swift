@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// Which browser origins may call the MCP routes (DNS-rebinding protection): Junction's
 /// own origin, loopback, and the configured `JUNCTION_ALLOWED_ORIGINS`.

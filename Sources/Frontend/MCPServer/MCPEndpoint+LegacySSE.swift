@@ -1,7 +1,10 @@
 import Foundation
 import Hummingbird
+import Jobs
 import JunctionCore
+import Logging
 import Runs
+import Store
 import Upstream
 
 /// The deprecated HTTP+SSE transport (2024-11-05): `GET /sse` opens an event stream

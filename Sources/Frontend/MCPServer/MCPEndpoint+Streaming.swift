@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import JunctionCore
+import Logging
 import Runs
 import Synchronization
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JunctionCore
 import Secrets
 import Store
 import Synchronization

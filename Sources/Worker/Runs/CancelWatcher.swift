@@ -1,4 +1,5 @@
 import Jobs
+import Redis
 import Synchronization
 
 /// Watches the cancel keys of every run this worker has in flight with ONE Redis round

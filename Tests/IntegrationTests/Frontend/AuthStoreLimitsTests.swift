@@ -1,5 +1,6 @@
 import Foundation
 @testable import Frontend
+import GRDB
 import JunctionCore
 import Logging
 import Secrets

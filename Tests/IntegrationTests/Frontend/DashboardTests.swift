@@ -1,5 +1,7 @@
 import Foundation
 @testable import Frontend
+import HTTPTypes
+import HummingbirdCore
 import JunctionCore
 @testable import Store
 import XCTest

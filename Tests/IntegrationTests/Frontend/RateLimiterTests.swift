@@ -1,6 +1,7 @@
 import Foundation
 @testable import Frontend
 import Redis
+import Synchronization
 import TestSupport
 import XCTest
 

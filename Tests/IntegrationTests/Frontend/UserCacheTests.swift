@@ -1,5 +1,6 @@
 import Foundation
 @testable import Frontend
+import GRDB
 import HTTPTypes
 import Hummingbird
 import JunctionCore

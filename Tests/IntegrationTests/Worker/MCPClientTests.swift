@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import JunctionCore
+import NIOCore
+import NIOHTTP1
 import TestSupport
 import Upstream
 @testable import Worker

@@ -1,6 +1,7 @@
 import Foundation
 import JunctionCore
 import SourceAccess
+import Store
 @testable import Upstream
 @testable import Worker
 import XCTest

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 @testable import Jobs
+import JunctionCore
 import Logging
 import Redis
 import Runs

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 import Logging
 import TestSupport
 @testable import Worker

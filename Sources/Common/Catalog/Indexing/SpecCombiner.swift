@@ -1,3 +1,4 @@
+import Foundation
 import JunctionCore
 /// Builds the document `codemode.spec()` returns: every enabled OpenAPI source's paths
 /// prefixed with `/<slug>`, its components renamed `<slug>_<Name>`, and every internal

@@ -3,6 +3,7 @@ import Foundation
 import JunctionCore
 import NIOCore
 import NIOHTTP1
+import NIOHTTPCompression
 
 /// A response read from an upstream, with its body capped in size.
 package struct UpstreamResponse: Sendable {

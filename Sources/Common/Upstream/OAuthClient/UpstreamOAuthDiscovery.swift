@@ -1,5 +1,6 @@
 import Foundation
 import JunctionCore
+import NIOHTTP1
 
 /// What discovery found out about an OAuth-protected MCP endpoint.
 package struct UpstreamOAuthPlan: Sendable, Equatable {
