@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// A browser sign-in. Only the SHA-256 of the cookie value is stored.
-package struct WebSessionRecord: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+struct WebSessionRecord: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
     package static let databaseTableName = "web_sessions"
     package var id: String
     package var userId: String
@@ -20,7 +20,7 @@ package struct WebSessionRecord: Sendable, Codable, Equatable, FetchableRecord, 
 }
 
 /// A built-in account's password hash (PBKDF2-SHA256, self-describing string).
-package struct PasswordCredential: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+struct PasswordCredential: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
     package static let databaseTableName = "password_credentials"
     package var userId: String
     package var passwordHash: String

@@ -3,7 +3,7 @@ import JunctionCore
 /// `IndexLimits.maxNodes`). One budget is shared by everything that indexing one document
 /// copies, so the total is bounded however the copies are arranged. Not shared across
 /// tasks: each refresh makes its own.
-package final class IndexBudget {
+final class IndexBudget {
     package let limits: IndexLimits
     /// Nodes charged so far.
     package private(set) var used = 0

@@ -10,7 +10,7 @@ import JunctionCore
 /// parent, is built once and shared (Swift values are copy-on-write), while the budget is
 /// still charged its full size each time, since that is what each catalog entry stores.
 /// So a `$ref` fan-out fails at the budget in microseconds instead of building it.
-package final class SchemaInliner {
+final class SchemaInliner {
     /// Nesting beyond which schemas are cut, whatever their references: a stored schema must
     /// parse again (`JSONParser.maxDepth`), and `describe()` returns it inside a tool result,
     /// which the official Python MCP SDK refuses past about 200 levels. The reference specs,

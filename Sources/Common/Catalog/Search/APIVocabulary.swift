@@ -7,7 +7,7 @@
 /// Operation intents are virtual terms (`~list`, `~read`, `~create`, `~update`, `~delete`)
 /// that the index adds to each operation from its method and path, and that verbs in a
 /// query reach through their group; tokens of real text never start with `~`.
-package enum APIVocabulary {
+enum APIVocabulary {
     /// A set of words that can stand for each other, with how strongly (1 = the same word).
     struct Group {
         var words: [String]

@@ -7,7 +7,7 @@ import NIOHTTP1
 /// One connection of the deprecated HTTP+SSE transport (2024-11-05): a long-lived
 /// `GET` whose first event (`endpoint`) names the URL to POST messages to; responses
 /// come back on the GET stream and are matched to their requests by id.
-package actor LegacySSEConnection {
+actor LegacySSEConnection {
     private let http: StreamingUpstream
     private let sseURL: URL
     private let credentials: MCPCredentials

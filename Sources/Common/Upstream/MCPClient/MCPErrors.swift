@@ -2,7 +2,7 @@ import Foundation
 import JunctionCore
 
 /// Errors shared by the MCP transports.
-package enum MCPErrors {
+enum MCPErrors {
     /// The upstream refused Junction's credentials (or wants some).
     package static func unauthorized(_ status: Int, url: URL) -> JunctionError {
         JunctionError("upstream_unauthorized",

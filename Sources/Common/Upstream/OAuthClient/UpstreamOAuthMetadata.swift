@@ -2,7 +2,7 @@ import Foundation
 import JunctionCore
 
 /// Protected-resource metadata of an MCP server (RFC 9728).
-package struct ProtectedResourceMetadata: Sendable, Equatable, Codable {
+struct ProtectedResourceMetadata: Sendable, Equatable, Codable {
     package var resource: String?
     package var authorizationServers: [String]
     package var scopesSupported: [String]
