@@ -8,10 +8,10 @@ import Secrets
 import Store
 
 /// Builds the frontend application: routes plus the reply listener service.
-func buildApplication(config: FrontendConfiguration, logger: Logger) throws -> some ApplicationProtocol {
-    let database = try AppDatabase(path: config.common.databasePath)
+func buildApplication(config: FrontendConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+    let database: any JunctionStore = try SQLiteStore(path: config.common.databasePath)
     // Secrets stored before origins were recorded: bind them now, not at their first use.
-    let legacy = try database.bindLegacySourceSecrets(box: SecretBox(keyring: config.common.keyring))
+    let legacy = try await database.bindLegacySourceSecrets(box: SecretBox(keyring: config.common.keyring))
     if legacy > 0 { logger.info("bound stored secrets to their origins", metadata: ["count": "\(legacy)"]) }
     let redis = RedisClient(url: config.common.redisURL, connections: 8)
     let queue = JobQueue(redis: redis)

@@ -23,7 +23,7 @@ struct FrontendCommand: AsyncParsableCommand {
             if config.common.outboundPolicy.allowLoopbackHTTP {
                 logger.warning("development setting JUNCTION_ALLOW_LOOPBACK_HTTP is on: plain-HTTP and loopback upstreams are allowed")
             }
-            let app = try buildApplication(config: config, logger: logger)
+            let app = try await buildApplication(config: config, logger: logger)
             try await app.runService()
         }
     }

@@ -13,7 +13,7 @@ import Upstream
 /// catalog in one transaction. A failed refresh keeps the previous catalog and records
 /// the error on the source. Idempotent, so the queue may deliver it more than once.
 package struct RefreshJobHandler: JobHandler {
-    package let database: AppDatabase
+    package let database: any JunctionStore
     package let queue: JobQueue
     package let http: UpstreamHTTP
     package let box: SecretBox
@@ -24,7 +24,7 @@ package struct RefreshJobHandler: JobHandler {
     /// Access tokens of OAuth MCP sources (refreshed under the cross-process lock).
     package let oauth: MCPOAuthTokens
 
-    package init(database: AppDatabase, queue: JobQueue, http: UpstreamHTTP, box: SecretBox, maxSpecBytes: Int,
+    package init(database: any JunctionStore, queue: JobQueue, http: UpstreamHTTP, box: SecretBox, maxSpecBytes: Int,
                  limits: IndexLimits = .standard, logger: Logger) {
         self.database = database
         self.queue = queue
@@ -54,25 +54,25 @@ package struct RefreshJobHandler: JobHandler {
 
     package func handleLost(_ delivery: JobDelivery) async {
         guard let request = try? RefreshRequest(json: delivery.envelope.body) else { return }
-        try? database.updateSourceStatus(owner: delivery.envelope.owner, id: request.sourceID, status: "error",
+        try? await database.transitionSource(owner: delivery.envelope.owner, id: request.sourceID, to: .error,
                                          error: "refresh did not complete after \(delivery.envelope.attempt) attempts")
     }
 
     /// Refreshes a source; returns its entry count. Errors are recorded on the source.
     @discardableResult
     package func refresh(owner: String, sourceID: String) async throws -> Int {
-        guard let source = try database.source(owner: owner, id: sourceID) else {
+        guard let source = try await database.source(owner: owner, id: sourceID) else {
             logger.info("source gone before its refresh", metadata: ["source": "\(sourceID)"])
             return 0
         }
-        try database.updateSourceStatus(owner: owner, id: sourceID, status: "refreshing", error: source.lastError)
+        try await database.transitionSource(owner: owner, id: sourceID, to: .refreshing, error: source.lastError)
         do {
             let drafts: [CatalogEntryDraft]
             var warnings: [String] = []
             var spec: (@Sendable ([String: String]) -> JSONValue)?
             switch source.type {
             case .openapi:
-                let secret = try database.sourceSecret(source, box: box)
+                let secret = try await database.sourceSecret(source, box: box)
                 let started = ContinuousClock.now
                 let (data, finalURL) = try await SpecFetcher(http: http, maxBytes: maxSpecBytes, timeout: .seconds(60))
                     .fetch(source: source, secret: secret)
@@ -94,10 +94,10 @@ package struct RefreshJobHandler: JobHandler {
                 if drafts.count > limits.maxOperations { throw limits.tooManyOperations(drafts.count, what: "tools") }
             }
             let writeStarted = ContinuousClock.now
-            let entries = try database.replaceCatalog(owner: owner, sourceID: sourceID, drafts: drafts, spec: spec)
+            let entries = try await database.replaceCatalog(owner: owner, sourceID: sourceID, drafts: drafts, spec: spec)
             if !warnings.isEmpty {
                 // The catalog is usable; what was skipped is shown where the error would be.
-                try? database.updateSourceStatus(owner: owner, id: sourceID, status: "ready",
+                try? await database.transitionSource(owner: owner, id: sourceID, to: .ready,
                                                  error: "indexed with warnings: " + warnings.joined(separator: "; "))
             }
             logger.info("refreshed source", metadata: [
@@ -106,11 +106,11 @@ package struct RefreshJobHandler: JobHandler {
             return entries.count
         } catch let error as JunctionError {
             // Keep the previous catalog; say what went wrong.
-            try? database.updateSourceStatus(owner: owner, id: sourceID, status: error.code == "source_needs_sign_in" ? "needs_sign_in" : "error",
-                                             error: error.message)
+            try? await database.transitionSource(owner: owner, id: sourceID,
+                                                 to: error.code == "source_needs_sign_in" ? .needsSignIn : .error, error: error.message)
             throw error
         } catch {
-            try? database.updateSourceStatus(owner: owner, id: sourceID, status: "error", error: "refresh failed: \(error)")
+            try? await database.transitionSource(owner: owner, id: sourceID, to: .error, error: "refresh failed: \(error)")
             throw error
         }
     }

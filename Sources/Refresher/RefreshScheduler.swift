@@ -14,7 +14,7 @@ import Store
 /// before it is queued, so each source is queued once per period; token refreshes take
 /// the per-source lock and re-read the grant, so a token is refreshed once.
 struct RefreshScheduler: Service {
-    let database: AppDatabase
+    let database: any JunctionStore
     let queue: JobQueue
     let oauth: MCPOAuthTokens
     let interval: Duration
@@ -34,7 +34,7 @@ struct RefreshScheduler: Service {
     /// One pass: queue due catalog refreshes, refresh expiring tokens.
     func runOnce() async {
         do {
-            let due = try database.sourcesDueForRefresh(before: Date().addingTimeInterval(-interval.seconds))
+            let due = try await database.sourcesDueForRefresh(before: Date().addingTimeInterval(-interval.seconds))
             for ref in due {
                 let claim = try await queue.redis.send("SET", "junction:{u:\(ref.owner)}:refresh-claim:\(ref.sourceID)", "1",
                                                        "NX", "PX", String(max(1000, interval.milliseconds)))
@@ -48,8 +48,8 @@ struct RefreshScheduler: Service {
         var tokens = oauth
         tokens.margin = tokenLead.seconds
         do {
-            for ref in try database.sourceOAuthExpiring(before: Date().addingTimeInterval(tokenLead.seconds)) {
-                guard let source = try database.source(owner: ref.owner, id: ref.sourceID) else { continue }
+            for ref in try await database.sourceOAuthExpiring(before: Date().addingTimeInterval(tokenLead.seconds)) {
+                guard let source = try await database.source(owner: ref.owner, id: ref.sourceID) else { continue }
                 do {
                     try await tokens.refresh(source, staleToken: nil, force: false)
                 } catch {

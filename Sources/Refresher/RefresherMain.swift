@@ -28,7 +28,7 @@ struct RefresherMain {
         let env = Environment()
         let common = try CommonConfiguration(environment: env)
         let logger = Logger.junction("refresher", level: common.logLevel)
-        let database = try AppDatabase(path: common.databasePath)
+        let database: any JunctionStore = try SQLiteStore(path: common.databasePath)
         let queue = JobQueue(redis: RedisClient(url: common.redisURL))
         let http = UpstreamHTTP(client: UpstreamHTTP.makeClient(), policy: common.outboundPolicy)
         let handler = RefreshJobHandler(database: database, queue: queue, http: http, box: SecretBox(keyring: common.keyring),

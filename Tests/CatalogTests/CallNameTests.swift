@@ -28,7 +28,7 @@ final class CallNameTests: XCTestCase {
     }
 
     func testNewSourcesGetSingleSlugNamesThatStayStable() throws {
-        let db = try AppDatabase(path: TestEnvironment.temporaryDirectory().appendingPathComponent("j.sqlite").path)
+        let db = try SQLiteStore(path: TestEnvironment.temporaryDirectory().appendingPathComponent("j.sqlite").path)
         let u = try db.userCreatingIfNeeded(email: "u@example.com")
         let s = try db.createSource(owner: u.id, draft: SourceDraft(slug: "git", type: .mcp, name: "git", baseUrl: "https://x/mcp", specUrl: nil), box: box)
         let first = try db.replaceCatalog(owner: u.id, sourceID: s.id, drafts: [tool("git_log"), tool("git_status"), tool("log")])
@@ -45,7 +45,7 @@ final class CallNameTests: XCTestCase {
         let path = TestEnvironment.temporaryDirectory().appendingPathComponent("old.sqlite").path
         do {
             let pool = try DatabasePool(path: path)
-            try AppDatabase.migrator.migrate(pool, upTo: "auth-epoch")
+            try SQLiteStore.migrator.migrate(pool, upTo: "auth-epoch")
             try pool.write { db in
                 try db.execute(sql: "INSERT INTO users(id, email, isAdmin, disabled, createdAt) VALUES ('u1', 'u@example.com', 1, 0, ?)", arguments: [Date()])
                 try db.execute(sql: """
@@ -58,7 +58,7 @@ final class CallNameTests: XCTestCase {
                     """)
             }
         }
-        let db = try AppDatabase(path: path)
+        let db = try SQLiteStore(path: path)
         // A refresh keeps the stored name, and a tool that appeared since is named like its siblings.
         let entries = try db.replaceCatalog(owner: "u1", sourceID: "s1", drafts: [tool("git_log"), tool("git_status")])
         XCTAssertEqual(Dictionary(uniqueKeysWithValues: entries.map { ($0.operationKey, $0.callName) }),

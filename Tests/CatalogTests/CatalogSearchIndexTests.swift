@@ -15,11 +15,11 @@ import XCTest
 /// (`testRankingMatchesFTS5BM25`); plain BM25 is now the baseline the ranking must beat
 /// (CatalogSearchQualityTests), and the tests below pin the behaviours that beat it.
 final class CatalogSearchIndexTests: XCTestCase {
-    var db: AppDatabase!
+    var db: SQLiteStore!
     let box = SecretBox(keyring: .random())
 
     override func setUp() async throws {
-        db = try AppDatabase(path: TestEnvironment.temporaryDirectory().appendingPathComponent("junction.sqlite").path)
+        db = try SQLiteStore(path: TestEnvironment.temporaryDirectory().appendingPathComponent("junction.sqlite").path)
     }
 
     private static let nouns = "pet user order invoice account project issue comment file folder team member repo branch commit release café".split(separator: " ").map(String.init)

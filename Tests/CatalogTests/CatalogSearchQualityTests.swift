@@ -53,7 +53,7 @@ final class CatalogSearchQualityTests: XCTestCase {
     /// `searchCatalog` in process at 10,000 entries (the catalog `ops/bench/run` measures end
     /// to end): the index is built once, then each call must stay far below the 5 ms target.
     func testCatalogLatencyAt10kEntries() throws {
-        let db = try AppDatabase(path: TestEnvironment.temporaryDirectory().appendingPathComponent("junction.sqlite").path)
+        let db = try SQLiteStore(path: TestEnvironment.temporaryDirectory().appendingPathComponent("junction.sqlite").path)
         let user = try db.userCreatingIfNeeded(email: "latency@example.com")
         let source = try db.createSource(owner: user.id, draft: SourceDraft(slug: "gen", type: .openapi, name: "G", baseUrl: "https://g.example",
                                                                             specUrl: "https://g.example/spec"), box: SecretBox(keyring: .random()))

@@ -64,7 +64,7 @@ struct SearchQuerySet {
                                  ("airflow", "airflow-v2.openapi31.yaml"), ("k8s", "kubernetes.swagger.json"),
                                  ("httpbin", "httpbin.swagger.json")]
 
-    let db: AppDatabase
+    let db: SQLiteStore
     let owner: String
     let queries: [Query]
     /// call name → "slug operationKey"
@@ -72,7 +72,7 @@ struct SearchQuerySet {
 
     /// Indexes every source of the query set into a fresh store at `path`.
     init(path: String) throws {
-        db = try AppDatabase(path: path)
+        db = try SQLiteStore(path: path)
         let box = SecretBox(keyring: .random())
         owner = try db.userCreatingIfNeeded(email: "search-bench@example.com").id
         for (slug, file) in Self.openAPISources {
@@ -115,7 +115,7 @@ struct SearchQuerySet {
     /// (the in-memory index then matched it exactly): quoted prefix terms, OR, column
     /// weights 10/5/1/3/2.
     func plainBM25(_ text: String) throws -> [String] {
-        let terms = AppDatabase.ftsTerms(text)
+        let terms = SQLiteStore.ftsTerms(text)
         guard !terms.isEmpty else { return [] }
         return try db.writer.read { db in
             try String.fetchAll(db, sql: """
@@ -128,7 +128,7 @@ struct SearchQuerySet {
     /// The top hits for `text` with scores and matched words, for reading why a query missed.
     func explain(_ text: String, limit: Int = 3) throws -> [String] {
         let owner = self.owner
-        let index = try db.writer.read { try AppDatabase.buildCatalogIndex($0, owner: owner) }
+        let index = try db.writer.read { try SQLiteStore.buildCatalogIndex($0, owner: owner) }
         return index.search(text, limit: limit).map { h in
             String(format: "%.2f %@ %@", h.score, keys[h.document.callName] ?? h.document.callName, h.matched.joined(separator: ","))
         }

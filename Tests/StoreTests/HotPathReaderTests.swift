@@ -9,7 +9,7 @@ import XCTest
 final class HotPathReaderTests: XCTestCase {
     func testReadsSeeEachCommitAtOnceAndHoldNoTransaction() throws {
         let path = TestEnvironment.temporaryDirectory().appendingPathComponent("hot.sqlite").path
-        let db = try AppDatabase(path: path)
+        let db = try SQLiteStore(path: path)
         // Another connection, as another process would have: its commits must be seen.
         let other = try DatabaseQueue(path: path)
         let before = try db.authEpoch()

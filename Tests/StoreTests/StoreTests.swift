@@ -10,12 +10,12 @@ import XCTest
 
 final class StoreTests: XCTestCase {
     var path: String!
-    var db: AppDatabase!
+    var db: SQLiteStore!
     let box = SecretBox(keyring: .random())
 
     override func setUp() async throws {
         path = TestEnvironment.temporaryDirectory().appendingPathComponent("junction.sqlite").path
-        db = try AppDatabase(path: path)
+        db = try SQLiteStore(path: path)
     }
 
     func testMigrationsCreateTablesInWALModeAndReopenCleanly() throws {
@@ -27,9 +27,9 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(mode, "wal")
         let owner = try db.writer.read { try Row.fetchAll($0, sql: "PRAGMA table_info(sources)") }.first { $0["name"] == "owner" }
         XCTAssertEqual(owner?["notnull"], 1, "owner is never null")
-        let reopened = try AppDatabase(path: path)
+        let reopened = try SQLiteStore(path: path)
         let migrations = try reopened.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM grdb_migrations") }
-        XCTAssertEqual(migrations, AppDatabase.migrator.migrations.count)
+        XCTAssertEqual(migrations, SQLiteStore.migrator.migrations.count)
     }
 
     func testTokensAreStoredHashedAndResolveToTheirUser() throws {
@@ -143,7 +143,7 @@ final class StoreTests: XCTestCase {
         let path = TestEnvironment.temporaryDirectory().appendingPathComponent("shared.sqlite").path
         let errors = Locked<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 4) { _ in
-            do { _ = try AppDatabase(path: path) } catch { errors.withLock { $0.append("\(error)") } }
+            do { _ = try SQLiteStore(path: path) } catch { errors.withLock { $0.append("\(error)") } }
         }
         XCTAssertEqual(errors.withLock { $0 }, [])
     }

@@ -3,7 +3,7 @@
 Quality: runs CatalogSearchQualityTests (Swift) with JUNCTION_SEARCH_REPORT set. That test
 indexes the reference specs and the captured MCP tool lists through the real indexers into
 a real SQLite store and ranks every query of Tests/Fixtures/search/queries.json (and the
-second set, holdout.json) twice: with Junction's ranking (AppDatabase.searchCatalog, what
+second set, holdout.json) twice: with Junction's ranking (SQLiteStore.searchCatalog, what
 codemode.catalog() returns) and with plain BM25 as FTS5 computes it over the same entries
 (the ranking before issue 13). A query is a hit@k when one of the operations it wants is in
 the top k; MRR is over the top 10.

@@ -12,7 +12,7 @@ import Upstream
 /// when several processes find the token expired at the same moment. A refresh that
 /// fails for good (`invalid_grant` …) marks the source `needs_sign_in`.
 package struct MCPOAuthTokens: Sendable {
-    package let database: AppDatabase
+    package let database: any JunctionStore
     package let redis: RedisClient
     package let box: SecretBox
     package let tokenClient: UpstreamOAuthTokenClient
@@ -20,7 +20,7 @@ package struct MCPOAuthTokens: Sendable {
     /// Tokens expiring sooner than this are refreshed before use.
     package var margin: TimeInterval = 60
 
-    package init(database: AppDatabase, redis: RedisClient, box: SecretBox, http: UpstreamHTTP, logger: Logger) {
+    package init(database: any JunctionStore, redis: RedisClient, box: SecretBox, http: UpstreamHTTP, logger: Logger) {
         self.database = database
         self.redis = redis
         self.box = box
@@ -38,7 +38,7 @@ package struct MCPOAuthTokens: Sendable {
     package func accessToken(for source: Source, rejected: String? = nil) async throws -> String {
         // After a 401 the lock-held re-read in `refresh` is the only read that matters.
         if let rejected { return try await refresh(source, staleToken: rejected, force: true) }
-        let grant = try usableGrant(of: source)
+        let grant = try await usableGrant(of: source)
         if !grant.expires(within: margin) { return grant.accessToken }
         return try await refresh(source, staleToken: grant.accessToken, force: false)
     }
@@ -49,17 +49,17 @@ package struct MCPOAuthTokens: Sendable {
     package func refresh(_ source: Source, staleToken: String?, force: Bool) async throws -> String {
         try await lock(owner: source.owner, sourceID: source.id).withLock(wait: .seconds(25)) {
             // Re-read: another process may have refreshed while we waited.
-            var grant = try usableGrant(of: source)
+            var grant = try await usableGrant(of: source)
             let changed = staleToken != nil && grant.accessToken != staleToken
             if !grant.expires(within: margin) && (changed || !force) { return grant.accessToken }
             guard let refreshToken = grant.refreshToken else {
-                throw try markNeedsSignIn(source, grant: &grant, reason: "its access token expired and the server gave no refresh token")
+                throw try await markNeedsSignIn(source, grant: &grant, reason: "its access token expired and the server gave no refresh token")
             }
             do {
                 let tokens = try await tokenClient.refresh(refreshToken: refreshToken, resource: grant.resource, client: grant.client,
                                                            tokenEndpoint: grant.tokenEndpoint)
                 grant.apply(tokens)
-                try database.saveSourceOAuthGrant(owner: source.owner, sourceID: source.id, grant: grant, box: box)
+                try await database.saveSourceOAuthGrant(owner: source.owner, sourceID: source.id, grant: grant, box: box)
                 logger.info("refreshed upstream OAuth token", metadata: [
                     "source": "\(source.slug)", "rotated": "\(tokens.refreshToken != nil && tokens.refreshToken != refreshToken)",
                     "expiresIn": "\(tokens.expiresIn.map(String.init) ?? "unknown")",
@@ -67,7 +67,7 @@ package struct MCPOAuthTokens: Sendable {
                 return grant.accessToken
             } catch let failure as UpstreamOAuthTokenFailure {
                 if failure.isPermanent {
-                    throw try markNeedsSignIn(source, grant: &grant, reason: "the token refresh was refused: \(failure.error)")
+                    throw try await markNeedsSignIn(source, grant: &grant, reason: "the token refresh was refused: \(failure.error)")
                 }
                 throw UpstreamOAuthError.token(failure)
             }
@@ -75,8 +75,8 @@ package struct MCPOAuthTokens: Sendable {
     }
 
     /// The stored grant of `source`; throws `needsSignIn` when there is none or it is marked so.
-    private func usableGrant(of source: Source) throws -> UpstreamOAuthGrant {
-        guard let grant = try database.sourceOAuthGrant(owner: source.owner, sourceID: source.id, box: box) else {
+    private func usableGrant(of source: Source) async throws -> UpstreamOAuthGrant {
+        guard let grant = try await database.sourceOAuthGrant(owner: source.owner, sourceID: source.id, box: box) else {
             throw UpstreamOAuthError.needsSignIn(source.slug, reason: "nobody has signed in to it yet")
         }
         if grant.needsSignIn { throw UpstreamOAuthError.needsSignIn(source.slug, reason: "its refresh token was refused") }
@@ -84,11 +84,11 @@ package struct MCPOAuthTokens: Sendable {
     }
 
     /// Records that `source` needs a new sign-in and returns the error to throw.
-    private func markNeedsSignIn(_ source: Source, grant: inout UpstreamOAuthGrant, reason: String) throws -> JunctionError {
+    private func markNeedsSignIn(_ source: Source, grant: inout UpstreamOAuthGrant, reason: String) async throws -> JunctionError {
         let error = UpstreamOAuthError.needsSignIn(source.slug, reason: reason)
         grant.needsSignIn = true
-        try database.saveSourceOAuthGrant(owner: source.owner, sourceID: source.id, grant: grant, box: box)
-        try database.updateSourceStatus(owner: source.owner, id: source.id, status: "needs_sign_in", error: error.message)
+        try await database.saveSourceOAuthGrant(owner: source.owner, sourceID: source.id, grant: grant, box: box)
+        try await await database.transitionSource(owner: source.owner, id: source.id, to: .needsSignIn, error: error.message)
         logger.warning("upstream OAuth sign-in needed", metadata: ["source": "\(source.slug)", "reason": "\(reason)"])
         return error
     }

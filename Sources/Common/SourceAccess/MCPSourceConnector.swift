@@ -26,7 +26,7 @@ package struct MCPSourceConnector: Sendable {
         let headers = try Self.headers(source: source, secret: secret)
         let origin = Origin(url)
         if source.authType.sendsSecret, !headers.isEmpty {
-            guard let bound = source.secretBoundOrigin else { throw AppDatabase.needsSecret(source) }
+            guard let bound = source.secretBoundOrigin else { throw StoreError.sourceNeedsSecret(source.slug) }
             guard bound == origin else { throw Credential.mismatch(subject: "the secret of source \(source.slug)", bound: bound, url: url) }
         }
         let credentials = MCPCredentials(headers: headers, origin: origin)

@@ -1,9 +1,7 @@
 import Foundation
-import GRDB
 
 /// A browser sign-in. Only the SHA-256 of the cookie value is stored.
-struct WebSessionRecord: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "web_sessions"
+struct WebSessionRecord: Sendable, Codable, Equatable {
     package var id: String
     package var userId: String
     package var tokenHash: String
@@ -20,8 +18,7 @@ struct WebSessionRecord: Sendable, Codable, Equatable, FetchableRecord, Persista
 }
 
 /// A built-in account's password hash (PBKDF2-SHA256, self-describing string).
-struct PasswordCredential: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "password_credentials"
+struct PasswordCredential: Sendable, Codable, Equatable {
     package var userId: String
     package var passwordHash: String
     package var updatedAt: Date
@@ -34,8 +31,7 @@ struct PasswordCredential: Sendable, Codable, Equatable, FetchableRecord, Persis
 }
 
 /// One allowlist entry: an exact email (`ada@example.com`) or a domain (`example.com`).
-package struct AllowlistEntry: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "allowlist"
+package struct AllowlistEntry: Sendable, Codable, Equatable {
     package var id: String
     package var kind: String
     package var value: String
@@ -51,8 +47,7 @@ package struct AllowlistEntry: Sendable, Codable, Equatable, FetchableRecord, Pe
 
 /// An OAuth client of Junction's authorization server: dynamically registered
 /// (RFC 7591, `kind = "registered"`) or a cached Client ID Metadata Document (`kind = "metadata"`).
-package struct OAuthClientRecord: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "oauth_clients"
+package struct OAuthClientRecord: Sendable, Codable, Equatable {
     package var id: String
     package var kind: String
     package var name: String
@@ -65,7 +60,7 @@ package struct OAuthClientRecord: Sendable, Codable, Equatable, FetchableRecord,
     /// For metadata documents: when the cached copy must be fetched again.
     package var refreshAfter: Date?
     /// When the client first obtained tokens (completed a flow). A registered client that
-    /// never does expires (`AppDatabase.sweepUnusedOAuthClients`).
+    /// never does expires (`SQLiteStore.sweepUnusedOAuthClients`).
     package var firstUsedAt: Date?
 
     package init(id: String, kind: String, name: String, redirectUris: String, metadata: String, registrationTokenHash: String?, createdAt: Date,
@@ -84,8 +79,7 @@ package struct OAuthClientRecord: Sendable, Codable, Equatable, FetchableRecord,
 
 /// An identity at an OpenID Connect issuer linked to an account: sign-in finds the account
 /// by issuer + subject (`sub`), never again by email once linked.
-package struct UserIdentity: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "user_identities"
+package struct UserIdentity: Sendable, Codable, Equatable {
     package var issuer: String
     package var subject: String
     package var userId: String
@@ -105,8 +99,7 @@ package struct UserIdentity: Sendable, Codable, Equatable, FetchableRecord, Pers
 }
 
 /// A person's remembered consent for a client.
-package struct OAuthConsent: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "oauth_consents"
+package struct OAuthConsent: Sendable, Codable, Equatable {
     package var userId: String
     package var clientId: String
     package var scope: String
@@ -121,8 +114,7 @@ package struct OAuthConsent: Sendable, Codable, Equatable, FetchableRecord, Pers
 }
 
 /// An authorization code (hashed), single-use and short-lived.
-package struct OAuthCode: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "oauth_codes"
+package struct OAuthCode: Sendable, Codable, Equatable {
     package var codeHash: String
     package var clientId: String
     package var userId: String
@@ -150,8 +142,7 @@ package struct OAuthCode: Sendable, Codable, Equatable, FetchableRecord, Persist
 }
 
 /// An issued access or refresh token (hashed). Tokens of one grant share a family.
-package struct OAuthToken: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "oauth_tokens"
+package struct OAuthToken: Sendable, Codable, Equatable {
     package var id: String
     package var tokenHash: String
     /// `access` or `refresh`.
@@ -184,8 +175,7 @@ package struct OAuthToken: Sendable, Codable, Equatable, FetchableRecord, Persis
 }
 
 /// A pending OpenID Connect sign-in (state hashed), single-use.
-package struct OIDCLoginState: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "oidc_login_states"
+package struct OIDCLoginState: Sendable, Codable, Equatable {
     package var stateHash: String
     package var nonce: String
     package var codeVerifier: String

@@ -1,11 +1,9 @@
 import Catalog
 import Foundation
-import GRDB
 import Upstream
 
 /// A person (or service account) who owns sources and tokens.
-package struct User: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "users"
+package struct User: Sendable, Codable, Equatable {
     package var id: String
     package var email: String
     package var isAdmin: Bool
@@ -14,8 +12,7 @@ package struct User: Sendable, Codable, Equatable, FetchableRecord, PersistableR
 }
 
 /// A personal API token; only its SHA-256 is stored.
-package struct APIToken: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "api_tokens"
+package struct APIToken: Sendable, Codable, Equatable {
     package var id: String
     package var owner: String
     package var name: String
@@ -49,8 +46,7 @@ package enum SourceAuthType: String, Sendable, Codable {
 
 /// A registered upstream. The secret is held only sealed (`secretSealed`), bound to the
 /// origin it was entered for (`secretOrigin`).
-package struct Source: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "sources"
+package struct Source: Sendable, Codable, Equatable {
     package var id: String
     package var owner: String
     package var slug: String
@@ -62,7 +58,7 @@ package struct Source: Sendable, Codable, Equatable, FetchableRecord, Persistabl
     package var authHeaderName: String?
     package var secretSealed: String?
     package var enabled: Bool
-    package var status: String
+    package var status: SourceStatus
     package var entryCount: Int
     package var lastRefreshAt: Date?
     package var lastError: String?
@@ -83,12 +79,11 @@ package struct Source: Sendable, Codable, Equatable, FetchableRecord, Persistabl
     }
 
     /// The status to show: `needs_secret` while `needsSecret`, else `status`.
-    package var displayStatus: String { needsSecret ? "needs_secret" : status }
+    package var displayStatus: String { needsSecret ? "needs_secret" : status.rawValue }
 }
 
 /// One callable function of a user's catalog: `codemode.<callName>(…)`.
-package struct CatalogEntry: Sendable, Codable, Equatable, FetchableRecord, MutablePersistableRecord {
-    package static let databaseTableName = "catalog_entries"
+package struct CatalogEntry: Sendable, Codable, Equatable {
     package var id: Int64?
     package var owner: String
     package var sourceId: String
@@ -131,13 +126,10 @@ package struct CatalogEntry: Sendable, Codable, Equatable, FetchableRecord, Muta
         self.outputSchema = outputSchema
         self.details = details
     }
-
-    package mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// One `search` or `execute` run.
-package struct ExecutionLog: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "executions"
+package struct ExecutionLog: Sendable, Codable, Equatable {
     package var id: String
     package var owner: String
     package var tool: String

@@ -11,7 +11,7 @@ struct AdminAPI: Sendable {
 
     func register(on router: Router<FrontendContext>) {
         router.get("/api/v1/admin/users") { request, _ in await admin(request) { _, _ in
-            JSONResponse.make(["users": .array(try auth.database.listUsers().map(Self.json))])
+            try await JSONResponse.make(["users": .array(auth.database.listUsers().map(Self.json))])
         } }
         router.post("/api/v1/admin/users") { request, _ in await admin(request) { _, request in
             let body = try await request.jsonBody(limit: 16_384)
@@ -21,7 +21,7 @@ struct AdminAPI: Sendable {
                 guard password.count >= 10 else { throw JunctionError.badRequest("password must have at least 10 characters", code: "weak_password") }
                 hash = try await PasswordHasher.hash(password)
             }
-            let user = try auth.database.createUser(email: email, isAdmin: body["isAdmin"]?.boolValue ?? false, passwordHash: hash)
+            let user = try await auth.database.createUser(email: email, isAdmin: body["isAdmin"]?.boolValue ?? false, passwordHash: hash)
             return JSONResponse.make(Self.json(user), status: .created)
         } }
         router.patch("/api/v1/admin/users/{id}") { request, context in await admin(request) { me, request in
@@ -29,34 +29,34 @@ struct AdminAPI: Sendable {
             let id = context.parameters.get("id") ?? ""
             guard let disabled = body["disabled"]?.boolValue else { throw JunctionError.badRequest("send {\"disabled\": true|false}") }
             if disabled && id == me.id { throw JunctionError.badRequest("you cannot disable yourself", code: "cannot_disable_self") }
-            guard let user = try auth.database.setUserDisabled(id: id, disabled: disabled) else {
+            guard let user = try await auth.database.setUserDisabled(id: id, disabled: disabled) else {
                 throw JunctionError.notFound("no such user", code: "user_not_found")
             }
             logger.notice(disabled ? "user disabled" : "user enabled", metadata: ["user": "\(id)", "by": "\(me.id)"])
             return JSONResponse.make(Self.json(user))
         } }
         router.get("/api/v1/admin/allowlist") { request, _ in await admin(request) { _, _ in
-            JSONResponse.make(["entries": .array(try auth.database.listAllowlist().map(Self.json))])
+            try await JSONResponse.make(["entries": .array(auth.database.listAllowlist().map(Self.json))])
         } }
         router.post("/api/v1/admin/allowlist") { request, _ in await admin(request) { _, request in
             let body = try await request.jsonBody(limit: 16_384)
             let entry: AllowlistEntry
             if let email = body["email"]?.stringValue {
                 guard email.contains("@"), email.count <= 320 else { throw JunctionError.badRequest("'\(email)' is not an email address", code: "invalid_email") }
-                entry = try auth.database.addAllowlistEntry(kind: "email", value: email)
+                entry = try await auth.database.addAllowlistEntry(kind: "email", value: email)
             } else if var domain = body["domain"]?.stringValue {
                 if domain.hasPrefix("@") { domain.removeFirst() }
                 guard !domain.isEmpty, !domain.contains("@"), domain.contains("."), domain.count <= 253 else {
                     throw JunctionError.badRequest("'\(domain)' is not a domain", code: "invalid_domain")
                 }
-                entry = try auth.database.addAllowlistEntry(kind: "domain", value: domain)
+                entry = try await auth.database.addAllowlistEntry(kind: "domain", value: domain)
             } else {
                 throw JunctionError.badRequest("send {\"email\": …} or {\"domain\": …}")
             }
             return JSONResponse.make(Self.json(entry), status: .created)
         } }
         router.delete("/api/v1/admin/allowlist/{id}") { request, context in await admin(request) { _, _ in
-            guard try auth.database.deleteAllowlistEntry(id: context.parameters.get("id") ?? "") else {
+            guard try await auth.database.deleteAllowlistEntry(id: context.parameters.get("id") ?? "") else {
                 throw JunctionError.notFound("no such allowlist entry", code: "entry_not_found")
             }
             return JSONResponse.empty(.noContent)

@@ -36,7 +36,7 @@ extension SourcesAPI {
         api.get("/catalog") { req, _ in await self.guarded(req) { user, req in
             var fields: [String: String] = [:]
             for (key, value) in req.uri.queryParameters where fields[String(key)] == nil { fields[String(key)] = String(value) }
-            let hits = try database.searchCatalog(owner: user.id, query: try CatalogAPI.query(fields))
+            let hits = try await database.searchCatalog(owner: user.id, query: try CatalogAPI.query(fields))
             return JSONResponse.make(["results": .array(hits.map(CatalogAPI.render)), "count": .number(Double(hits.count))])
         } }
     }

@@ -21,7 +21,7 @@ import Upstream
 /// document; `GET /upstream-oauth/callback.js` tells the opening window how it went.
 struct SourceOAuthAPI: Sendable {
     let auth: Authenticator
-    let database: AppDatabase
+    let database: any JunctionStore
     let queue: JobQueue
     let box: SecretBox
     let config: FrontendConfiguration
@@ -107,7 +107,7 @@ struct SourceOAuthAPI: Sendable {
     /// (re-authorisation does not register again), else a new one.
     private func clientRegistration(for source: Source, plan: UpstreamOAuthPlan) async throws -> UpstreamOAuthClient {
         let choice = UpstreamOAuthRegistration.choose(plan.metadata, clientMetadataURL: clientMetadataURL)
-        if let grant = try? database.sourceOAuthGrant(owner: source.owner, sourceID: source.id, box: box),
+        if let grant = try? await database.sourceOAuthGrant(owner: source.owner, sourceID: source.id, box: box),
            UpstreamOAuthURLs.sameIssuer(grant.issuer, plan.metadata.issuer) {
             if case .metadataDocument(let id) = choice, grant.client.clientID != id {
                 // fall through: the document URL changed (new public URL)
@@ -142,7 +142,7 @@ struct SourceOAuthAPI: Sendable {
             guard let flow = try await flows.take(state) else {
                 return page(ok: false, status: .badRequest, title: "Sign-in link not valid", message: "This sign-in link was already used.")
             }
-            guard let source = try database.source(owner: flow.owner, id: flow.sourceID), source.authType == SourceAuthType.oauth else {
+            guard let source = try await database.source(owner: flow.owner, id: flow.sourceID), source.authType == SourceAuthType.oauth else {
                 return page(ok: false, status: .notFound, title: "Source not found", message: "The source this sign-in was for no longer exists.")
             }
             if let error = query["error"] {
@@ -171,13 +171,13 @@ struct SourceOAuthAPI: Sendable {
             }
             let grant = UpstreamOAuthGrant(issuer: flow.issuer, tokenEndpoint: flow.tokenEndpoint, resource: flow.resource,
                                            scope: tokens.scope ?? flow.scope, client: flow.client, tokens: tokens)
-            try database.saveSourceOAuthGrant(owner: source.owner, sourceID: source.id, grant: grant, box: box)
+            try await database.saveSourceOAuthGrant(owner: source.owner, sourceID: source.id, grant: grant, box: box)
             // "queued" until the refresher lists the tools, so nobody mistakes the old catalog for the new one.
-            try database.updateSourceStatus(owner: source.owner, id: source.id, status: "queued", error: nil)
+            try await database.transitionSource(owner: source.owner, id: source.id, to: .queued, error: nil)
             do {
                 try await queue.enqueue(JobEnvelope(kind: .refresh, owner: source.owner, body: RefreshRequest(sourceID: source.id).json))
             } catch {
-                try? database.updateSourceStatus(owner: source.owner, id: source.id, status: "ready",
+                _ = try? await database.transitionSource(owner: source.owner, id: source.id, from: .queued, to: .ready,
                                                  error: "signed in, but the catalog refresh could not be queued; refresh the source to list its tools")
             }
             logger.info("upstream OAuth sign-in completed", metadata: ["source": "\(source.slug)", "refreshToken": "\(tokens.refreshToken != nil)"])
@@ -209,7 +209,7 @@ struct SourceOAuthAPI: Sendable {
         }
         var caller = session?.user.id
         if caller == nil, request.headers[.authorization] != nil {
-            caller = try? auth.user(for: request, accepting: .management).id
+            caller = try? await auth.user(for: request, accepting: .management).id
         }
         guard let caller else { return signInFirst() }
         guard caller == flow.owner else {

@@ -67,23 +67,23 @@ extension SourcesAPI {
         let signInNeeded = changes.authType?.rawValue == "oauth"
             || (source.authType.rawValue == "oauth" && changes.authType == nil && changes.baseUrl != nil)
         if signInNeeded {
-            changes.status = "needs_sign_in"
+            changes.status = .needsSignIn
         } else if needsRefresh {
-            changes.status = "queued"
+            changes.status = .queued
         }
-        guard let updated = try database.updateSource(owner: user.id, slug: source.slug, changes: changes, box: box) else {
+        guard let updated = try await database.updateSource(owner: user.id, slug: source.slug, changes: changes, box: box) else {
             throw JunctionError.notFound("no source with slug '\(source.slug)'", code: "source_not_found")
         }
         if signInNeeded {
-            try database.updateSourceStatus(owner: user.id, id: updated.id, status: "needs_sign_in",
+            try await database.transitionSource(owner: user.id, id: updated.id, to: .needsSignIn,
                                             error: "sign in to \(updated.slug) (Connect on the dashboard) so Junction can list its tools")
         } else if needsRefresh {
             do { try await enqueueRefresh(updated) } catch {
-                try? database.updateSourceStatus(owner: user.id, id: updated.id, status: source.status, error: source.lastError)
+                _ = try? await database.transitionSource(owner: user.id, id: updated.id, from: .queued, to: source.status, error: source.lastError)
                 throw error
             }
         }
-        return JSONResponse.make(Self.render(try database.source(owner: user.id, id: updated.id) ?? updated))
+        return try await JSONResponse.make(Self.render(database.source(owner: user.id, id: updated.id) ?? updated))
     }
 
     /// Validates `auth` against the source and records what changes. Returns whether

@@ -13,7 +13,7 @@ import Upstream
 /// `/api/v1/sources` and `/api/v1/executions`: the management API.
 struct SourcesAPI: Sendable {
     let auth: Authenticator
-    let database: AppDatabase
+    let database: any JunctionStore
     let queue: JobQueue
     let box: SecretBox
     let policy: OutboundPolicy
@@ -23,27 +23,27 @@ struct SourcesAPI: Sendable {
     func register(on router: Router<FrontendContext>) {
         let api = router.group("/api/v1")
         api.get("/sources") { req, _ in await self.guarded(req) { user, _ in
-            JSONResponse.make(["sources": .array(try database.sources(owner: user.id).map(Self.render))])
+            try await JSONResponse.make(["sources": .array(database.sources(owner: user.id).map(Self.render))])
         } }
         api.post("/sources") { req, _ in await self.guarded(req) { user, req in try await self.create(user: user, request: &req) } }
         api.get("/sources/:slug") { req, ctx in await self.guarded(req) { user, _ in
-            JSONResponse.make(Self.render(try self.source(user, ctx)))
+            try await JSONResponse.make(Self.render(self.source(user, ctx)))
         } }
         api.delete("/sources/:slug") { req, ctx in await self.guarded(req) { user, _ in
-            let source = try self.source(user, ctx)
-            try database.deleteSource(owner: user.id, slug: source.slug)
+            let source = try await self.source(user, ctx)
+            try await database.deleteSource(owner: user.id, slug: source.slug)
             return JSONResponse.empty(.noContent)
         } }
         api.post("/sources/:slug/refresh") { req, ctx in await self.guarded(req) { user, _ in
-            let source = try self.source(user, ctx)
+            let source = try await self.source(user, ctx)
             // "queued" is shown until a refresher picks the job up, so a watcher never mistakes
             // the old outcome for the new one; it is also what keeps a second job out.
-            guard try database.markRefreshQueued(owner: user.id, id: source.id) else {
+            guard try await database.markRefreshQueued(owner: user.id, id: source.id) else {
                 return JSONResponse.make(["status": "queued", "source": .string(source.slug), "alreadyQueued": true,
                                           "message": "a refresh of this source is already queued; it was not queued again"], status: .accepted)
             }
             do { try await self.enqueueRefresh(source) } catch {
-                try? database.updateSourceStatus(owner: user.id, id: source.id, status: source.status, error: source.lastError)
+                _ = try? await database.transitionSource(owner: user.id, id: source.id, from: .queued, to: source.status, error: source.lastError)
                 throw error
             }
             return JSONResponse.make(["status": "queued", "source": .string(source.slug), "alreadyQueued": false], status: .accepted)
@@ -52,7 +52,7 @@ struct SourcesAPI: Sendable {
         registerCatalog(on: api)
         api.get("/executions") { req, _ in await self.guarded(req) { user, req in
             let limit = req.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50
-            let rows = try database.executions(owner: user.id, limit: limit, after: req.uri.queryParameters.get("before").map { String($0) })
+            let rows = try await database.executions(owner: user.id, limit: limit, after: req.uri.queryParameters.get("before").map { String($0) })
             var body: [String: JSONValue] = ["executions": .array(rows.map { r in
                 ["id": .string(r.id), "tool": .string(r.tool), "status": .string(r.status), "durationMs": .number(Double(r.durationMs)),
                  "code": .string(r.code), "calls": (try? JSONValue.parse(r.calls)) ?? [], "resultPreview": r.resultPreview.map { .string($0) } ?? .null,
@@ -67,7 +67,7 @@ struct SourcesAPI: Sendable {
     func guarded(_ incoming: Request, _ body: (User, inout Request) async throws -> Response) async -> Response {
         var request = incoming
         do {
-            let user = try auth.user(for: request, accepting: .management)
+            let user = try await auth.user(for: request, accepting: .management)
             return try await body(user, &request)
         } catch let error as JunctionError {
             return JSONResponse.error(error, headers: error.status == 401 ? [.wwwAuthenticate: "Bearer realm=\"junction\""] : [:])
@@ -77,9 +77,9 @@ struct SourcesAPI: Sendable {
         }
     }
 
-    func source(_ user: User, _ context: FrontendContext) throws -> Source {
+    func source(_ user: User, _ context: FrontendContext) async throws -> Source {
         let slug = context.parameters.get("slug") ?? ""
-        guard let source = try database.source(owner: user.id, slug: slug) else {
+        guard let source = try await database.source(owner: user.id, slug: slug) else {
             throw JunctionError.notFound("no source with slug '\(slug)'", code: "source_not_found")
         }
         return source
@@ -103,7 +103,7 @@ struct SourcesAPI: Sendable {
         if let origin = auth.origin { try await policy.check(URL(string: origin.description)!) }
         let name = body["name"]?.stringValue.map { String($0.prefix(200)) } ?? slug
         // The secret is bound to baseUrl's origin or auth.origin; without either it is refused.
-        let source = try database.createSource(
+        let source = try await database.createSource(
             owner: user.id,
             draft: SourceDraft(slug: slug, type: type, name: name, baseUrl: baseUrl, specUrl: specUrl, authType: auth.type,
                                authHeaderName: auth.headerName, secret: auth.needsSecret ? auth.secret : nil,
@@ -112,8 +112,8 @@ struct SourcesAPI: Sendable {
         if auth.type == .oauth {
             // Nothing to list until the user signs in; the callback queues the first refresh.
             let message = UpstreamOAuthError.needsSignIn(source.slug, reason: "nobody has signed in to it yet").message
-            try database.updateSourceStatus(owner: user.id, id: source.id, status: "needs_sign_in", error: message)
-            return JSONResponse.make(Self.render(try database.source(owner: user.id, id: source.id) ?? source), status: .created)
+            try await database.transitionSource(owner: user.id, id: source.id, to: .needsSignIn, error: message)
+            return try await JSONResponse.make(Self.render(database.source(owner: user.id, id: source.id) ?? source), status: .created)
         }
         try await enqueueRefresh(source)
         return JSONResponse.make(Self.render(source), status: .created)

@@ -16,9 +16,9 @@ struct Admin: AsyncParsableCommand {
 
         func run() async throws {
             let common = try CommonConfiguration()
-            let database = try AppDatabase(path: common.databasePath)
-            let user = try database.userCreatingIfNeeded(email: email)
-            let (token, _) = try database.createAPIToken(owner: user.id, name: name)
+            let database: any JunctionStore = try SQLiteStore(path: common.databasePath)
+            let user = try await database.userCreatingIfNeeded(email: email)
+            let (token, _) = try await database.createAPIToken(owner: user.id, name: name)
             FileHandle.standardError.write(Data("created token '\(name)' for \(user.email)\(user.isAdmin ? " (admin)" : "")\n".utf8))
             print(token)
         }

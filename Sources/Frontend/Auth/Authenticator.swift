@@ -10,7 +10,7 @@ import Store
 /// the router resolves `//api/v1/tokens` to the same handler as `/api/v1/tokens`, so a
 /// decision taken on the raw path would disagree with the route that actually runs.
 struct Authenticator: Sendable {
-    let database: AppDatabase
+    let database: any JunctionStore
     /// Junction's public base URL without a trailing slash (issuer and resource base).
     let publicURL: String
 
@@ -21,7 +21,7 @@ struct Authenticator: Sendable {
     /// Scopes Junction's authorization server grants.
     static let scopes = ["mcp"]
 
-    init(database: AppDatabase, publicURL: String = "http://127.0.0.1:8080") {
+    init(database: any JunctionStore, publicURL: String = "http://127.0.0.1:8080") {
         self.database = database
         var base = publicURL
         while base.hasSuffix("/") { base.removeLast() }
@@ -60,10 +60,10 @@ struct Authenticator: Sendable {
     /// The enabled user this request authenticates as on a route accepting `credentials`,
     /// or a 401/403 `JunctionError`. With an `Authorization` header only the bearer token
     /// counts (a cookie never rescues a bad token).
-    func user(for request: Request, accepting credentials: RouteCredentials) throws -> User {
-        if let header = request.headers[.authorization] { return try bearer(header, accepting: credentials).user }
+    func user(for request: Request, accepting credentials: RouteCredentials) async throws -> User {
+        if let header = request.headers[.authorization] { return try await bearer(header, accepting: credentials).user }
         if credentials.acceptsSessionCookie, let cookie = request.cookies[Self.sessionCookie]?.value, !cookie.isEmpty {
-            guard let user = try database.userForWebSession(token: cookie) else {
+            guard let user = try await database.userForWebSession(token: cookie) else {
                 throw JunctionError.unauthorized("the session has expired; sign in again")
             }
             if request.method != .get, request.method != .head {
@@ -79,7 +79,7 @@ struct Authenticator: Sendable {
 
     /// What an `Authorization` header's bearer token stands for on a route accepting
     /// `credentials`, or a 401.
-    func bearer(_ header: String, accepting credentials: RouteCredentials) throws -> AppDatabase.BearerIdentity {
+    func bearer(_ header: String, accepting credentials: RouteCredentials) async throws -> BearerIdentity {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw JunctionError.unauthorized("the Authorization header must be 'Bearer <token>'")
@@ -89,7 +89,7 @@ struct Authenticator: Sendable {
         // resource): elsewhere they are unknown tokens, so an MCP client cannot mint
         // personal tokens or manage sources with one.
         let accessTokenResource = credentials.acceptsAccessTokens ? mcpResource : nil
-        if let identity = try database.bearerIdentity(token, accessTokenResource: accessTokenResource) { return identity }
+        if let identity = try await database.bearerIdentity(token, accessTokenResource: accessTokenResource) { return identity }
         throw JunctionError("invalid_token", "the token is invalid, expired, revoked, issued for another resource, or its user is disabled",
                             status: 401)
     }

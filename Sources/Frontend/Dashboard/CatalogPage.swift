@@ -6,14 +6,14 @@ import Store
 /// showing each function's call name and TypeScript signature. Works as a plain GET form;
 /// the script turns it into search-as-you-type over `GET /api/v1/catalog`.
 struct CatalogPage {
-    let database: AppDatabase
+    let database: any JunctionStore
     let session: WebSession
     let query: String
     let source: String?
 
-    func render() throws -> Response {
-        let sources = try database.sources(owner: session.user.id).filter(\.enabled)
-        let hits = try database.searchCatalog(owner: session.user.id,
+    func render() async throws -> Response {
+        let sources = try await database.sources(owner: session.user.id).filter(\.enabled)
+        let hits = try await database.searchCatalog(owner: session.user.id,
                                               query: CatalogQuery(text: String(query.prefix(500)), source: source, limit: CatalogQuery.maxLimit))
         let options = HTML.join(sources.map { s in
             let selected: HTML = s.slug == source ? " selected" : ""

@@ -10,28 +10,28 @@ import Store
 /// CSRF token.
 struct Dashboard: Sendable {
     let auth: Authenticator
-    let database: AppDatabase
+    let database: any JunctionStore
     let config: FrontendConfiguration
     let logger: Logger
 
     func register(on router: Router<FrontendContext>) {
         Assets.register(on: router)
         OpenAPISpec.register(on: router)
-        router.get("/") { req, _ in await self.page(req) { try OverviewPage(database: database, session: $0, mcpURL: mcpURL).render() } }
-        router.get("/sources") { req, _ in await self.page(req) { try SourcesPage(database: database, session: $0).render() } }
-        router.get("/sources/table") { req, _ in await self.page(req) { try SourcesPage(database: database, session: $0).tableFragment() } }
+        router.get("/") { req, _ in await self.page(req) { try await OverviewPage(database: database, session: $0, mcpURL: mcpURL).render() } }
+        router.get("/sources") { req, _ in await self.page(req) { try await SourcesPage(database: database, session: $0).render() } }
+        router.get("/sources/table") { req, _ in await self.page(req) { try await SourcesPage(database: database, session: $0).tableFragment() } }
         router.get("/catalog") { req, _ in await self.page(req) { session in
             // Form encoding: a GET form sends spaces as '+'.
             let fields = req.queryFields
-            return try CatalogPage(database: database, session: session, query: fields["q"] ?? "",
+            return try await CatalogPage(database: database, session: session, query: fields["q"] ?? "",
                                    source: fields["source"].flatMap { $0.isEmpty ? nil : $0 }).render()
         } }
         router.get("/endpoint") { req, _ in await self.page(req) { EndpointPage(session: $0, mcpURL: mcpURL).render() } }
         router.get("/executions") { req, _ in await self.page(req) { session in
-            try ExecutionsPage(database: database, session: session).list(before: req.uri.queryParameters.get("before"))
+            try await ExecutionsPage(database: database, session: session).list(before: req.uri.queryParameters.get("before"))
         } }
         router.get("/executions/:id") { req, ctx in await self.page(req) { session in
-            try ExecutionsPage(database: database, session: session).detail(id: ctx.parameters.get("id") ?? "")
+            try await ExecutionsPage(database: database, session: session).detail(id: ctx.parameters.get("id") ?? "")
         } }
         router.get("/admin") { req, _ in await self.page(req) { session in
             guard session.user.isAdmin else { throw JunctionError("forbidden", "only administrators can open this page", status: 403) }

@@ -7,12 +7,12 @@ import Store
 /// `/executions` (recent runs, newest first, paged by keyset) and `/executions/{id}`
 /// (code, calls, result preview, error).
 struct ExecutionsPage {
-    let database: AppDatabase
+    let database: any JunctionStore
     let session: WebSession
     static let pageSize = 50
 
-    func list(before: String?) throws -> Response {
-        let runs = try database.executions(owner: session.user.id, limit: Self.pageSize, after: before)
+    func list(before: String?) async throws -> Response {
+        let runs = try await database.executions(owner: session.user.id, limit: Self.pageSize, after: before)
         let more: HTML = runs.count == Self.pageSize
             ? "<nav class=\"pager\" aria-label=\"Pages\"><a class=\"btn\" href=\"/executions?before=\(runs.last!.id)\">Older runs →</a></nav>" : ""
         let main: HTML = """
@@ -26,8 +26,8 @@ struct ExecutionsPage {
         return Layout.page(title: "Executions", section: .executions, session: session, main: main)
     }
 
-    func detail(id: String) throws -> Response {
-        guard let run = try database.execution(owner: session.user.id, id: id) else {
+    func detail(id: String) async throws -> Response {
+        guard let run = try await database.execution(owner: session.user.id, id: id) else {
             throw JunctionError.notFound("no run with this id")
         }
         let calls = (try? JSONValue.parse(run.calls))?.arrayValue ?? []

@@ -4,16 +4,16 @@ import Store
 
 /// `/`: what is registered, how it is doing, where to point clients, the latest runs.
 struct OverviewPage {
-    let database: AppDatabase
+    let database: any JunctionStore
     let session: WebSession
     let mcpURL: String
 
-    func render() throws -> Response {
+    func render() async throws -> Response {
         let user = session.user
-        let sources = try database.sources(owner: user.id)
-        let runs = try database.executions(owner: user.id, limit: 5)
+        let sources = try await database.sources(owner: user.id)
+        let runs = try await database.executions(owner: user.id, limit: 5)
         let entries = sources.filter(\.enabled).reduce(0) { $0 + $1.entryCount }
-        let failing = sources.filter { $0.status == "error" }.count
+        let failing = sources.filter { $0.status == .error }.count
         let cards: HTML = """
             <div class="cards">
               <a class="card" href="/sources"><div class="num">\(sources.count)</div><div class="label">sources registered</div></a>

@@ -7,7 +7,7 @@ import Store
 /// examples, and the edit and delete dialogs. `/sources/table` is the table body alone,
 /// which the script reloads after a change.
 struct SourcesPage {
-    let database: AppDatabase
+    let database: any JunctionStore
     let session: WebSession
 
     /// Ready-made registrations that fill the form.
@@ -34,8 +34,8 @@ struct SourcesPage {
                 fields: ["type": "mcp", "slug": "oauth_mcp", "name": "MCP with OAuth", "baseUrl": "http://127.0.0.1:8002/mcp", "authType": "oauth"]),
     ]
 
-    func render() throws -> Response {
-        let sources = try database.sources(owner: session.user.id)
+    func render() async throws -> Response {
+        let sources = try await database.sources(owner: session.user.id)
         let exampleButtons = HTML.join(Self.examples.map { ex in
             let json = JSONValue.object(ex.fields.mapValues { .string($0) }).jsonString()
             return """
@@ -113,8 +113,8 @@ struct SourcesPage {
     }
 
     /// The table body alone.
-    func tableFragment() throws -> Response {
-        let html = Self.rows(try database.sources(owner: session.user.id))
+    func tableFragment() async throws -> Response {
+        let html = Self.rows(try await database.sources(owner: session.user.id))
         var headers = Layout.securityHeaders()
         headers[.contentType] = "text/html; charset=utf-8"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html.text)))
@@ -132,10 +132,10 @@ struct SourcesPage {
         let status = s.enabled ? s.displayStatus : "disabled"
         let error: HTML = s.lastError.map { "<span class=\"error-text\">\($0)</span>" } ?? "<span class=\"muted\">—</span>"
         let connect: HTML = s.type == .mcp && s.authType.rawValue == "oauth"
-            ? (s.status == "needs_sign_in" || s.status == "error"
+            ? (s.status == .needsSignIn || s.status == .error
                 ? "<button type=\"button\" class=\"btn btn-sm btn-primary\" data-action=\"connect\">Connect</button>"
                 : "<button type=\"button\" class=\"btn btn-sm\" data-action=\"connect\">Reconnect</button>") : ""
-        let busy = ["ready", "error"].contains(s.status) ? "false" : "true"
+        let busy = [.ready, .error].contains(s.status) ? "false" : "true"
         return """
             <tr data-slug="\(s.slug)" data-source="\(json)" aria-busy="\(busy)"\(HTML(raw: s.enabled ? "" : " class=\"is-disabled\""))>
               <th scope="row" data-label="Name" class="cell-name">\(s.name)<span class="slug">\(s.slug)</span></th>

@@ -14,7 +14,7 @@ import Upstream
 /// land on any frontend instance.
 extension MCPEndpoint {
     func openLegacyStream(_ request: Request) async -> Response {
-        let (authorized, refusal) = authorize(request)
+        let (authorized, refusal) = await authorize(request)
         guard let user = authorized else { return refusal! }
         let frontend = dispatcher.listener.frontendID
         let session: LegacySSESessionStore.Session

@@ -56,9 +56,9 @@ struct MCPEndpoint: Sendable {
     // MARK: admission (shared by every route)
 
     /// Origin, then authentication: the user, or the response refusing the request.
-    func authorize(_ request: Request) -> (User?, Response?) {
+    func authorize(_ request: Request) async -> (User?, Response?) {
         if let denied = checkOrigin(request) { return (nil, denied) }
-        do { return (try users.user(for: request, auth: auth), nil) } catch let error as JunctionError {
+        do { return (try await users.user(for: request, auth: auth), nil) } catch let error as JunctionError {
             return (nil, JSONResponse.error(error, headers: [.wwwAuthenticate: auth.challenge(for: error)]))
         } catch {
             logger.error("authentication failed", metadata: ["error": "\(error)"])
@@ -69,7 +69,7 @@ struct MCPEndpoint: Sendable {
     /// Origin, authentication and the user's rate limit, in that order; the user, or
     /// the response refusing the request.
     func admit(_ request: Request) async -> (User?, Response?) {
-        let (user, refusal) = authorize(request)
+        let (user, refusal) = await authorize(request)
         guard let user else { return (nil, refusal) }
         if let limited = await rateLimit(user) { return (nil, limited) }
         return (user, nil)
@@ -123,7 +123,7 @@ struct MCPEndpoint: Sendable {
 
     private func post(_ incoming: Request) async -> Response {
         var request = incoming
-        let (authorized, refusal) = authorize(request)
+        let (authorized, refusal) = await authorize(request)
         guard let user = authorized else { return refusal! }
         if let limited = await rateLimit(user) { return limited }
         let message: JSONRPCRequest
@@ -242,7 +242,7 @@ struct MCPEndpoint: Sendable {
     }
 
     private func delete(_ request: Request) async -> Response {
-        let (authorized, refusal) = authorize(request)
+        let (authorized, refusal) = await authorize(request)
         guard let user = authorized else { return refusal! }
         guard let sessionID = request.headers[.mcpSessionID] else {
             // 2026-07-28 has no sessions: DELETE means nothing there.

@@ -7,7 +7,7 @@ import Synchronization
 
 /// Remembers which user a bearer token belongs to, so a client sending many requests does
 /// not cost a token lookup each. An answer is reused only while the store's auth epoch
-/// (`AppDatabase.authEpoch`, bumped by triggers on every revocation, user change or token
+/// (`UserStore.authEpoch`, bumped by triggers on every revocation, user change or token
 /// deletion) is the one read before the answer was looked up, and never past the token's
 /// own expiry — so a revoked token or a disabled user is refused on the very next request,
 /// at the price of one single-row read instead of a JOIN. `maxAge` bounds how stale the
@@ -33,15 +33,15 @@ final class UserCache: Sendable {
 
     /// The user of the request's bearer token, from the cache or from `auth`. Only for
     /// the MCP routes: the answer is what a route accepting `.mcp` credentials may see.
-    func user(for request: Request, auth: Authenticator) throws -> User {
-        guard maxAge > .zero, let header = request.headers[.authorization] else { return try auth.user(for: request, accepting: .mcp) }
+    func user(for request: Request, auth: Authenticator) async throws -> User {
+        guard maxAge > .zero, let header = request.headers[.authorization] else { return try await auth.user(for: request, accepting: .mcp) }
         let key = TokenHasher.hash(header)
         // Read before the lookup: a revocation committed in between bumps the epoch past
         // the one stored with the answer, so the next request looks the token up again.
-        let epoch = try auth.database.authEpoch()
+        let epoch = try await auth.database.authEpoch()
         let now = Date()
         if let hit = entries.withLock({ $0[key] }), hit.epoch == epoch, hit.validUntil > now { return hit.user }
-        let identity = try auth.bearer(header, accepting: .mcp)
+        let identity = try await auth.bearer(header, accepting: .mcp)
         let entry = Entry(user: identity.user, epoch: epoch,
                           validUntil: min(now.addingTimeInterval(Double(maxAge.milliseconds) / 1000), identity.expiresAt ?? .distantFuture))
         entries.withLock { e in

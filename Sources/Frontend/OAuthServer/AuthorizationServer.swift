@@ -19,7 +19,7 @@ struct AuthorizationServer: Sendable {
     let throttle: AbuseThrottle
     let logger: Logger
 
-    var database: AppDatabase { auth.database }
+    var database: any JunctionStore { auth.database }
     typealias OAuthError = ClientRegistry.OAuthError
 
     func register(on router: Router<FrontendContext>) {
@@ -55,7 +55,7 @@ struct AuthorizationServer: Sendable {
         router.get("/oauth/register/{id}") { request, context in
             let header = request.headers[.authorization] ?? ""
             let token = header.lowercased().hasPrefix("bearer ") ? String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
-            do { return self.cors(JSONResponse.make(try self.clients.read(id: context.parameters.get("id") ?? "", registrationToken: token))) } catch {
+            do { return try await self.cors(JSONResponse.make(self.clients.read(id: context.parameters.get("id") ?? "", registrationToken: token))) } catch {
                 return self.oauthError(error, headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
             }
         }
@@ -195,12 +195,12 @@ struct AuthorizationServer: Sendable {
                 guard q["decision"] == "approve" else {
                     return redirectBack(req.redirectURI, [("error", "access_denied"), ("error_description", "the user denied access")], state: req.state)
                 }
-                try database.saveConsent(userId: session.user.id, clientId: req.client.id, scope: req.scope)
-                return try issueCode(req, user: session.user)
+                try await database.saveConsent(userId: session.user.id, clientId: req.client.id, scope: req.scope)
+                return try await issueCode(req, user: session.user)
             }
             let prompt = Set((q["prompt"] ?? "").split(separator: " ").map(String.init))
-            let remembered = try database.consent(userId: session.user.id, clientId: req.client.id)
-            if remembered != nil, !prompt.contains("consent") { return try issueCode(req, user: session.user) }
+            let remembered = try await database.consent(userId: session.user.id, clientId: req.client.id)
+            if remembered != nil, !prompt.contains("consent") { return try await issueCode(req, user: session.user) }
             if prompt.contains("none") {
                 return redirectBack(req.redirectURI, [("error", "consent_required"), ("error_description", "consent is needed")], state: req.state)
             }
@@ -216,9 +216,9 @@ struct AuthorizationServer: Sendable {
         }
     }
 
-    private func issueCode(_ req: AuthRequest, user: User) throws -> Response {
+    private func issueCode(_ req: AuthRequest, user: User) async throws -> Response {
         let code = TokenHasher.newToken(prefix: "jac")
-        try database.insertOAuthCode(OAuthCode(codeHash: TokenHasher.hash(code), clientId: req.client.id, userId: user.id,
+        try await database.insertOAuthCode(OAuthCode(codeHash: TokenHasher.hash(code), clientId: req.client.id, userId: user.id,
                                                redirectUri: req.redirectURI, codeChallenge: req.codeChallenge, scope: req.scope,
                                                resource: req.resource, familyId: UUID().uuidString.lowercased(),
                                                expiresAt: Date().addingTimeInterval(config.codeTTL), usedAt: nil))
@@ -237,8 +237,8 @@ struct AuthorizationServer: Sendable {
             guard !clientID.isEmpty else { throw OAuthError(code: "invalid_client", description: "client_id is required (public clients)", status: 401) }
             if let refusal = await throttle.check(.tokenFailuresPerClient, clientID) { throw refusal }
             switch form["grant_type"] ?? "" {
-            case "authorization_code": return cors(try exchangeCode(form, clientID: clientID))
-            case "refresh_token": return cors(try refresh(form, clientID: clientID))
+            case "authorization_code": return try await cors(exchangeCode(form, clientID: clientID))
+            case "refresh_token": return try await cors(refresh(form, clientID: clientID))
             case "": throw OAuthError(code: "invalid_request", description: "grant_type is required")
             default: throw OAuthError(code: "unsupported_grant_type", description: "supported: authorization_code, refresh_token")
             }
@@ -254,13 +254,13 @@ struct AuthorizationServer: Sendable {
         }
     }
 
-    private func exchangeCode(_ form: [String: String], clientID: String) throws -> Response {
+    private func exchangeCode(_ form: [String: String], clientID: String) async throws -> Response {
         guard let code = form["code"], !code.isEmpty else { throw OAuthError(code: "invalid_request", description: "code is required") }
         guard let verifier = form["code_verifier"], !verifier.isEmpty else {
             throw OAuthError(code: "invalid_request", description: "code_verifier is required (PKCE)")
         }
         let grant: OAuthCode
-        switch try database.redeemOAuthCode(hash: TokenHasher.hash(code)) {
+        switch try await database.redeemOAuthCode(hash: TokenHasher.hash(code)) {
         case .unknown: throw OAuthError(code: "invalid_grant", description: "unknown authorization code")
         case .replayed:
             logger.warning("authorization code replayed: tokens issued from it are revoked", metadata: ["client": "\(clientID)"])
@@ -278,16 +278,16 @@ struct AuthorizationServer: Sendable {
         if let resource = form["resource"], normalizedResource(resource) != grant.resource {
             throw OAuthError(code: "invalid_target", description: "resource must be \(grant.resource)")
         }
-        let response = try issueTokens(clientID: clientID, userID: grant.userId, scope: grant.scope, resource: grant.resource, familyID: grant.familyId)
+        let response = try await issueTokens(clientID: clientID, userID: grant.userId, scope: grant.scope, resource: grant.resource, familyID: grant.familyId)
         // The client completed a flow: it no longer expires as an abandoned registration.
-        try database.markOAuthClientUsed(id: clientID)
+        try await database.markOAuthClientUsed(id: clientID)
         return response
     }
 
-    private func refresh(_ form: [String: String], clientID: String) throws -> Response {
+    private func refresh(_ form: [String: String], clientID: String) async throws -> Response {
         guard let token = form["refresh_token"], !token.isEmpty else { throw OAuthError(code: "invalid_request", description: "refresh_token is required") }
         let old: OAuthToken
-        switch try database.useRefreshToken(hash: TokenHasher.hash(token), clientId: clientID) {
+        switch try await database.useRefreshToken(hash: TokenHasher.hash(token), clientId: clientID) {
         case .invalid: throw OAuthError(code: "invalid_grant", description: "refresh token is invalid, expired, or revoked")
         case .reused:
             logger.warning("refresh token reused: its token family is revoked", metadata: ["client": "\(clientID)"])
@@ -300,11 +300,11 @@ struct AuthorizationServer: Sendable {
         if let scope = form["scope"], !scope.split(separator: " ").allSatisfy({ old.scope.split(separator: " ").contains($0) }) {
             throw OAuthError(code: "invalid_scope", description: "a refresh cannot widen the scope")
         }
-        return try issueTokens(clientID: clientID, userID: old.userId, scope: old.scope, resource: old.resource, familyID: old.familyId)
+        return try await issueTokens(clientID: clientID, userID: old.userId, scope: old.scope, resource: old.resource, familyID: old.familyId)
     }
 
-    private func issueTokens(clientID: String, userID: String, scope: String, resource: String, familyID: String) throws -> Response {
-        guard let user = try database.user(id: userID), !user.disabled else {
+    private func issueTokens(clientID: String, userID: String, scope: String, resource: String, familyID: String) async throws -> Response {
+        guard let user = try await database.user(id: userID), !user.disabled else {
             throw OAuthError(code: "invalid_grant", description: "the user is disabled")
         }
         let access = TokenHasher.newToken(prefix: "jat"), refresh = TokenHasher.newToken(prefix: "jrt")
@@ -314,7 +314,7 @@ struct AuthorizationServer: Sendable {
                        clientId: clientID, userId: userID, scope: scope, resource: resource, createdAt: now,
                        expiresAt: now.addingTimeInterval(ttl), usedAt: nil, revokedAt: nil)
         }
-        try database.insertOAuthTokens([row(access, "access", config.accessTokenTTL), row(refresh, "refresh", config.refreshTokenTTL)])
+        try await database.insertOAuthTokens([row(access, "access", config.accessTokenTTL), row(refresh, "refresh", config.refreshTokenTTL)])
         return JSONResponse.make(["access_token": .string(access), "token_type": "Bearer", "expires_in": .number(config.accessTokenTTL.rounded()),
                                   "refresh_token": .string(refresh), "scope": .string(scope)],
                                  headers: [HTTPField.Name("Pragma")!: "no-cache"])
@@ -330,7 +330,7 @@ struct AuthorizationServer: Sendable {
                 throw OAuthError(code: "invalid_client", description: "client_id is required (public clients)", status: 401)
             }
             guard let token = form["token"], !token.isEmpty else { throw OAuthError(code: "invalid_request", description: "token is required") }
-            try database.revokeOAuthToken(hash: TokenHasher.hash(token), clientId: clientID)
+            try await database.revokeOAuthToken(hash: TokenHasher.hash(token), clientId: clientID)
             // RFC 7009 §2.2: 200 whether or not the token was known.
             return cors(Response(status: .ok, headers: [.cacheControl: "no-store"]))
         } catch {
@@ -349,7 +349,7 @@ struct AuthorizationServer: Sendable {
             do { body = try await request.jsonBody(limit: 16_384) } catch let e as JunctionError {
                 throw OAuthError(code: "invalid_client_metadata", description: e.message, status: e.status == 413 ? 413 : 400)
             }
-            let registered = try clients.register(body)
+            let registered = try await clients.register(body)
             logger.info("OAuth client registered", metadata: ["client": "\(registered["client_id"]?.stringValue ?? "")"])
             return cors(JSONResponse.make(registered, status: .created))
         } catch {

@@ -11,7 +11,7 @@ import Upstream
 /// `clientMetadataCacheMax` of them). A registered client that obtains no token within
 /// `unusedClientTTL` expires and is swept; at most `maxUnusedClients` wait at once.
 struct ClientRegistry: Sendable {
-    let database: AppDatabase
+    let database: any JunctionStore
     let http: UpstreamHTTP
     let config: AuthConfiguration
     let issuer: String
@@ -43,13 +43,13 @@ struct ClientRegistry: Sendable {
     func resolve(_ clientID: String) async throws(OAuthError) -> Client {
         guard !clientID.isEmpty, clientID.count <= 2000 else { throw OAuthError(code: "invalid_request", description: "client_id is missing") }
         let cached: OAuthClientRecord?
-        do { cached = try database.oauthClient(id: clientID) } catch {
+        do { cached = try await database.oauthClient(id: clientID) } catch {
             throw OAuthError(code: "server_error", description: "cannot read clients", status: 500)
         }
         if Self.isMetadataURL(clientID) {
             if let cached, cached.kind == "metadata", let until = cached.refreshAfter, until > Date() { return Self.client(cached) }
             let record = try await fetchMetadataDocument(clientID)
-            do { try database.saveMetadataClient(record, keep: config.clientMetadataCacheMax) } catch {
+            do { try await database.saveMetadataClient(record, keep: config.clientMetadataCacheMax) } catch {
                 throw OAuthError(code: "server_error", description: "cannot store the client", status: 500)
             }
             return Self.client(record)
@@ -135,7 +135,7 @@ struct ClientRegistry: Sendable {
     }
 
     /// RFC 7591 registration. Every client is public (`token_endpoint_auth_method: none`, PKCE).
-    func register(_ body: JSONValue) throws(OAuthError) -> JSONValue {
+    func register(_ body: JSONValue) async throws(OAuthError) -> JSONValue {
         guard case .object(var o) = body else { throw OAuthError(code: "invalid_client_metadata", description: "the body must be a JSON object") }
         let uris = try Self.validatedRedirectURIs(o["redirect_uris"])
         let grants = o["grant_types"]?.arrayValue?.compactMap(\.stringValue) ?? ["authorization_code"]
@@ -158,8 +158,8 @@ struct ClientRegistry: Sendable {
         let metadata = JSONValue.object(o)
         let waiting: Int
         do {
-            try database.sweepUnusedOAuthClients(createdBefore: Date().addingTimeInterval(-config.unusedClientTTL))
-            waiting = try database.unusedOAuthClientCount()
+            try await database.sweepUnusedOAuthClients(createdBefore: Date().addingTimeInterval(-config.unusedClientTTL))
+            waiting = try await database.unusedOAuthClientCount()
         } catch {
             throw OAuthError(code: "server_error", description: "cannot read clients", status: 500)
         }
@@ -170,7 +170,7 @@ struct ClientRegistry: Sendable {
                              status: 503)
         }
         do {
-            try database.saveOAuthClient(OAuthClientRecord(id: id, kind: "registered", name: name,
+            try await database.saveOAuthClient(OAuthClientRecord(id: id, kind: "registered", name: name,
                                                            redirectUris: JSONValue.array(uris.map { .string($0) }).jsonString(),
                                                            metadata: metadata.jsonString(), registrationTokenHash: TokenHasher.hash(registrationToken),
                                                            createdAt: Date(), refreshAfter: nil))
@@ -183,8 +183,8 @@ struct ClientRegistry: Sendable {
     }
 
     /// RFC 7592 read: the client's metadata, for the holder of its registration access token.
-    func read(id: String, registrationToken: String) throws(OAuthError) -> JSONValue {
-        guard let record = try? database.oauthClient(id: id), record.kind == "registered", let stored = record.registrationTokenHash,
+    func read(id: String, registrationToken: String) async throws(OAuthError) -> JSONValue {
+        guard let record = try? await database.oauthClient(id: id), record.kind == "registered", let stored = record.registrationTokenHash,
               Authenticator.constantTimeEquals(stored, TokenHasher.hash(registrationToken)),
               case .object(var o) = (try? JSONValue.parse(record.metadata)) ?? .null else {
             throw OAuthError(code: "invalid_token", description: "unknown client or wrong registration access token", status: 401)

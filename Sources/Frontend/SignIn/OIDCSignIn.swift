@@ -25,7 +25,7 @@ struct OIDCSignIn: Sendable {
     let logger: Logger
 
     static let stateCookie = "junction_oidc"
-    var database: AppDatabase { auth.database }
+    var database: any JunctionStore { auth.database }
     var callbackURL: String { auth.publicURL + "/signin/oidc/callback" }
 
     func register(on router: Router<FrontendContext>) {
@@ -85,7 +85,7 @@ struct OIDCSignIn: Sendable {
             let d = try await discover()
             let state = TokenHasher.newToken(prefix: "st"), nonce = TokenHasher.newToken(prefix: "n")
             let pkce = UpstreamPKCE.generate()
-            try database.insertOIDCState(OIDCLoginState(stateHash: TokenHasher.hash(state), nonce: nonce, codeVerifier: pkce.verifier,
+            try await database.insertOIDCState(OIDCLoginState(stateHash: TokenHasher.hash(state), nonce: nonce, codeVerifier: pkce.verifier,
                                                         next: RedirectTarget.sameOriginPath(request.queryFields["next"]),
                                                         expiresAt: Date().addingTimeInterval(600)))
             let query = FormCoding.encode([("response_type", "code"), ("client_id", clientID), ("redirect_uri", callbackURL),
@@ -110,7 +110,7 @@ struct OIDCSignIn: Sendable {
         do {
             guard let state = q["state"], !state.isEmpty, let bound = request.cookies[Self.stateCookie]?.value,
                   Authenticator.constantTimeEquals(bound, state),
-                  let pending = try database.takeOIDCState(hash: TokenHasher.hash(state)) else {
+                  let pending = try await database.takeOIDCState(hash: TokenHasher.hash(state)) else {
                 throw SignInError(message: "The sign-in request is unknown or expired (state mismatch); start again.")
             }
             if let error = q["error"] { throw SignInError(message: "The identity provider refused: \(error) \(q["error_description"] ?? "")") }
@@ -118,9 +118,9 @@ struct OIDCSignIn: Sendable {
             let d = try await discover()
             let idToken = try await exchange(code: code, verifier: pending.codeVerifier, discovery: d, clientID: clientID)
             let claims = try await verify(idToken: idToken, discovery: d, clientID: clientID, nonce: pending.nonce)
-            let user = try account(for: claims)
+            let user = try await account(for: claims)
             logger.info("OIDC sign-in", metadata: ["user": "\(user.id)"])
-            return AuthPages.redirect(pending.next, cookies: [clearState, try auth.startSession(for: user)])
+            return try await AuthPages.redirect(pending.next, cookies: [clearState, auth.startSession(for: user)])
         } catch let e as SignInError {
             logger.warning("OIDC sign-in failed", metadata: ["error": "\(e.message)"])
             var r = fail(e.message, status: e.status)
@@ -134,7 +134,7 @@ struct OIDCSignIn: Sendable {
 
     /// The account these verified claims sign in to, linking or creating it as the type
     /// describes; a refusal is a `SignInError` (403 when policy says no).
-    func account(for claims: IDTokenClaims) throws -> User {
+    func account(for claims: IDTokenClaims) async throws -> User {
         let issuer = claims.iss.value, subject = claims.sub.value
         // The email must be in the ID token (scope `email`): the allowlist keys on it.
         guard let email = claims.email?.lowercased(), email.contains("@") else {
@@ -145,12 +145,12 @@ struct OIDCSignIn: Sendable {
                 ? "The identity provider says this email address is not verified."
                 : "The identity provider did not say that this email address is verified (email_verified), so Junction cannot trust it.")
         }
-        if let linked = try database.userForIdentity(issuer: issuer, subject: subject, email: email) {
-            guard try policy.maySignIn(email: linked.email, existing: linked) else { throw refusal(linked.email) }
+        if let linked = try await database.userForIdentity(issuer: issuer, subject: subject, email: email) {
+            guard try await policy.maySignIn(email: linked.email, existing: linked) else { throw refusal(linked.email) }
             return linked
         }
-        guard try policy.maySignIn(email: email, existing: try database.user(email: email)) else { throw refusal(email) }
-        switch try database.linkIdentity(issuer: issuer, subject: subject, email: email) {
+        guard try await policy.maySignIn(email: email, existing: try await database.user(email: email)) else { throw refusal(email) }
+        switch try await database.linkIdentity(issuer: issuer, subject: subject, email: email) {
         case .existing(let user), .linked(let user), .created(let user):
             return user
         case .conflict:

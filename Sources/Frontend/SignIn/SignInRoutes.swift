@@ -15,7 +15,7 @@ struct SignInRoutes: Sendable {
     let throttle: AbuseThrottle
     let logger: Logger
 
-    var database: AppDatabase { auth.database }
+    var database: any JunctionStore { auth.database }
 
     static var crossOrigin: Response {
         AuthPages.error(title: "Refused", message: "This form was posted from another site.", status: .forbidden)
@@ -27,7 +27,7 @@ struct SignInRoutes: Sendable {
             guard self.auth.isSameOrigin(request) else { return Self.crossOrigin }
             return try await self.login(request, client: ClientAddress.throttleKey(request, context, trusted: self.config.trustedProxies))
         }
-        router.get("/setup") { _, _ in try self.setupPage() }
+        router.get("/setup") { _, _ in try await self.setupPage() }
         router.post("/setup") { request, context in
             guard self.auth.isSameOrigin(request) else { return Self.crossOrigin }
             if let refusal = await self.throttle.take([(.signInPerIP, ClientAddress.throttleKey(request, context, trusted: self.config.trustedProxies))]) {
@@ -42,7 +42,7 @@ struct SignInRoutes: Sendable {
     private func loginPage(_ request: Request) async throws -> Response {
         let next = RedirectTarget.sameOriginPath(request.queryFields["next"])
         if try await auth.webSession(for: request) != nil { return AuthPages.redirect(next) }
-        return AuthPages.login(next: next, oidcEnabled: config.oidcEnabled, setupOpen: try database.userCount() == 0)
+        return await AuthPages.login(next: next, oidcEnabled: config.oidcEnabled, setupOpen: try database.userCount() == 0)
     }
 
     /// A refusal page with its `Retry-After`.
@@ -58,8 +58,8 @@ struct SignInRoutes: Sendable {
         let next = RedirectTarget.sameOriginPath(form["next"])
         let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         let password = form["password"] ?? ""
-        func refuse(_ message: String, _ status: HTTPResponse.Status) throws -> Response {
-            AuthPages.login(next: next, error: message, oidcEnabled: config.oidcEnabled, setupOpen: try database.userCount() == 0, status: status)
+        func refuse(_ message: String, _ status: HTTPResponse.Status) async throws -> Response {
+            AuthPages.login(next: next, error: message, oidcEnabled: config.oidcEnabled, setupOpen: try await database.userCount() == 0, status: status)
         }
         // Before any hashing: the address's attempts, then the account's failures (keyed by
         // the email typed, whether or not it exists, so refusals reveal nothing).
@@ -67,35 +67,35 @@ struct SignInRoutes: Sendable {
         if refusal == nil { refusal = await throttle.check(.signInFailuresPerAccount, email) }
         if let refusal {
             logger.notice("sign-in throttled", metadata: ["bucket": "\(refusal.bucket?.rawValue ?? "unavailable")"])
-            return Self.throttled(try refuse(refusal.message, HTTPResponse.Status(code: refusal.status)), refusal)
+            return try await Self.throttled(refuse(refusal.message, HTTPResponse.Status(code: refusal.status)), refusal)
         }
-        let user = try database.user(email: email)
-        let stored = try user.flatMap { try database.passwordHash(userId: $0.id) }
+        let user = try await database.user(email: email)
+        let stored: String? = if let user { try await database.passwordHash(userId: user.id) } else { nil }
         // Always pay for one hash so unknown emails are not distinguishable by timing.
         let matches: Bool
         do { matches = try await PasswordHasher.verify(password, against: stored ?? PasswordHasher.decoy) } catch let error as JunctionError {
-            return Self.throttled(try refuse(error.message, HTTPResponse.Status(code: error.status)), ThrottleRefusal(bucket: nil, retryAfter: 5))
+            return try await Self.throttled(refuse(error.message, HTTPResponse.Status(code: error.status)), ThrottleRefusal(bucket: nil, retryAfter: 5))
         }
         guard let user, stored != nil, matches else {
             await throttle.charge(.signInFailuresPerAccount, email)
             logger.info("sign-in refused: wrong email or password")
-            return try refuse("Wrong email or password.", .unauthorized)
+            return try await refuse("Wrong email or password.", .unauthorized)
         }
-        guard try policy.maySignIn(email: email, existing: user) else {
+        guard try await policy.maySignIn(email: email, existing: user) else {
             logger.info("sign-in refused by allowlist or disabled account", metadata: ["user": "\(user.id)"])
-            return try refuse("This account may not sign in (disabled or not on the allowlist).", .forbidden)
+            return try await refuse("This account may not sign in (disabled or not on the allowlist).", .forbidden)
         }
-        return AuthPages.redirect(next, cookies: [try auth.startSession(for: user)])
+        return try await AuthPages.redirect(next, cookies: [auth.startSession(for: user)])
     }
 
-    private func setupPage() throws -> Response {
-        guard try database.userCount() == 0 else { return AuthPages.redirect("/login") }
+    private func setupPage() async throws -> Response {
+        guard try await database.userCount() == 0 else { return AuthPages.redirect("/login") }
         return AuthPages.setup()
     }
 
     private func setup(_ incoming: Request) async throws -> Response {
         var request = incoming
-        guard try database.userCount() == 0 else {
+        guard try await database.userCount() == 0 else {
             return AuthPages.error(title: "Setup is done", message: "An account exists already; sign in instead.", status: .conflict)
         }
         let form = try await request.formFields()
@@ -108,11 +108,11 @@ struct SignInRoutes: Sendable {
             return AuthPages.setup(error: error.message, status: HTTPResponse.Status(code: error.status))
         }
         let user: User
-        do { user = try database.createFirstAdmin(email: email, passwordHash: hash) } catch let error as JunctionError where error.status == 409 {
+        do { user = try await database.createFirstAdmin(email: email, passwordHash: hash) } catch let error as JunctionError where error.status == 409 {
             return AuthPages.error(title: "Setup is done", message: "An account exists already; sign in instead.", status: .conflict)
         }
         logger.notice("first-run setup created the admin account", metadata: ["user": "\(user.id)"])
-        return AuthPages.redirect("/", cookies: [try auth.startSession(for: user)])
+        return try await AuthPages.redirect("/", cookies: [auth.startSession(for: user)])
     }
 
     private func logoutPage(_ request: Request) async throws -> Response {
@@ -132,6 +132,6 @@ struct SignInRoutes: Sendable {
                 return AuthPages.error(title: "Not signed out", message: "The sign-out form expired; try again.", status: .forbidden)
             }
         }
-        return AuthPages.redirect("/login", cookies: [try auth.endSession(for: request)])
+        return try await AuthPages.redirect("/login", cookies: [auth.endSession(for: request)])
     }
 }

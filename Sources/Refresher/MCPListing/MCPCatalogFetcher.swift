@@ -12,13 +12,13 @@ import Upstream
 /// SSE) and remembers what worked; when a remembered transport stops working, detects
 /// again once.
 struct MCPCatalogFetcher {
-    let database: AppDatabase
+    let database: any JunctionStore
     let connector: MCPSourceConnector
     let box: SecretBox
     let oauth: MCPOAuthTokens?
     let logger: Logger
 
-    init(database: AppDatabase, http: UpstreamHTTP, box: SecretBox, oauth: MCPOAuthTokens? = nil, logger: Logger) {
+    init(database: any JunctionStore, http: UpstreamHTTP, box: SecretBox, oauth: MCPOAuthTokens? = nil, logger: Logger) {
         self.database = database
         self.oauth = oauth
         self.connector = MCPSourceConnector(http: StreamingUpstream(http), maxMessageBytes: 8 * 1024 * 1024, requestTimeout: .seconds(30))
@@ -39,7 +39,7 @@ struct MCPCatalogFetcher {
     }
 
     private func drafts(for source: Source, secret: String?) async throws -> [CatalogEntryDraft] {
-        let remembered = try database.mcpConnectionInfo(owner: source.owner, sourceID: source.id)
+        let remembered = try await database.mcpConnectionInfo(owner: source.owner, sourceID: source.id)
         do {
             return try await list(source, secret: secret, remembered: remembered)
         } catch let error as JunctionError where remembered != nil && !["upstream_unauthorized", "outbound_forbidden"].contains(error.code) {
@@ -55,7 +55,7 @@ struct MCPCatalogFetcher {
             let info = try await client.connect()
             let tools = try await client.listTools()
             await client.close()
-            if info != remembered { try database.rememberMCPConnection(owner: source.owner, sourceID: source.id, info: info) }
+            if info != remembered { try await database.rememberMCPConnection(owner: source.owner, sourceID: source.id, info: info) }
             logger.info("listed MCP tools", metadata: [
                 "source": "\(source.slug)", "transport": "\(info.transport.rawValue)", "protocol": "\(info.protocolVersion)",
                 "tools": "\(tools.count)",

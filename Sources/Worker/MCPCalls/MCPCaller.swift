@@ -11,7 +11,7 @@ import Upstream
 /// (an `isError` result fails the call with the upstream's message; images, audio and
 /// resources are kept in the run's `attachments`, the sandbox gets handles).
 package struct MCPCaller: Sendable {
-    package let database: AppDatabase
+    package let database: any JunctionStore
     package let connector: MCPSourceConnector
     package let pool: MCPSessionPool
     package var timeout: Duration
@@ -19,7 +19,7 @@ package struct MCPCaller: Sendable {
     package let oauth: MCPOAuthTokens?
     let logger: Logger
 
-    package init(database: AppDatabase, http: UpstreamHTTP, pool: MCPSessionPool, timeout: Duration = .seconds(30),
+    package init(database: any JunctionStore, http: UpstreamHTTP, pool: MCPSessionPool, timeout: Duration = .seconds(30),
                  maxResponseBytes: Int = 1_000_000, oauth: MCPOAuthTokens? = nil, logger: Logger) {
         self.database = database
         self.oauth = oauth
@@ -65,7 +65,7 @@ package struct MCPCaller: Sendable {
         // A new access token makes a new client (its headers are fixed at creation).
         let tag = source.authType == .oauth ? TokenHasher.hash(credential ?? "") : ""
         let client = try await pool.client(for: source, credentialTag: tag) {
-            let remembered = try database.mcpConnectionInfo(owner: source.owner, sourceID: source.id)
+            let remembered = try await database.mcpConnectionInfo(owner: source.owner, sourceID: source.id)
             return try connector.client(for: source, secret: credential, remembered: remembered)
         }
         do {
@@ -77,7 +77,7 @@ package struct MCPCaller: Sendable {
                     "source": "\(source.slug)", "transport": "\(info.transport.rawValue)", "protocol": "\(info.protocolVersion)",
                     "handshakes": "\(after - before)",
                 ])
-                try? database.rememberMCPConnection(owner: source.owner, sourceID: source.id, info: info)
+                try? await database.rememberMCPConnection(owner: source.owner, sourceID: source.id, info: info)
             }
             let schema = try? JSONValue.parse(entry.inputSchema)
             let raw = try await client.callTool(name: tool, arguments: args, inputSchema: schema, timeout: timeout)

@@ -31,7 +31,7 @@ package actor MCPSessionPool {
     /// The pooled client for `source`, made by `make` when there is none (or it is stale).
     /// `credentialTag` changes when a credential kept outside the source row changes (an
     /// OAuth access token), so a client holding an old one is replaced.
-    package func client(for source: Source, credentialTag: String = "", make: () throws -> MCPClient) throws -> MCPClient {
+    package func client(for source: Source, credentialTag: String = "", make: () async throws -> MCPClient) async throws -> MCPClient {
         let key = "\(source.owner)\u{1}\(source.id)"
         let fingerprint = MCPSourceConnector.fingerprint(source) + "\u{1}" + credentialTag
         let now = ContinuousClock.now
@@ -45,7 +45,13 @@ package actor MCPSessionPool {
             entries.removeValue(forKey: oldest.key)
             Task { await oldest.value.client.close() }
         }
-        let client = try make()
+        let client = try await make()
+        // `make` reads the store, so another call for this source may have pooled a client
+        // meanwhile (actor reentrancy): use that one, so no client is left unpooled and open.
+        if let raced = entries[key], raced.fingerprint == fingerprint {
+            Task { await client.close() }
+            return raced.client
+        }
         entries[key] = Entry(client: client, fingerprint: fingerprint, lastUsed: now)
         startSweeping()
         return client

@@ -37,7 +37,7 @@ package struct OpenAPICaller: Sendable {
         }
         let credential = try secret.map { secret -> Credential in
             // sourceSecret opened it bound to this origin, so a secret always has one.
-            guard let origin = source.secretBoundOrigin else { throw AppDatabase.needsSecret(source) }
+            guard let origin = source.secretBoundOrigin else { throw StoreError.sourceNeedsSecret(source.slug) }
             return Credential(type: source.authType, name: source.authHeaderName, secret: secret, origin: origin)
         }
         let request = try OpenAPIRequestBuilder(callName: entry.callName, details: details, baseURL: base)

@@ -10,7 +10,7 @@ import Store
 /// Runs `search` and `execute` jobs in the sandbox, performs their calls on the host,
 /// answers the waiting frontend and writes the execution log.
 package struct RunJobHandler: JobHandler {
-    package let database: AppDatabase
+    package let database: any JunctionStore
     package let queue: JobQueue
     package let pool: SandboxPool
     package let caller: OpenAPICaller
@@ -21,7 +21,7 @@ package struct RunJobHandler: JobHandler {
     package let logger: Logger
     private let cancels: CancelWatcher
 
-    package init(database: AppDatabase, queue: JobQueue, pool: SandboxPool, caller: OpenAPICaller, mcp: MCPCaller? = nil, box: SecretBox,
+    package init(database: any JunctionStore, queue: JobQueue, pool: SandboxPool, caller: OpenAPICaller, mcp: MCPCaller? = nil, box: SecretBox,
                  maxOutputChars: Int = 24_000, limits: RunLimits = RunLimits(), logger: Logger) {
         self.database = database
         self.queue = queue
@@ -66,7 +66,7 @@ package struct RunJobHandler: JobHandler {
             "job": "\(envelope.id)", "queuedMs": "\(queuedMs)",
             "runMs": "\((ContinuousClock.now - started).milliseconds)",
         ])
-        writeLog(envelope: envelope, request: request, result: result, duration: ContinuousClock.now - started,
+        await writeLog(envelope: envelope, request: request, result: result, duration: ContinuousClock.now - started,
                  status: cancelled.isSet ? "cancelled" : nil)
     }
 
@@ -117,7 +117,7 @@ package struct RunJobHandler: JobHandler {
         let envelope = delivery.envelope
         let reply = JobReply.lost(jobID: envelope.id)
         try? await queue.publishReply(reply, for: envelope)
-        writeLog(envelope: envelope, request: try? RunRequest(json: envelope.body),
+        await writeLog(envelope: envelope, request: try? RunRequest(json: envelope.body),
                  result: .error(reply.errorMessage ?? "lost", code: "run_lost"), duration: .zero, status: "lost")
     }
 
@@ -140,7 +140,7 @@ package struct RunJobHandler: JobHandler {
             // search helpers work here too (call names always have a source prefix, so
             // they never shadow one), so a model can search and call in one run.
             functions = nil
-            if SandboxListing.wanted(by: request.code), let names = try? database.enabledCallNames(owner: owner) {
+            if SandboxListing.wanted(by: request.code), let names = try? await database.enabledCallNames(owner: owner) {
                 listing = SandboxListing(allNames: names)
             }
             let budget = CallBudget(limits: limits)
@@ -197,11 +197,11 @@ package struct RunJobHandler: JobHandler {
 
     private func perform(owner: String, name: String, args: JSONValue, attachments: RunAttachments) async -> Result<JSONValue, JunctionError> {
         do {
-            guard let (entry, source) = try database.callable(owner: owner, callName: name) else {
-                let near = CallNameSuggester.closest(to: name, in: suggestionPool(owner: owner, name: name))
+            guard let (entry, source) = try await database.callable(owner: owner, callName: name) else {
+                let near = await CallNameSuggester.closest(to: name, in: suggestionPool(owner: owner, name: name))
                 return .failure(.notFound("codemode.\(name) is not a function of your enabled sources" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: ", "))?")))
             }
-            let secret = try database.sourceSecret(source, box: box)
+            let secret = try await database.sourceSecret(source, box: box)
             if source.type == .mcp {
                 return .success(try await mcp.call(entry: entry, source: source, secret: secret, args: args, attachments: attachments))
             }
@@ -215,19 +215,19 @@ package struct RunJobHandler: JobHandler {
     }
 
     /// Candidates for "did you mean": names of the source the name points at, else all.
-    private func suggestionPool(owner: String, name: String) -> [String] {
+    private func suggestionPool(owner: String, name: String) async -> [String] {
         if let underscore = name.firstIndex(of: "_"),
-           let same = try? database.enabledCallNames(owner: owner, prefix: String(name[...underscore])), !same.isEmpty {
+           let same = try? await database.enabledCallNames(owner: owner, prefix: String(name[...underscore])), !same.isEmpty {
             return same
         }
-        return (try? database.enabledCallNames(owner: owner)) ?? []
+        return (try? await database.enabledCallNames(owner: owner)) ?? []
     }
 
     private func searchCall(owner: String, name: String, args: JSONValue) async -> Result<JSONValue, JunctionError> {
         do {
             switch name {
             case "catalog":
-                let hits = try database.searchCatalog(owner: owner, query: try CatalogQuery(json: args))
+                let hits = try await database.searchCatalog(owner: owner, query: try CatalogQuery(json: args))
                 return .success(.array(hits.map { h in
                     ["callName": .string(h.callName), "source": .string(h.source), "kind": .string(h.kind), "title": .string(h.title),
                      "description": .string(String(h.description.prefix(300))), "signature": .string(h.signature),
@@ -237,8 +237,8 @@ package struct RunJobHandler: JobHandler {
                 guard let callName = args.stringValue ?? args["name"]?.stringValue else {
                     return .failure(.badRequest("describe takes a call name, e.g. describe(\"github_issues_list\")"))
                 }
-                guard let (entry, source) = try database.callable(owner: owner, callName: callName) else {
-                    let near = CallNameSuggester.closest(to: callName, in: suggestionPool(owner: owner, name: callName))
+                guard let (entry, source) = try await database.callable(owner: owner, callName: callName) else {
+                    let near = await CallNameSuggester.closest(to: callName, in: suggestionPool(owner: owner, name: callName))
                     return .failure(.notFound("no function named \(callName)" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: ", "))?")))
                 }
                 var out: [String: JSONValue] = [
@@ -251,12 +251,12 @@ package struct RunJobHandler: JobHandler {
                 if let path = entry.path { out["path"] = .string(path) }
                 return .success(.object(out))
             case "spec":
-                return .success(try database.combinedSpec(owner: owner))
+                return .success(try await database.combinedSpec(owner: owner))
             case "sources":
                 let iso = ISO8601DateFormatter()
-                return .success(.array(try database.sources(owner: owner).map { s in
+                return await .success(.array(try database.sources(owner: owner).map { s in
                     ["slug": .string(s.slug), "type": .string(s.type.rawValue), "name": .string(s.name), "enabled": .bool(s.enabled),
-                     "status": .string(s.status), "entryCount": .number(Double(s.entryCount)),
+                     "status": .string(s.status.rawValue), "entryCount": .number(Double(s.entryCount)),
                      "lastRefreshAt": s.lastRefreshAt.map { .string(iso.string(from: $0)) } ?? .null,
                      "lastError": s.lastError.map { .string($0) } ?? .null]
                 }))
@@ -271,14 +271,14 @@ package struct RunJobHandler: JobHandler {
         }
     }
 
-    private func writeLog(envelope: JobEnvelope, request: RunRequest?, result: RunResult, duration: Duration, status: String? = nil) {
+    private func writeLog(envelope: JobEnvelope, request: RunRequest?, result: RunResult, duration: Duration, status: String? = nil) async {
         let preview = result.structured["result"].map { String($0.jsonString().prefix(2000)) }
         let error = result.structured["error"].map { String($0.jsonString().prefix(2000)) }
         let log = ExecutionLog(id: envelope.id, owner: envelope.owner, tool: request?.tool.rawValue ?? "unknown",
                                code: String((request?.code ?? "").prefix(100_000)), status: status ?? (result.isError ? "error" : "ok"),
                                durationMs: duration.milliseconds, calls: (result.structured["calls"] ?? []).jsonString(),
                                resultPreview: preview, error: error, createdAt: Date())
-        do { try database.insertExecution(log) } catch {
+        do { try await database.insertExecution(log) } catch {
             logger.error("cannot write execution log", metadata: ["job": "\(envelope.id)", "error": "\(error)"])
         }
     }

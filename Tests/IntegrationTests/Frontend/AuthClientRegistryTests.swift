@@ -13,7 +13,7 @@ import XCTest
 final class AuthClientRegistryTests: XCTestCase {
     func testMetadataURLsOnLoopbackOrPrivateAddressesAreRefusedInProduction() async throws {
         let client = UpstreamHTTP.makeClient()
-        let db = try AppDatabase(path: TestEnvironment.temporaryDirectory().appendingPathComponent("cimd.sqlite").path)
+        let db = try SQLiteStore(path: TestEnvironment.temporaryDirectory().appendingPathComponent("cimd.sqlite").path)
         let registry = ClientRegistry(database: db, http: UpstreamHTTP(client: client, policy: OutboundPolicy(allowLoopbackHTTP: false)),
                                       config: try AuthConfiguration(environment: Environment([:])), issuer: "https://junction.example",
                                       logger: Logger(label: "test"))
@@ -36,18 +36,19 @@ final class AuthClientRegistryTests: XCTestCase {
 
     func testDynamicRegistrationIssuesAPublicClientAndReadsBack() async throws {
         let client = UpstreamHTTP.makeClient()
-        let db = try AppDatabase(path: TestEnvironment.temporaryDirectory().appendingPathComponent("dcr.sqlite").path)
+        let db = try SQLiteStore(path: TestEnvironment.temporaryDirectory().appendingPathComponent("dcr.sqlite").path)
         let registry = ClientRegistry(database: db, http: UpstreamHTTP(client: client, policy: OutboundPolicy()),
                                       config: try AuthConfiguration(environment: Environment([:])), issuer: "https://junction.example",
                                       logger: Logger(label: "test"))
-        let answer = try registry.register(["client_name": "CLI", "redirect_uris": ["http://127.0.0.1/cb"], "token_endpoint_auth_method": "client_secret_basic"])
+        let answer = try await registry.register(["client_name": "CLI", "redirect_uris": ["http://127.0.0.1/cb"], "token_endpoint_auth_method": "client_secret_basic"])
         let id = try XCTUnwrap(answer["client_id"]?.stringValue)
         XCTAssertEqual(answer["token_endpoint_auth_method"]?.stringValue, "none")
         XCTAssertNil(answer["client_secret"])
         XCTAssertEqual(answer["registration_client_uri"]?.stringValue, "https://junction.example/oauth/register/\(id)")
         let token = try XCTUnwrap(answer["registration_access_token"]?.stringValue)
-        XCTAssertEqual(try registry.read(id: id, registrationToken: token)["client_id"]?.stringValue, id)
-        XCTAssertThrowsError(try registry.read(id: id, registrationToken: "wrong"))
+        let read = try await registry.read(id: id, registrationToken: token)
+        XCTAssertEqual(read["client_id"]?.stringValue, id)
+        do { _ = try await registry.read(id: id, registrationToken: "wrong"); XCTFail("read with a wrong registration token") } catch {}
         let stored = try XCTUnwrap(try db.oauthClient(id: id))
         XCTAssertNotEqual(stored.registrationTokenHash, token, "the registration token is stored hashed")
         try await client.shutdown()

@@ -70,7 +70,7 @@ final class AuthLogicTests: XCTestCase {
     }
 
     func testRefreshRotationAndReuseRevokeTheFamily() throws {
-        let db = try AppDatabase(path: TestEnvironment.temporaryDirectory().appendingPathComponent("auth.sqlite").path)
+        let db = try SQLiteStore(path: TestEnvironment.temporaryDirectory().appendingPathComponent("auth.sqlite").path)
         let user = try db.createUser(email: "fam@example.com", isAdmin: false, passwordHash: nil)
         func token(_ raw: String, _ kind: String, family: String) -> OAuthToken {
             OAuthToken(id: UUID().uuidString, tokenHash: TokenHasher.hash(raw), kind: kind, familyId: family, clientId: "c", userId: user.id,
@@ -93,7 +93,7 @@ final class AuthLogicTests: XCTestCase {
     }
 
     func testCodesAreSingleUseAndReplayRevokesTheirTokens() throws {
-        let db = try AppDatabase(path: TestEnvironment.temporaryDirectory().appendingPathComponent("codes.sqlite").path)
+        let db = try SQLiteStore(path: TestEnvironment.temporaryDirectory().appendingPathComponent("codes.sqlite").path)
         let user = try db.createUser(email: "code@example.com", isAdmin: false, passwordHash: nil)
         try db.insertOAuthCode(OAuthCode(codeHash: TokenHasher.hash("code"), clientId: "c", userId: user.id, redirectUri: "https://a/cb",
                                          codeChallenge: "x", scope: "mcp", resource: "r", familyId: "fam", expiresAt: Date().addingTimeInterval(60), usedAt: nil))

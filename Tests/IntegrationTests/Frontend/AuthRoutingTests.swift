@@ -18,14 +18,14 @@ import XCTest
 final class AuthRoutingTests: XCTestCase {
     /// A store with one admin holding a personal token and an OAuth access token for `/mcp`.
     struct Fixture: Sendable {
-        let db: AppDatabase
+        let db: SQLiteStore
         let auth: Authenticator
         let user: User
         let personal: String
         let access = "jat_route_test_access_token"
 
         init() throws {
-            db = try AppDatabase(path: TestEnvironment.temporaryDirectory().appendingPathComponent("routing.sqlite").path)
+            db = try SQLiteStore(path: TestEnvironment.temporaryDirectory().appendingPathComponent("routing.sqlite").path)
             auth = Authenticator(database: db, publicURL: "https://j.example")
             user = try db.createUser(email: "route@example.com", isAdmin: true, passwordHash: nil)
             personal = try db.createAPIToken(owner: user.id, name: "personal").token
@@ -41,7 +41,7 @@ final class AuthRoutingTests: XCTestCase {
             AdminAPI(auth: auth, logger: Logger(label: "test")).register(on: router)
             let auth = self.auth
             router.post("/mcp") { request, _ -> Response in
-                do { return JSONResponse.make(["user": .string(try auth.user(for: request, accepting: .mcp).id)]) } catch let e as JunctionError {
+                do { return JSONResponse.make(["user": .string(try await auth.user(for: request, accepting: .mcp).id)]) } catch let e as JunctionError {
                     return JSONResponse.error(e)
                 }
             }

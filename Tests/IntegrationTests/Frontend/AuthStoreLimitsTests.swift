@@ -12,10 +12,10 @@ import XCTest
 /// What the store bounds for the authorization server and sign-in: abandoned dynamic
 /// clients, the metadata-document cache, duplicate refresh jobs, and OIDC identities.
 final class AuthStoreLimitsTests: XCTestCase {
-    var db: AppDatabase!
+    var db: SQLiteStore!
 
     override func setUp() async throws {
-        db = try AppDatabase(path: TestEnvironment.temporaryDirectory().appendingPathComponent("limits.sqlite").path)
+        db = try SQLiteStore(path: TestEnvironment.temporaryDirectory().appendingPathComponent("limits.sqlite").path)
     }
 
     private func registry(_ env: [String: String]) throws -> ClientRegistry {
@@ -23,13 +23,14 @@ final class AuthStoreLimitsTests: XCTestCase {
                        config: try AuthConfiguration(environment: Environment(env)), issuer: "https://j.example", logger: Logger(label: "test"))
     }
 
-    private func registered(_ registry: ClientRegistry) throws -> String {
-        try XCTUnwrap(try registry.register(["redirect_uris": ["http://127.0.0.1/cb"]])["client_id"]?.stringValue)
+    private func registered(_ registry: ClientRegistry) async throws -> String {
+        let answer = try await registry.register(["redirect_uris": ["http://127.0.0.1/cb"]])
+        return try XCTUnwrap(answer["client_id"]?.stringValue)
     }
 
     func testUnusedDynamicClientsExpireAreSweptAndAreCapped() async throws {
         let registry = try registry(["JUNCTION_OAUTH_UNUSED_CLIENT_TTL": "60", "JUNCTION_OAUTH_MAX_UNUSED_CLIENTS": "3"])
-        let used = try registered(registry), stale = try registered(registry), fresh = try registered(registry)
+        let used = try await registered(registry), stale = try await registered(registry), fresh = try await registered(registry)
         try db.markOAuthClientUsed(id: used)
         // Age two of them past the TTL: the one that completed a flow stays valid.
         try await db.writer.write { db in
@@ -43,18 +44,18 @@ final class AuthStoreLimitsTests: XCTestCase {
         }
         // Registering sweeps the expired one; the cap counts clients still waiting for a first token.
         XCTAssertEqual(try db.unusedOAuthClientCount(), 2)
-        _ = try registered(registry)
+        _ = try await registered(registry)
         XCTAssertNil(try db.oauthClient(id: stale))
         XCTAssertNotNil(try db.oauthClient(id: used))
-        _ = try registered(registry)
+        _ = try await registered(registry)
         XCTAssertEqual(try db.unusedOAuthClientCount(), 3)
-        XCTAssertThrowsError(try registry.register(["redirect_uris": ["http://127.0.0.1/cb"]])) { error in
-            XCTAssertEqual((error as? ClientRegistry.OAuthError)?.status, 503)
+        do { _ = try await registry.register(["redirect_uris": ["http://127.0.0.1/cb"]]); XCTFail("registered past the cap") } catch {
+            XCTAssertEqual(error.status, 503)
         }
         XCTAssertEqual(try db.unusedOAuthClientCount(), 3, "a refused registration stores nothing")
     }
 
-    func testTheMetadataDocumentCacheKeepsTheMostRecentlyFetched() throws {
+    func testTheMetadataDocumentCacheKeepsTheMostRecentlyFetched() async throws {
         for i in 0..<7 {
             try db.saveMetadataClient(OAuthClientRecord(id: "https://c\(i).example/client.json", kind: "metadata", name: "c\(i)", redirectUris: "[]",
                                                         metadata: "{}", registrationTokenHash: nil, createdAt: Date().addingTimeInterval(Double(i)),
@@ -65,7 +66,7 @@ final class AuthStoreLimitsTests: XCTestCase {
         XCTAssertNil(try db.oauthClient(id: "https://c0.example/client.json"))
         // Registered clients are not evicted by the metadata cap.
         let registry = try registry([:])
-        let id = try registered(registry)
+        let id = try await registered(registry)
         try db.saveMetadataClient(OAuthClientRecord(id: "https://c9.example/client.json", kind: "metadata", name: "c9", redirectUris: "[]",
                                                     metadata: "{}", registrationTokenHash: nil, createdAt: Date().addingTimeInterval(100),
                                                     refreshAfter: Date()), keep: 1)
@@ -83,10 +84,10 @@ final class AuthStoreLimitsTests: XCTestCase {
         XCTAssertFalse(try db.markRefreshQueued(owner: user.id, id: source.id))
         XCTAssertFalse(try db.markRefreshQueued(owner: "someone-else", id: source.id), "scoped by owner")
         // A refresher took it.
-        try db.updateSourceStatus(owner: user.id, id: source.id, status: "refreshing", error: nil)
+        try db.transitionSource(owner: user.id, id: source.id, to: .refreshing, error: nil)
         XCTAssertTrue(try db.markRefreshQueued(owner: user.id, id: source.id))
         // A mark older than its lifetime no longer blocks (a lost job must not block refreshes for good).
-        XCTAssertTrue(try db.markRefreshQueued(owner: user.id, id: source.id, now: Date().addingTimeInterval(AppDatabase.queuedRefreshLifetime + 1)))
+        XCTAssertTrue(try db.markRefreshQueued(owner: user.id, id: source.id, now: Date().addingTimeInterval(SQLiteStore.queuedRefreshLifetime + 1)))
     }
 
     func testIdentitiesLinkOnceAndThenDecideWhoSignsIn() throws {

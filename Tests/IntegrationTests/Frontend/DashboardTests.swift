@@ -36,7 +36,7 @@ final class DashboardTests: XCTestCase {
         let hostile = "\"><img src=x onerror=alert(1)>"
         let source = Source(id: "id1", owner: "u", slug: "hb", type: .openapi, name: hostile, baseUrl: "https://x.example/\(hostile)",
                             specUrl: "https://x.example/spec", authType: .bearer, authHeaderName: nil, secretSealed: "v1.k1.SEALED",
-                            enabled: true, status: "error", entryCount: 0, lastRefreshAt: nil, lastError: hostile,
+                            enabled: true, status: .error, entryCount: 0, lastRefreshAt: nil, lastError: hostile,
                             createdAt: Date(), updatedAt: Date())
         let html = SourcesPage.row(source).text
         XCTAssertFalse(html.contains("<img"), html)

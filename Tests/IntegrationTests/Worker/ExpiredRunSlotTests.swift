@@ -28,7 +28,7 @@ final class ExpiredRunSlotTests: XCTestCase {
         // Never started: an expired job never reaches the sandbox.
         let pool = SandboxPool(options: .init(denoPath: try TestEnvironment.deno(), scriptPath: TestEnvironment.sandboxScript,
                                               processes: 1, concurrency: 1, heapMB: 128), logger: logger)
-        let db = try AppDatabase(path: TestEnvironment.temporaryDirectory().appendingPathComponent("expired.sqlite").path)
+        let db = try SQLiteStore(path: TestEnvironment.temporaryDirectory().appendingPathComponent("expired.sqlite").path)
         let handler = RunJobHandler(database: db, queue: queue, pool: pool,
                                     caller: OpenAPICaller(http: UpstreamHTTP(client: http, policy: OutboundPolicy())),
                                     box: SecretBox(keyring: .random()), logger: logger)

@@ -25,7 +25,7 @@ final class RunCancelledWhileQueuedTests: XCTestCase, @unchecked Sendable {
                                               processes: 1, concurrency: 2, heapMB: 128), logger: logger)
         defer { client.close(); redis.stop() }
         try await pool.start()
-        let db = try AppDatabase(path: TestEnvironment.temporaryDirectory().appendingPathComponent("cancel.sqlite").path)
+        let db = try SQLiteStore(path: TestEnvironment.temporaryDirectory().appendingPathComponent("cancel.sqlite").path)
         let handler = RunJobHandler(database: db, queue: queue, pool: pool,
                                     caller: OpenAPICaller(http: UpstreamHTTP(client: http, policy: OutboundPolicy())),
                                     box: SecretBox(keyring: .random()), logger: logger)
@@ -45,7 +45,7 @@ final class RunCancelledWhileQueuedTests: XCTestCase, @unchecked Sendable {
         let result = RunResult(json: try XCTUnwrap(reply.value))
         XCTAssertTrue(result.isError)
         XCTAssertEqual(result.structured["error"]?["name"], "cancelled", "\(result.structured)")
-        XCTAssertEqual(try db.executions(owner: owner, limit: 5).first?.status, "cancelled")
+        XCTAssertEqual(try db.executions(owner: owner, limit: 5, after: nil).first?.status, "cancelled")
 
         await pool.shutdown()
         try await http.shutdown()

@@ -118,7 +118,7 @@ final class SecretOriginTests: XCTestCase {
         // A source whose bound origin differs from its URL (a tampered row) gets no client.
         let connector = MCPSourceConnector(http: StreamingUpstream(client: UpstreamHTTP.processClient, policy: OutboundPolicy()))
         var source = Source(id: "i", owner: "o", slug: "m", type: .mcp, name: "m", baseUrl: "https://mcp.example/mcp", specUrl: nil,
-                            authType: .bearer, authHeaderName: nil, secretSealed: "v1.k1.x", enabled: true, status: "ready",
+                            authType: .bearer, authHeaderName: nil, secretSealed: "v1.k1.x", enabled: true, status: .ready,
                             entryCount: 0, lastRefreshAt: nil, lastError: nil, createdAt: Date(), updatedAt: Date(),
                             secretOrigin: "https://evil.example:443")
         assertCode("secret_origin_mismatch") { _ = try connector.client(for: source, secret: "T", remembered: nil) }
@@ -131,7 +131,7 @@ final class SecretOriginTests: XCTestCase {
     // MARK: - store
 
     func testAChangedOriginInTheDatabaseDoesNotOpenTheSecret() throws {
-        let db = try AppDatabase(path: TestEnvironment.temporaryDirectory().appendingPathComponent("j.sqlite").path)
+        let db = try SQLiteStore(path: TestEnvironment.temporaryDirectory().appendingPathComponent("j.sqlite").path)
         let user = try db.userCreatingIfNeeded(email: "o@example.com")
         let source = try db.createSource(owner: user.id, draft: SourceDraft(slug: "gh", type: .openapi, name: "gh", baseUrl: "https://api.example.com/v1",
                                                                            specUrl: "https://api.example.com/spec", authType: .bearer, secret: "S3CRET"), box: box)
@@ -149,7 +149,7 @@ final class SecretOriginTests: XCTestCase {
     }
 
     func testEditsMoveTheSecretOnlyWithANewOne() throws {
-        let db = try AppDatabase(path: TestEnvironment.temporaryDirectory().appendingPathComponent("j.sqlite").path)
+        let db = try SQLiteStore(path: TestEnvironment.temporaryDirectory().appendingPathComponent("j.sqlite").path)
         let user = try db.userCreatingIfNeeded(email: "o@example.com")
         _ = try db.createSource(owner: user.id, draft: SourceDraft(slug: "api", type: .openapi, name: "api", baseUrl: "https://api.example.com",
                                                                   specUrl: "https://api.example.com/spec", authType: .header,
@@ -182,7 +182,7 @@ final class SecretOriginTests: XCTestCase {
     func testSecretsStoredBeforeOriginsAreBoundAtMigration() throws {
         let path = TestEnvironment.temporaryDirectory().appendingPathComponent("legacy.sqlite").path
         let pool = try DatabasePool(path: path)
-        try AppDatabase.migrator.migrate(pool, upTo: "auth-epoch")
+        try SQLiteStore.migrator.migrate(pool, upTo: "auth-epoch")
         let now = Date()
         try pool.write { db in
             try db.execute(sql: "INSERT INTO users(id, email, isAdmin, disabled, createdAt) VALUES ('u', 'u@example.com', 1, 0, ?)", arguments: [now])
@@ -196,7 +196,7 @@ final class SecretOriginTests: XCTestCase {
         }
         try pool.close()
 
-        let db = try AppDatabase(path: path)
+        let db = try SQLiteStore(path: path)
         let withBase = try db.source(owner: "u", id: "with-base")!
         XCTAssertEqual(withBase.secretOrigin, "https://api.example.com:443", "bound to the origin it was used with")
         XCTAssertEqual(try db.source(owner: "u", id: "mcp")!.secretOrigin, "https://mcp.example:443")
@@ -211,7 +211,7 @@ final class SecretOriginTests: XCTestCase {
         let rebound = try db.source(owner: "u", id: "with-base")!
         XCTAssertNotEqual(rebound.secretSealed, withBase.secretSealed)
         XCTAssertEqual(try db.sourceSecret(rebound, box: box), "secret-with-base")
-        XCTAssertEqual(try box.open(rebound.secretSealed!, context: AppDatabase.sourceSecretContext(owner: "u", sourceID: "with-base",
+        XCTAssertEqual(try box.open(rebound.secretSealed!, context: SQLiteStore.sourceSecretContext(owner: "u", sourceID: "with-base",
                                                                                                     origin: Origin(string: "https://api.example.com")!)),
                        "secret-with-base")
         try db.writer.write { try $0.execute(sql: "UPDATE sources SET secretOrigin = 'https://evil.example:443' WHERE id = 'with-base'") }

@@ -15,7 +15,7 @@ final class WorkerCrashTests: XCTestCase {
         defer { redis.stop() }
         let dir = TestEnvironment.temporaryDirectory()
         let dbPath = dir.appendingPathComponent("junction.sqlite").path
-        let database = try AppDatabase(path: dbPath)
+        let database = try SQLiteStore(path: dbPath)
         let user = try database.userCreatingIfNeeded(email: "crash@example.com")
         let env = [
             "REDIS_URL": "redis://127.0.0.1:\(redis.port)", "JUNCTION_DATABASE_PATH": dbPath,
@@ -63,7 +63,7 @@ final class WorkerCrashTests: XCTestCase {
         XCTAssertEqual(v1, 0)
         let v2 = try await client.send("XPENDING", stream, "exec-workers").array?.first?.integer
         XCTAssertEqual(v2, 0)
-        XCTAssertEqual(try database.executions(owner: user.id, limit: 10).map(\.status), ["lost"])
+        XCTAssertEqual(try database.executions(owner: user.id, limit: 10, after: nil).map(\.status), ["lost"])
 
         // Worker B keeps serving.
         let next = JobEnvelope(kind: .execute, owner: user.id, deadline: Date().addingTimeInterval(60), replyTo: listener.frontendID,

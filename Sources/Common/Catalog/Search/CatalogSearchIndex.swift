@@ -16,7 +16,7 @@ import Foundation
 /// which query words matched and through what (`Hit.matched`), so a person or a model can
 /// see why it ranked. Equal scores are ordered by call name.
 ///
-/// Built once per catalog version (see `AppDatabase.searchCatalog`) and immutable
+/// Built once per catalog version (see `CatalogStore.searchCatalog`) and immutable
 /// afterwards, so concurrent searches share it freely. Collection statistics are the
 /// owner's own, so one user's ranking never depends on another user's catalog.
 package final class CatalogSearchIndex: Sendable {

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-extension AppDatabase {
+extension SQLiteStore {
     package func insertExecution(_ log: ExecutionLog) throws {
         try writer.write { db in try log.insert(db) }
     }

@@ -3,11 +3,11 @@ import GRDB
 import JunctionCore
 import Secrets
 
-extension AppDatabase {
+extension SQLiteStore {
     /// Returns the user with this email, creating it when it does not exist yet.
     package func userCreatingIfNeeded(email rawEmail: String) throws -> User {
         let email = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
-        guard email.contains("@"), email.count <= 320 else { throw JunctionError.badRequest("'\(rawEmail)' is not an email address") }
+        guard email.contains("@"), email.count <= 320 else { throw StoreError.invalidEmail(rawEmail) }
         return try writer.write { db in
             if let user = try User.filter(Column("email") == email).fetchOne(db) { return user }
             return try Self.insertUser(db, email: email, isAdmin: try User.fetchCount(db) == 0, passwordHash: nil)

@@ -5,7 +5,7 @@ import JunctionCore
 /// OpenID Connect identities linked to accounts. An account is found by issuer + subject;
 /// an email match links an identity once (an account holds at most one identity per
 /// issuer), and from then on the email the issuer asserts no longer decides who signs in.
-extension AppDatabase {
+extension SQLiteStore {
     static func migrateUserIdentities(_ db: Database) throws {
         try db.create(table: "user_identities") { t in
             t.column("issuer", .text).notNull()
@@ -17,18 +17,6 @@ extension AppDatabase {
             t.primaryKey(["issuer", "subject"])
             t.uniqueKey(["userId", "issuer"])
         }
-    }
-
-    /// What linking an identity came to.
-    package enum IdentityLink: Sendable, Equatable {
-        /// The identity was linked already (to this account).
-        case existing(User)
-        /// The account with the asserted email was linked to it now.
-        case linked(User)
-        /// A new account was created for it (the first account ever is the admin).
-        case created(User)
-        /// The account with the asserted email is linked to another subject of this issuer.
-        case conflict(User)
     }
 
     /// The account an identity is linked to (recording the sign-in), or nil.
@@ -47,7 +35,7 @@ extension AppDatabase {
     /// One transaction, so two first sign-ins at once cannot both link or both create.
     package func linkIdentity(issuer: String, subject: String, email rawEmail: String) throws -> IdentityLink {
         let email = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
-        guard email.contains("@"), email.count <= 320 else { throw JunctionError.badRequest("'\(rawEmail)' is not an email address") }
+        guard email.contains("@"), email.count <= 320 else { throw StoreError.invalidEmail(rawEmail) }
         return try writer.write { db in
             let now = Date()
             if let identity = try UserIdentity.fetchOne(db, key: ["issuer": issuer, "subject": subject]),

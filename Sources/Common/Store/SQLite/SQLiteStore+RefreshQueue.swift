@@ -5,7 +5,7 @@ import GRDB
 /// is not queued already, in one conditional UPDATE, so concurrent requests on any frontend
 /// queue at most one job. A mark older than `queuedRefreshLifetime` no longer counts (a job
 /// lost with a Redis that lost its data must not block refreshes for good).
-extension AppDatabase {
+extension SQLiteStore {
     /// How long a `queued` mark keeps further refreshes out.
     package static let queuedRefreshLifetime: TimeInterval = 600
 
@@ -13,9 +13,10 @@ extension AppDatabase {
     package func markRefreshQueued(owner: String, id: String, now: Date = Date()) throws -> Bool {
         try writer.write { db in
             try db.execute(sql: """
-                UPDATE sources SET status = 'queued', updatedAt = ?
-                WHERE owner = ? AND id = ? AND NOT (status = 'queued' AND updatedAt > ?)
-                """, arguments: [now, owner, id, now.addingTimeInterval(-Self.queuedRefreshLifetime)])
+                UPDATE sources SET status = ?, updatedAt = ?
+                WHERE owner = ? AND id = ? AND NOT (status = ? AND updatedAt > ?)
+                """, arguments: [SourceStatus.queued.rawValue, now, owner, id, SourceStatus.queued.rawValue,
+                               now.addingTimeInterval(-Self.queuedRefreshLifetime)])
             return db.changesCount > 0
         }
     }

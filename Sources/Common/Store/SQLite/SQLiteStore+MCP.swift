@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Upstream
 
-extension AppDatabase {
+extension SQLiteStore {
     /// Tables of MCP sources: what transport and protocol version each one answered
     /// with, so later connections skip detection. Registered as its own migration.
     static func migrateMCPSources(_ db: Database) throws {

@@ -44,7 +44,7 @@ package final class CatalogIndexCache: Sendable {
     }
 }
 
-extension AppDatabase {
+extension SQLiteStore {
     /// `catalog_versions` counts every change to an owner's catalog entries. Triggers
     /// bump it, so no writer (present or future) can change a catalog without the
     /// in-memory indexes noticing.

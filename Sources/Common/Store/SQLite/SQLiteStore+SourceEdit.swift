@@ -3,24 +3,7 @@ import GRDB
 import Secrets
 import Upstream
 
-/// What an edit of a source changes (nil: unchanged).
-package struct SourceChanges: Sendable {
-    package var name: String?
-    package var baseUrl: String??
-    package var specUrl: String??
-    package var enabled: Bool?
-    package var authType: SourceAuthType?
-    package var authHeaderName: String??
-    /// `.some(nil)` removes the secret, `.some(x)` seals x, nil keeps it.
-    package var secret: String??
-    /// The origin the user confirmed for the secret (`auth.origin`), if any.
-    package var confirmedOrigin: Origin?
-    package var status: String?
-
-    package init() {}
-}
-
-extension AppDatabase {
+extension SQLiteStore {
     /// Applies `changes` to the owner's source in one transaction and returns it as stored.
     /// A new secret is sealed with `box`, bound to owner, source and origin like at
     /// registration; a kept secret never moves to another origin (`SecretBinding.checkKept`
@@ -54,13 +37,16 @@ extension AppDatabase {
             } else if source.secretSealed != nil {
                 try SecretBinding.checkKept(slug: slug, bound: source.secretBoundOrigin, baseUrl: source.baseUrl, confirmed: changes.confirmedOrigin)
             }
-            if let status = changes.status { source.status = status }
+            if let status = changes.status {
+                guard source.status.canTransition(to: status) else { throw StoreError.illegalTransition(from: source.status, to: status) }
+                source.status = status
+            }
             source.updatedAt = Date()
             try db.execute(sql: """
                 UPDATE sources SET name = ?, baseUrl = ?, specUrl = ?, enabled = ?, authType = ?, authHeaderName = ?,
                 secretSealed = ?, secretOrigin = ?, status = ?, updatedAt = ? WHERE owner = ? AND id = ?
                 """, arguments: [source.name, source.baseUrl, source.specUrl, source.enabled, source.authType.rawValue,
-                                 source.authHeaderName, source.secretSealed, source.secretOrigin, source.status, source.updatedAt,
+                                 source.authHeaderName, source.secretSealed, source.secretOrigin, source.status.rawValue, source.updatedAt,
                                  owner, source.id])
             return source
         }

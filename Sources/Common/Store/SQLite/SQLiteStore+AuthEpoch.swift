@@ -8,14 +8,7 @@ import GRDB
 /// disabling still take effect on the very next request, while an unchanged epoch costs
 /// one single-row read instead of a token lookup. Because the triggers run inside the
 /// writing transaction, no code path that revokes can forget to bump it.
-extension AppDatabase {
-    /// What a bearer token stands for: its user, and when the token stops being valid on
-    /// its own (OAuth access tokens; personal tokens live until revoked).
-    package struct BearerIdentity: Sendable, Equatable {
-        package var user: User
-        package var expiresAt: Date?
-    }
-
+extension SQLiteStore {
     static func migrateAuthEpoch(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE auth_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);

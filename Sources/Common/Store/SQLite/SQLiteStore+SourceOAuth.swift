@@ -3,13 +3,7 @@ import GRDB
 import Secrets
 import Upstream
 
-/// A source that is due for something, as the scheduler sees it (any owner).
-package struct SourceRef: Sendable, Equatable {
-    package var owner: String
-    package var sourceID: String
-}
-
-extension AppDatabase {
+extension SQLiteStore {
     /// `source_oauth`: the sealed OAuth grant (client registration + tokens) of an MCP
     /// source. Only the expiry and whether sign-in is needed are in clear, for scheduling.
     static func migrateSourceOAuth(_ db: Database) throws {
@@ -72,7 +66,7 @@ extension AppDatabase {
         try writer.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT owner, id FROM sources
-                WHERE enabled = 1 AND status NOT IN ('pending', 'refreshing', 'needs_sign_in')
+                WHERE enabled = 1 AND status NOT IN ('\(SourceStatus.pending.rawValue)', '\(SourceStatus.refreshing.rawValue)', '\(SourceStatus.needsSignIn.rawValue)')
                   AND COALESCE(lastRefreshAt, createdAt) < ?
                 ORDER BY COALESCE(lastRefreshAt, createdAt) LIMIT ?
                 """, arguments: [date, limit]).map { SourceRef(owner: $0[0], sourceID: $0[1]) }

@@ -5,7 +5,7 @@ import GRDB
 /// never complete a flow expire and are swept; cached Client ID Metadata Documents are
 /// capped, the least recently fetched evicted first. Nothing references a client row by
 /// key (consents and tokens carry the id), so dropping one loses nothing but the cache.
-extension AppDatabase {
+extension SQLiteStore {
     static func migrateOAuthClientExpiry(_ db: Database) throws {
         try db.alter(table: "oauth_clients") { t in t.add(column: "firstUsedAt", .datetime) }
         try db.create(index: "oauth_clients_kind_used_created", on: "oauth_clients", columns: ["kind", "firstUsedAt", "createdAt"])

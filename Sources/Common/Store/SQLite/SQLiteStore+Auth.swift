@@ -5,7 +5,7 @@ import Secrets
 
 /// Sign-in, allowlist and OAuth authorization-server storage. Every secret (session
 /// cookie, code, access/refresh token, registration token) is stored as its SHA-256.
-extension AppDatabase {
+extension SQLiteStore {
     static func migrateAuth(_ db: Database) throws {
         try db.create(table: "web_sessions") { t in
             t.primaryKey("id", .text)
@@ -95,7 +95,7 @@ extension AppDatabase {
     package func createFirstAdmin(email rawEmail: String, passwordHash: String) throws -> User {
         let email = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
         return try writer.write { db in
-            guard try User.fetchCount(db) == 0 else { throw JunctionError.conflict("setup is already done: an account exists") }
+            guard try User.fetchCount(db) == 0 else { throw StoreError.setupDone }
             return try Self.insertUser(db, email: email, isAdmin: true, passwordHash: passwordHash)
         }
     }
@@ -103,9 +103,9 @@ extension AppDatabase {
     /// Creates a user (optionally with a password); 409 when the email is taken.
     package func createUser(email rawEmail: String, isAdmin: Bool, passwordHash: String?) throws -> User {
         let email = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
-        guard email.contains("@"), email.count <= 320 else { throw JunctionError.badRequest("'\(rawEmail)' is not an email address") }
+        guard email.contains("@"), email.count <= 320 else { throw StoreError.invalidEmail(rawEmail) }
         return try writer.write { db in
-            if try User.filter(Column("email") == email).fetchCount(db) > 0 { throw JunctionError.conflict("a user with email \(email) exists") }
+            if try User.filter(Column("email") == email).fetchCount(db) > 0 { throw StoreError.emailTaken(email) }
             return try Self.insertUser(db, email: email, isAdmin: isAdmin, passwordHash: passwordHash)
         }
     }
@@ -250,14 +250,6 @@ extension AppDatabase {
         try writer.write { db in try code.insert(db) }
     }
 
-    /// Outcome of redeeming an authorization code.
-    package enum CodeRedemption: Sendable {
-        case fresh(OAuthCode)
-        /// The code was used before: the tokens issued from it were revoked.
-        case replayed
-        case unknown
-    }
-
     /// Marks a code used, atomically. A second redemption revokes the tokens of its family.
     package func redeemOAuthCode(hash: String) throws -> CodeRedemption {
         try writer.write { db in
@@ -285,14 +277,6 @@ extension AppDatabase {
     /// A token row by the token's hash.
     package func oauthToken(hash: String) throws -> OAuthToken? {
         try writer.read { db in try OAuthToken.filter(Column("tokenHash") == hash).fetchOne(db) }
-    }
-
-    /// Outcome of presenting a refresh token.
-    package enum RefreshUse: Sendable {
-        case fresh(OAuthToken)
-        /// Already exchanged, revoked, or expired (`reused` revoked its whole family).
-        case reused
-        case invalid
     }
 
     /// Marks a refresh token exchanged, atomically. Presenting an exchanged one again

@@ -4,35 +4,7 @@ import JunctionCore
 import Secrets
 import Upstream
 
-/// What a caller supplies to register a source.
-package struct SourceDraft: Sendable {
-    package var slug: String
-    package var type: SourceType
-    package var name: String
-    package var baseUrl: String?
-    package var specUrl: String?
-    package var authType: SourceAuthType
-    package var authHeaderName: String?
-    package var secret: String?
-    /// The origin the user confirmed for the secret (`auth.origin`); nil: baseUrl's origin.
-    package var secretOrigin: Origin?
-
-    package init(slug: String, type: SourceType, name: String, baseUrl: String?, specUrl: String?,
-                 authType: SourceAuthType = .none, authHeaderName: String? = nil, secret: String? = nil,
-                 secretOrigin: Origin? = nil) {
-        self.slug = slug
-        self.type = type
-        self.name = name
-        self.baseUrl = baseUrl
-        self.specUrl = specUrl
-        self.authType = authType
-        self.authHeaderName = authHeaderName
-        self.secret = secret
-        self.secretOrigin = secretOrigin
-    }
-}
-
-extension AppDatabase {
+extension SQLiteStore {
     /// Registers a source; its secret is sealed with `box`, bound to owner, source and the
     /// origin it may be sent to (see `SecretBinding`).
     package func createSource(owner: String, draft: SourceDraft, box: SecretBox) throws -> Source {
@@ -48,12 +20,12 @@ extension AppDatabase {
         let source = Source(id: id, owner: owner, slug: draft.slug, type: draft.type, name: draft.name,
                             baseUrl: draft.baseUrl, specUrl: draft.specUrl, authType: draft.authType,
                             authHeaderName: draft.authHeaderName, secretSealed: sealed, enabled: true,
-                            status: "pending", entryCount: 0, lastRefreshAt: nil, lastError: nil,
+                            status: .pending, entryCount: 0, lastRefreshAt: nil, lastError: nil,
                             createdAt: now, updatedAt: now, secretOrigin: origin?.serialized)
         do {
             try writer.write { db in try source.insert(db) }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-            throw JunctionError.conflict("a source with slug '\(draft.slug)' already exists")
+            throw StoreError.slugTaken(draft.slug)
         }
         return source
     }
@@ -88,11 +60,20 @@ extension AppDatabase {
         }
     }
 
-    /// Records a refresh outcome on a source (status and error only).
-    package func updateSourceStatus(owner: String, id: String, status: String, error: String?) throws {
+    /// Moves a source to `status` (see `SourceStore.transitionSource`): reads the current
+    /// status and writes the new one in one write transaction, so the check and the change
+    /// see the same row.
+    @discardableResult
+    package func transitionSource(owner: String, id: String, from expected: SourceStatus? = nil, to status: SourceStatus,
+                                  error: String?) throws -> Bool {
         try writer.write { db in
+            guard let raw = try String.fetchOne(db, sql: "SELECT status FROM sources WHERE owner = ? AND id = ?", arguments: [owner, id]),
+                  let current = SourceStatus(rawValue: raw) else { return false }
+            if let expected, current != expected { return false }
+            guard current.canTransition(to: status) else { throw StoreError.illegalTransition(from: current, to: status) }
             try db.execute(sql: "UPDATE sources SET status = ?, lastError = ?, updatedAt = ? WHERE owner = ? AND id = ?",
-                           arguments: [status, error, Date(), owner, id])
+                           arguments: [status.rawValue, error, Date(), owner, id])
+            return true
         }
     }
 
@@ -101,7 +82,7 @@ extension AppDatabase {
     /// `source_needs_secret` for a secret bound to no origin (it is never sent).
     package func sourceSecret(_ source: Source, box: SecretBox) throws -> String? {
         guard let sealed = source.secretSealed else { return nil }
-        guard let origin = source.secretBoundOrigin else { throw Self.needsSecret(source) }
+        guard let origin = source.secretBoundOrigin else { throw StoreError.sourceNeedsSecret(source.slug) }
         let context = Self.sourceSecretContext(owner: source.owner, sourceID: source.id, origin: origin)
         if let secret = try? box.open(sealed, context: context) { return secret }
         // Sealed before origins were recorded: bound to owner and source only, its origin
@@ -137,15 +118,6 @@ extension AppDatabase {
     /// it may be sent to.
     package static func sourceSecretContext(owner: String, sourceID: String, origin: Origin) -> Data {
         Data("junction/source-secret/v2|owner=\(owner)|source=\(sourceID)|origin=\(origin.serialized)".utf8)
-    }
-
-    /// The error of a call or refresh that needs a secret the source cannot send.
-    package static func needsSecret(_ source: Source) -> JunctionError {
-        JunctionError("source_needs_secret",
-                      "the stored secret of \(source.slug) is bound to no origin (it was stored before Junction recorded one and the "
-                      + "source has no baseUrl), so it is never sent: enter it again with PATCH /api/v1/sources/\(source.slug) "
-                      + "{\"baseUrl\": …, \"auth\": {\"secret\": …}} or {\"auth\": {\"secret\": …, \"origin\": \"https://…\"}}",
-                      status: 409)
     }
 
     /// `secretOrigin`: the origin a source's secret may be sent to. A secret stored before

@@ -4,7 +4,7 @@ import JunctionCore
 import Synchronization
 
 /// Runs the few small reads on every request's or every search call's path — the auth
-/// epoch (`AppDatabase+AuthEpoch.swift`), an owner's catalog version and source list
+/// epoch (`SQLiteStore+AuthEpoch.swift`), an owner's catalog version and source list
 /// (`searchCatalog`) — through a SQLite connection of its own, on the caller's thread.
 /// Through the database pool each read went to a reader's dispatch queue and back, two
 /// thread switches that cost about 0.19 ms on these machines, where this costs a few
