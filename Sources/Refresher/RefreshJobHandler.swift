@@ -43,7 +43,7 @@ package struct RefreshJobHandler: JobHandler {
             let request = try RefreshRequest(json: envelope.body)
             let count = try await refresh(owner: envelope.owner, sourceID: request.sourceID)
             reply = JobReply(jobID: envelope.id, value: ["entryCount": .number(Double(count))])
-        } catch let error as JunctionError {
+        } catch let error as any CodedError {
             reply = JobReply(jobID: envelope.id, errorCode: error.code, message: error.message)
         } catch {
             logger.error("refresh failed", metadata: ["job": "\(envelope.id)", "error": "\(error)"])
@@ -54,7 +54,7 @@ package struct RefreshJobHandler: JobHandler {
 
     package func handleLost(_ delivery: JobDelivery) async {
         guard let request = try? RefreshRequest(json: delivery.envelope.body) else { return }
-        try? await database.transitionSource(owner: delivery.envelope.owner, id: request.sourceID, to: .error,
+        _ = try? await database.transitionSource(owner: delivery.envelope.owner, id: request.sourceID, to: .error,
                                          error: "refresh did not complete after \(delivery.envelope.attempt) attempts")
     }
 
@@ -97,20 +97,20 @@ package struct RefreshJobHandler: JobHandler {
             let entries = try await database.replaceCatalog(owner: owner, sourceID: sourceID, drafts: drafts, spec: spec)
             if !warnings.isEmpty {
                 // The catalog is usable; what was skipped is shown where the error would be.
-                try? await database.transitionSource(owner: owner, id: sourceID, to: .ready,
+                _ = try? await database.transitionSource(owner: owner, id: sourceID, to: .ready,
                                                  error: "indexed with warnings: " + warnings.joined(separator: "; "))
             }
             logger.info("refreshed source", metadata: [
                 "source": "\(source.slug)", "entries": "\(entries.count)", "writeMs": "\((ContinuousClock.now - writeStarted).milliseconds)",
             ])
             return entries.count
-        } catch let error as JunctionError {
+        } catch let error as any CodedError {
             // Keep the previous catalog; say what went wrong.
-            try? await database.transitionSource(owner: owner, id: sourceID,
+            _ = try? await database.transitionSource(owner: owner, id: sourceID,
                                                  to: error.code == "source_needs_sign_in" ? .needsSignIn : .error, error: error.message)
             throw error
         } catch {
-            try? await database.transitionSource(owner: owner, id: sourceID, to: .error, error: "refresh failed: \(error)")
+            _ = try? await database.transitionSource(owner: owner, id: sourceID, to: .error, error: "refresh failed: \(error)")
             throw error
         }
     }

@@ -88,7 +88,7 @@ package struct MCPOAuthTokens: Sendable {
         let error = UpstreamOAuthError.needsSignIn(source.slug, reason: reason)
         grant.needsSignIn = true
         try await database.saveSourceOAuthGrant(owner: source.owner, sourceID: source.id, grant: grant, box: box)
-        try await await database.transitionSource(owner: source.owner, id: source.id, to: .needsSignIn, error: error.message)
+        try await database.transitionSource(owner: source.owner, id: source.id, to: .needsSignIn, error: error.message)
         logger.warning("upstream OAuth sign-in needed", metadata: ["source": "\(source.slug)", "reason": "\(reason)"])
         return error
     }

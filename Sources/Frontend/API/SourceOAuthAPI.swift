@@ -183,7 +183,7 @@ struct SourceOAuthAPI: Sendable {
             logger.info("upstream OAuth sign-in completed", metadata: ["source": "\(source.slug)", "refreshToken": "\(tokens.refreshToken != nil)"])
             return page(ok: true, status: .ok, title: "Signed in to \(source.name)",
                         message: "Junction can now use \(source.name). Its tools are being listed; you can close this window.", slug: source.slug)
-        } catch let error as JunctionError {
+        } catch let error as any CodedError {
             return page(ok: false, status: HTTPResponse.Status(code: error.status), title: "Sign-in failed", message: error.message)
         } catch {
             logger.error("upstream OAuth callback failed", metadata: ["error": "\(error)"])

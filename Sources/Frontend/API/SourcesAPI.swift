@@ -69,8 +69,8 @@ struct SourcesAPI: Sendable {
         do {
             let user = try await auth.user(for: request, accepting: .management)
             return try await body(user, &request)
-        } catch let error as JunctionError {
-            return JSONResponse.error(error, headers: error.status == 401 ? [.wwwAuthenticate: "Bearer realm=\"junction\""] : [:])
+        } catch let error as any CodedError {
+            return JSONResponse.error(JunctionError(error), headers: error.status == 401 ? [.wwwAuthenticate: "Bearer realm=\"junction\""] : [:])
         } catch {
             logger.error("management API failure", metadata: ["error": "\(error)"])
             return JSONResponse.error(JunctionError("internal_error", "internal error"))

@@ -49,8 +49,8 @@ func guarded(_ incoming: Request, auth: Authenticator, logger: Logger,
     do {
         let user = try await auth.user(for: request, accepting: .management)
         return try await body(user, &request)
-    } catch let error as JunctionError {
-        return JSONResponse.error(error, headers: error.status == 401 ? [.wwwAuthenticate: auth.challenge(for: error)] : [:])
+    } catch let error as any CodedError {
+        return JSONResponse.error(JunctionError(error), headers: error.status == 401 ? [.wwwAuthenticate: auth.challenge(for: JunctionError(error))] : [:])
     } catch {
         logger.error("API failure", metadata: ["error": "\(error)"])
         return JSONResponse.error(JunctionError("internal_error", "internal error"))

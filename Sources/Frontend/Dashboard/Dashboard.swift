@@ -52,8 +52,8 @@ struct Dashboard: Sendable {
             }
             session = found
             return try await render(found)
-        } catch let error as JunctionError {
-            return Layout.errorPage(error, session: session)
+        } catch let error as any CodedError {
+            return Layout.errorPage(JunctionError(error), session: session)
         } catch {
             logger.error("dashboard page failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             return Layout.errorPage(JunctionError("internal_error", "internal error"), session: session)

@@ -108,7 +108,7 @@ struct SignInRoutes: Sendable {
             return AuthPages.setup(error: error.message, status: HTTPResponse.Status(code: error.status))
         }
         let user: User
-        do { user = try await database.createFirstAdmin(email: email, passwordHash: hash) } catch let error as JunctionError where error.status == 409 {
+        do { user = try await database.createFirstAdmin(email: email, passwordHash: hash) } catch StoreError.setupDone {
             return AuthPages.error(title: "Setup is done", message: "An account exists already; sign in instead.", status: .conflict)
         }
         logger.notice("first-run setup created the admin account", metadata: ["user": "\(user.id)"])

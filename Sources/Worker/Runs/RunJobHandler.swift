@@ -52,7 +52,7 @@ package struct RunJobHandler: JobHandler {
                 try await run(req, owner: envelope.owner, deadline: envelope.deadline, progress: reporter, gate: gate,
                               cancellation: cancellation)
             }
-        } catch let error as JunctionError {
+        } catch let error as any CodedError {
             result = .error(error.message, code: error.code)
         } catch {
             logger.error("run failed", metadata: ["job": "\(envelope.id)", "error": "\(error)"])
@@ -206,8 +206,8 @@ package struct RunJobHandler: JobHandler {
                 return .success(try await mcp.call(entry: entry, source: source, secret: secret, args: args, attachments: attachments))
             }
             return .success(try await caller.call(entry: entry, source: source, secret: secret, args: args))
-        } catch let error as JunctionError {
-            return .failure(error)
+        } catch let error as any CodedError {
+            return .failure(JunctionError(error))
         } catch {
             logger.error("upstream call failed", metadata: ["call": "\(name)", "error": "\(error)"])
             return .failure(JunctionError("internal_error", "the call failed inside Junction"))
@@ -263,8 +263,8 @@ package struct RunJobHandler: JobHandler {
             default:
                 return .failure(.notFound("codemode.\(name) is not available in search; use catalog, describe, spec or sources"))
             }
-        } catch let error as JunctionError {
-            return .failure(error)
+        } catch let error as any CodedError {
+            return .failure(JunctionError(error))
         } catch {
             logger.error("search call failed", metadata: ["call": "\(name)", "error": "\(error)"])
             return .failure(JunctionError("internal_error", "search failed inside Junction"))

@@ -93,7 +93,7 @@ final class SecretOriginTests: XCTestCase {
                 do {
                     _ = try OpenAPIRequestBuilder(callName: "s_me", details: details, baseURL: elsewhere).build(args: .null, credential: credential)
                     XCTFail("\(type) credential built for \(elsewhere)")
-                } catch let error as JunctionError {
+                } catch let error as any CodedError {
                     XCTAssertEqual(error.code, "secret_origin_mismatch", "\(type) \(elsewhere)")
                     XCTAssertFalse(error.message.contains("S3CRET"))
                 }
@@ -222,7 +222,7 @@ final class SecretOriginTests: XCTestCase {
         do {
             try body()
             XCTFail("expected \(code) \(message)", line: line)
-        } catch let error as JunctionError {
+        } catch let error as any CodedError {
             XCTAssertEqual(error.code, code, "\(message) \(error)", line: line)
         } catch {
             XCTFail("expected \(code), got \(error)", line: line)
