@@ -107,11 +107,16 @@ package struct RefreshJobHandler: JobHandler {
         } catch let error as any CodedError {
             // Keep the previous catalog; say what went wrong.
             _ = try? await database.transitionSource(owner: owner, id: sourceID,
-                                                 to: error.code == "source_needs_sign_in" ? .needsSignIn : .error, error: error.message)
+                                                 to: Self.isNeedsSignIn(error) ? .needsSignIn : .error, error: error.message)
             throw error
         } catch {
             _ = try? await database.transitionSource(owner: owner, id: sourceID, to: .error, error: "refresh failed: \(error)")
             throw error
         }
+    }
+
+    /// Whether a refresh failed because the source's user must sign in (again).
+    private static func isNeedsSignIn(_ error: any CodedError) -> Bool {
+        if case .needsSignIn? = error as? UpstreamError { true } else { false }
     }
 }

@@ -50,7 +50,7 @@ final class OutboundPolicyTests: XCTestCase {
                 do {
                     try await policy.check(URL(string: text)!)
                     XCTFail("\(text) was allowed (dev: \(policy.allowLoopbackHTTP))")
-                } catch let error as JunctionError {
+                } catch let error as any CodedError {
                     XCTAssertEqual(error.code, "outbound_forbidden", "\(text): \(error)")
                 }
             }

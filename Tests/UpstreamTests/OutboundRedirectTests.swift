@@ -88,7 +88,7 @@ s.serve_forever()
         do {
             try await body()
             XCTFail("expected \(code)", file: file, line: line)
-        } catch let error as JunctionError {
+        } catch let error as any CodedError {
             XCTAssertEqual(error.code, code, "\(error)", file: file, line: line)
         } catch {
             XCTFail("unexpected \(error)", file: file, line: line)

@@ -33,12 +33,11 @@ package struct Credential: Sendable {
     }
 
     /// The error for a request that would carry a secret bound to `bound` to `url`.
-    package static func mismatch(subject: String, bound: Origin, url: URL) -> JunctionError {
+    package static func mismatch(subject: String, bound: Origin, url: URL) -> UpstreamError {
         let target = Origin(url).map(\.description) ?? OutboundPolicy.redacted(url)
-        return JunctionError("secret_origin_mismatch",
-                             "\(subject) was entered for \(bound) and is sent only there; this request goes to \(target), "
+        return UpstreamError.secretOriginMismatch("\(subject) was entered for \(bound) and is sent only there; this request goes to \(target), "
                              + "so Junction did not send it. Set the source's baseUrl to the API's URL, or enter the secret "
-                             + "again with auth.origin \(target) if that server is meant to receive it", status: 403)
+                             + "again with auth.origin \(target) if that server is meant to receive it")
     }
 
     /// The headers this credential adds.

@@ -84,7 +84,7 @@ package struct MCPOAuthTokens: Sendable {
     }
 
     /// Records that `source` needs a new sign-in and returns the error to throw.
-    private func markNeedsSignIn(_ source: Source, grant: inout UpstreamOAuthGrant, reason: String) async throws -> JunctionError {
+    private func markNeedsSignIn(_ source: Source, grant: inout UpstreamOAuthGrant, reason: String) async throws -> UpstreamError {
         let error = UpstreamOAuthError.needsSignIn(source.slug, reason: reason)
         grant.needsSignIn = true
         try await database.saveSourceOAuthGrant(owner: source.owner, sourceID: source.id, grant: grant, box: box)

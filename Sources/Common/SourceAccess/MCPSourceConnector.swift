@@ -46,7 +46,7 @@ package struct MCPSourceConnector: Sendable {
             return []
         case .bearer, .header:
             guard let secret else {
-                throw JunctionError("source_misconfigured", "source \(source.slug) has \(source.authType.rawValue) auth but no secret", status: 400)
+                throw UpstreamError.sourceMisconfigured("source \(source.slug) has \(source.authType.rawValue) auth but no secret")
             }
             return Credential.headers(type: source.authType, name: source.authHeaderName, secret: secret)
         case .oauth:
@@ -54,7 +54,7 @@ package struct MCPSourceConnector: Sendable {
             guard let secret else { throw UpstreamOAuthError.needsSignIn(source.slug, reason: "nobody has signed in to it yet") }
             return [("Authorization", "Bearer \(secret)")]
         default:
-            throw JunctionError("source_misconfigured", "auth type \(source.authType.rawValue) is not supported for MCP sources", status: 400)
+            throw UpstreamError.sourceMisconfigured("auth type \(source.authType.rawValue) is not supported for MCP sources")
         }
     }
 }

@@ -87,7 +87,7 @@ struct ClientRegistry: Sendable {
         do {
             response = try await http.send(method: "GET", url: url, headers: [("Accept", "application/json")],
                                            maxBytes: Self.maxMetadataBytes, timeout: .seconds(5), followRedirects: false)
-        } catch let error as JunctionError {
+        } catch let error as any CodedError {
             logger.info("client metadata fetch refused", metadata: ["client": "\(OutboundPolicy.redacted(url))", "error": "\(error.code)"])
             throw OAuthError(code: "invalid_client", description: "cannot fetch the client metadata document: \(error.message)")
         } catch {

@@ -50,7 +50,7 @@ struct OIDCSignIn: Sendable {
     private func getJSON(_ url: String, what: String) async throws -> [String: JSONValue] {
         guard let u = URL(string: url) else { throw SignInError(message: "the issuer's \(what) URL is invalid") }
         let r: UpstreamResponse
-        do { r = try await http.send(method: "GET", url: u, headers: [("Accept", "application/json")], maxBytes: 1_048_576, timeout: .seconds(10)) } catch let e as JunctionError {
+        do { r = try await http.send(method: "GET", url: u, headers: [("Accept", "application/json")], maxBytes: 1_048_576, timeout: .seconds(10)) } catch let e as any CodedError {
             throw SignInError(message: "cannot reach the identity provider (\(what)): \(e.message)")
         }
         guard r.status == 200, case .object(let o) = (try? JSONValue.parse(r.body)) ?? .null else {
@@ -188,7 +188,7 @@ struct OIDCSignIn: Sendable {
         do {
             r = try await http.send(method: "POST", url: url, headers: headers, body: Data(FormCoding.encode(form).utf8),
                                     maxBytes: 1_048_576, timeout: .seconds(10), followRedirects: false)
-        } catch let e as JunctionError { throw SignInError(message: "cannot reach the identity provider's token endpoint: \(e.message)") }
+        } catch let e as any CodedError { throw SignInError(message: "cannot reach the identity provider's token endpoint: \(e.message)") }
         let o = (try? JSONValue.parse(r.body))?.objectValue ?? [:]
         guard r.status == 200, let idToken = o["id_token"]?.stringValue else {
             let err = o["error"]?.stringValue ?? "HTTP \(r.status)"

@@ -32,9 +32,18 @@ struct MCPCatalogFetcher {
         let token = try await oauth.accessToken(for: source)
         do {
             return try await drafts(for: source, secret: token)
-        } catch let error as JunctionError where error.code == "upstream_unauthorized" {
+        } catch UpstreamError.unauthorized {
             let fresh = try await oauth.accessToken(for: source, rejected: token)
             return try await drafts(for: source, secret: fresh)
+        }
+    }
+
+    /// Whether the server refused Junction (credentials) or the policy refused the server:
+    /// detecting the transport again cannot help then.
+    private static func isRefusal(_ error: any CodedError) -> Bool {
+        switch error as? UpstreamError {
+        case .unauthorized?, .outboundForbidden?: true
+        default: false
         }
     }
 
@@ -42,7 +51,7 @@ struct MCPCatalogFetcher {
         let remembered = try await database.mcpConnectionInfo(owner: source.owner, sourceID: source.id)
         do {
             return try await list(source, secret: secret, remembered: remembered)
-        } catch let error as JunctionError where remembered != nil && !["upstream_unauthorized", "outbound_forbidden"].contains(error.code) {
+        } catch let error as any CodedError where remembered != nil && !Self.isRefusal(error) {
             logger.info("remembered MCP transport failed; detecting again",
                         metadata: ["source": "\(source.slug)", "transport": "\(remembered!.transport.rawValue)", "error": "\(error)"])
             return try await list(source, secret: secret, remembered: nil)

@@ -44,7 +44,7 @@ struct SpecFetcher: Sendable {
             }
             do {
                 try await policy.check(url)
-            } catch let error as JunctionError {
+            } catch let error as any CodedError {
                 throw JunctionError("invalid_spec", "the spec's server \(text) is not reachable from Junction: \(error.message); set baseUrl on the source to override it", status: 422)
             }
         }

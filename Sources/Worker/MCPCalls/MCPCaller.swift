@@ -45,14 +45,14 @@ package struct MCPCaller: Sendable {
         let token = try await oauth.accessToken(for: source)
         do {
             return try await call(entry: entry, source: source, credential: token, args: args, attachments: attachments)
-        } catch let error as JunctionError where error.code == "upstream_unauthorized" {
+        } catch UpstreamError.unauthorized {
             // The server refused the token before it expired (revoked, or its clock differs):
             // refresh under the cross-process lock, then try once more.
             logger.info("upstream refused the OAuth token; refreshing", metadata: ["source": "\(source.slug)"])
             let fresh = try await oauth.accessToken(for: source, rejected: token)
             do {
                 return try await call(entry: entry, source: source, credential: fresh, args: args, attachments: attachments)
-            } catch let again as JunctionError where again.code == "upstream_unauthorized" {
+            } catch UpstreamError.unauthorized {
                 throw UpstreamOAuthError.needsSignIn(source.slug, reason: "the server refused a freshly refreshed token")
             }
         }
@@ -82,8 +82,8 @@ package struct MCPCaller: Sendable {
             let schema = try? JSONValue.parse(entry.inputSchema)
             let raw = try await client.callTool(name: tool, arguments: args, inputSchema: schema, timeout: timeout)
             return try MCPToolResult.value(of: raw, tool: entry.callName, attachments: attachments)
-        } catch let error as JunctionError {
-            if !["tool_error", "upstream_error", "upstream_input_required"].contains(error.code) {
+        } catch let error as any CodedError {
+            if (error as? UpstreamError)?.isAnswer != true {
                 await pool.discard(source, client: client)
             }
             throw error

@@ -1,5 +1,6 @@
 import Foundation
 import JunctionCore
+import Upstream
 
 /// Turns an upstream `CallToolResult` into the value a sandbox call returns.
 ///
@@ -17,7 +18,7 @@ package enum MCPToolResult {
         if result["isError"]?.boolValue == true {
             let text = content.compactMap { $0["text"]?.stringValue }.joined(separator: "\n")
             let message = text.isEmpty ? "the tool reported an error without a message" : String(text.prefix(4000))
-            throw JunctionError("tool_error", "\(tool) failed: \(message)", status: 502)
+            throw UpstreamError.toolFailed("\(tool) failed: \(message)")
         }
         if let structured = result["structuredContent"], !structured.isNull {
             let media = content.compactMap { attachments.keep($0) }

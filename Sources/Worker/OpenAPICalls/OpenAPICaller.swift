@@ -46,9 +46,9 @@ package struct OpenAPICaller: Sendable {
         do {
             response = try await http.send(method: request.method, url: request.url, headers: request.headers, body: request.body,
                                            maxBytes: maxResponseBytes, timeout: timeout, sensitiveHeaders: request.sensitiveHeaders)
-        } catch let error as JunctionError where error.code == "upstream_too_large" {
-            throw JunctionError(error.code, "\(entry.callName): the response is larger than \(maxResponseBytes) bytes "
-                + "(JUNCTION_UPSTREAM_MAX_BYTES); ask for less, e.g. with a page size or a filter", status: error.status)
+        } catch UpstreamError.tooLarge {
+            throw UpstreamError.tooLarge("\(entry.callName): the response is larger than \(maxResponseBytes) bytes "
+                + "(JUNCTION_UPSTREAM_MAX_BYTES); ask for less, e.g. with a page size or a filter")
         }
         return Self.render(response, method: request.method)
     }

@@ -111,14 +111,14 @@ final class MCPClientTests: XCTestCase {
         do {
             _ = try await c.callTool(name: "hang", arguments: ["seconds": 30], timeout: .milliseconds(500))
             XCTFail("no timeout")
-        } catch let e as JunctionError {
+        } catch let e as any CodedError {
             XCTAssertEqual(e.code, "upstream_timeout")
         }
         XCTAssertLessThan(ContinuousClock.now - started, .seconds(5))
         do {
             _ = try await c.callTool(name: "huge", arguments: ["megabytes": 1], timeout: .seconds(10))
             XCTFail("no size error")
-        } catch let e as JunctionError {
+        } catch let e as any CodedError {
             XCTAssertEqual(e.code, "upstream_too_large")
         }
         let r = try await c.callTool(name: "add", arguments: ["a": 1, "b": 1], timeout: .seconds(5))

@@ -22,8 +22,8 @@ final class MCPToolResultTests: XCTestCase {
         XCTAssertEqual(blob["bytes"], 1)
         XCTAssertNil(blob["blob"])
         XCTAssertThrowsError(try map(#"{"isError":true,"content":[{"type":"text","text":"nope"}]}"#)) { error in
-            XCTAssertEqual((error as? JunctionError)?.code, "tool_error")
-            XCTAssertTrue((error as? JunctionError)?.message.contains("nope") == true)
+            XCTAssertEqual((error as? any CodedError)?.code, "tool_error")
+            XCTAssertTrue((error as? any CodedError)?.message.contains("nope") == true)
         }
     }
 }

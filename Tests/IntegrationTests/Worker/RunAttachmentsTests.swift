@@ -131,7 +131,7 @@ final class RunAttachmentsTests: XCTestCase {
         XCTAssertThrowsError(try MCPToolResult.value(
             of: try JSONValue.parse(#"{"isError":true,"content":[{"type":"text","text":"boom"},{"type":"image","data":"AAAA","mimeType":"image/png"}]}"#),
             tool: "t", attachments: store)) { error in
-            XCTAssertEqual((error as? JunctionError)?.code, "tool_error")
+            XCTAssertEqual((error as? any CodedError)?.code, "tool_error")
         }
     }
 

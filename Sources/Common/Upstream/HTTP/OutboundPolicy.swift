@@ -34,7 +34,7 @@ package struct OutboundPolicy: Sendable {
         let literal = IPAddress(host)
         let addresses: [IPAddress]
         if let literal { addresses = [literal] } else { addresses = await resolver.resolve(host) }
-        guard !addresses.isEmpty else { throw JunctionError("upstream_unreachable", "cannot resolve host \(host)", status: 502) }
+        guard !addresses.isEmpty else { throw UpstreamError.unreachable("cannot resolve host \(host)") }
         for address in addresses {
             switch address.classification {
             case .public:
@@ -59,8 +59,8 @@ package struct OutboundPolicy: Sendable {
         return components?.string ?? (url.host ?? "URL")
     }
 
-    private static func forbidden(_ message: String) -> JunctionError {
-        JunctionError("outbound_forbidden", message, status: 400)
+    private static func forbidden(_ message: String) -> UpstreamError {
+        UpstreamError.outboundForbidden(message)
     }
 
     /// Resolves a host name with getaddrinfo, off Swift concurrency's cooperative pool

@@ -79,15 +79,14 @@ package struct UpstreamHTTP: Sendable {
         /// Reads the whole body, failing past `maxBytes`.
         package func collect(maxBytes: Int) async throws -> Data {
             if let declared = header("content-length").flatMap(Int.init), declared > maxBytes {
-                throw JunctionError("upstream_too_large", "the response from \(url.host ?? "upstream") is larger than the limit of \(maxBytes) bytes (it declares \(declared))", status: 502)
+                throw UpstreamError.tooLarge("the response from \(url.host ?? "upstream") is larger than the limit of \(maxBytes) bytes (it declares \(declared))")
             }
             var out = Data()
             do {
                 for try await chunk in body {
                     out.append(contentsOf: chunk.readableBytesView)
                     if out.count > maxBytes {
-                        throw JunctionError("upstream_too_large",
-                                            "the response from \(url.host ?? "upstream") is larger than the limit of \(maxBytes) bytes", status: 502)
+                        throw UpstreamError.tooLarge("the response from \(url.host ?? "upstream") is larger than the limit of \(maxBytes) bytes")
                     }
                 }
             } catch {
@@ -112,7 +111,7 @@ package struct UpstreamHTTP: Sendable {
         for _ in 0...maxRedirects {
             // Checked as AsyncHTTPClient will read it: the same text, parsed the same way.
             let wire = current.absoluteString
-            guard let parsed = URL(string: wire) else { throw JunctionError("outbound_forbidden", "not a valid URL: \(OutboundPolicy.redacted(current))", status: 400) }
+            guard let parsed = URL(string: wire) else { throw UpstreamError.outboundForbidden("not a valid URL: \(OutboundPolicy.redacted(current))") }
             let target = try await policy.check(parsed)
             let lease = target.isLiteral ? nil : pins.lease(host: target.host, addresses: target.addresses)
             var request = HTTPClientRequest(url: wire)
@@ -144,7 +143,7 @@ package struct UpstreamHTTP: Sendable {
             }
             return Opened(status: status, headers: response.headers, url: current, body: UpstreamBody(response.body, lease: lease))
         }
-        throw JunctionError("too_many_redirects", "more than \(maxRedirects) redirects from \(url.host ?? "upstream")", status: 502)
+        throw UpstreamError.tooManyRedirects("more than \(maxRedirects) redirects from \(url.host ?? "upstream")")
     }
 
     /// Sends a request and reads its body (capped at `maxBytes`) within `timeout`.
@@ -159,19 +158,19 @@ package struct UpstreamHTTP: Sendable {
     }
 
     /// Maps transport errors to typed errors with a message a model can act on.
-    package static func mapError(_ error: Error, url: URL) -> JunctionError {
-        if let e = error as? JunctionError { return e }
+    package static func mapError(_ error: Error, url: URL) -> any CodedError {
+        if let e = error as? any CodedError { return e }
         let host = url.host ?? "upstream"
         if let e = error as? HTTPClientError {
             if e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
-                return JunctionError("upstream_timeout", "\(host) did not answer in time", status: 504)
+                return UpstreamError.timeout("\(host) did not answer in time")
             }
             if e == .remoteConnectionClosed {
-                return JunctionError("upstream_disconnected", "\(host) closed the connection before the response was complete", status: 502)
+                return UpstreamError.disconnected("\(host) closed the connection before the response was complete")
             }
         }
-        if error is CancellationError { return JunctionError("upstream_timeout", "the call to \(host) was cancelled", status: 504) }
-        return JunctionError("upstream_unreachable", "cannot reach \(host): \(error)", status: 502)
+        if error is CancellationError { return UpstreamError.timeout("the call to \(host) was cancelled") }
+        return UpstreamError.unreachable("cannot reach \(host): \(error)")
     }
 
     /// `scheme://host:port` of a URL (`Origin.serialized`); empty when it has none.

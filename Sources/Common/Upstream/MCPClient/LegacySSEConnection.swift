@@ -17,7 +17,7 @@ actor LegacySSEConnection {
     private var endpointWaiter: CheckedContinuation<URL, Error>?
     private var pending: [Int: CheckedContinuation<JSONRPCMessage, Error>] = [:]
     private var timers: [Int: Task<Void, Never>] = [:]
-    private var closedError: JunctionError?
+    private var closedError: (any CodedError)?
 
     package init(http: StreamingUpstream, sseURL: URL, credentials: MCPCredentials, maxEventBytes: Int) {
         self.http = http
@@ -37,10 +37,10 @@ actor LegacySSEConnection {
                                           body: nil, deadline: deadline, sensitiveHeaders: credentials.sensitiveNames)
         guard (200..<300).contains(opened.status) else {
             if opened.status == 401 || opened.status == 403 { throw MCPErrors.unauthorized(opened.status, url: sseURL) }
-            throw JunctionError("mcp_transport", "GET \(sseURL.path) answered HTTP \(opened.status), not an SSE stream", status: 502)
+            throw UpstreamError.mcpTransport("GET \(sseURL.path) answered HTTP \(opened.status), not an SSE stream")
         }
         guard opened.contentType.hasPrefix("text/event-stream") else {
-            throw JunctionError("mcp_transport", "GET \(sseURL.path) answered \(opened.contentType.isEmpty ? "no content type" : opened.contentType), not text/event-stream", status: 502)
+            throw UpstreamError.mcpTransport("GET \(sseURL.path) answered \(opened.contentType.isEmpty ? "no content type" : opened.contentType), not text/event-stream")
         }
         reader = Task { [weak self] in await self?.read(opened) }
         let endpoint: URL = try await withCheckedThrowingContinuation { cont in
@@ -49,7 +49,7 @@ actor LegacySSEConnection {
             let timer = Task { [weak self] in
                 try? await Task.sleep(for: timeout)
                 guard !Task.isCancelled else { return }
-                await self?.failEndpoint(JunctionError("upstream_timeout", "\(self?.hostName ?? "upstream") sent no endpoint event within \(timeout)", status: 504))
+                await self?.failEndpoint(UpstreamError.timeout("\(self?.hostName ?? "upstream") sent no endpoint event within \(timeout)"))
             }
             timers[-1] = timer
         }
@@ -62,13 +62,13 @@ actor LegacySSEConnection {
     /// Sends a request and waits for its response on the stream.
     package func send(_ message: JSONValue, id: Int, timeout: Duration) async throws -> JSONRPCMessage {
         if let closedError { throw closedError }
-        guard let postURL else { throw JunctionError("mcp_transport", "the SSE connection has no endpoint yet", status: 502) }
+        guard let postURL else { throw UpstreamError.mcpTransport("the SSE connection has no endpoint yet") }
         return try await withCheckedThrowingContinuation { cont in
             pending[id] = cont
             timers[id] = Task { [weak self] in
                 try? await Task.sleep(for: timeout)
                 guard !Task.isCancelled else { return }
-                await self?.fail(id: id, JunctionError("upstream_timeout", "\(self?.hostName ?? "upstream") did not answer within \(timeout)", status: 504))
+                await self?.fail(id: id, UpstreamError.timeout("\(self?.hostName ?? "upstream") did not answer within \(timeout)"))
             }
             Task { [weak self] in
                 do { try await self?.post(message, to: postURL, timeout: timeout) } catch {
@@ -87,7 +87,7 @@ actor LegacySSEConnection {
 
     /// Ends the stream and fails whatever still waits.
     package func close() {
-        shutdown(JunctionError("upstream_disconnected", "the SSE connection was closed", status: 502))
+        shutdown(UpstreamError.disconnected("the SSE connection was closed"))
     }
 
     private func post(_ message: JSONValue, to url: URL, timeout: Duration) async throws {
@@ -98,14 +98,14 @@ actor LegacySSEConnection {
         let body = try await opened.collect(maxBytes: 64 * 1024)
         guard (200..<300).contains(opened.status) else {
             if opened.status == 401 || opened.status == 403 { throw MCPErrors.unauthorized(opened.status, url: url) }
-            if opened.status == 404 { throw JunctionError("mcp_session_lost", "\(hostName) no longer knows this SSE session", status: 502) }
-            throw JunctionError("mcp_transport", "POST \(url.path) answered HTTP \(opened.status): \(String(decoding: body.prefix(300), as: UTF8.self))", status: 502)
+            if opened.status == 404 { throw UpstreamError.mcpSessionLost("\(hostName) no longer knows this SSE session") }
+            throw UpstreamError.mcpTransport("POST \(url.path) answered HTTP \(opened.status): \(String(decoding: body.prefix(300), as: UTF8.self))")
         }
     }
 
     private func read(_ opened: StreamingUpstream.Opened) async {
         var parser = SSEParser(maxEventBytes: maxEventBytes)
-        var ending = JunctionError("upstream_disconnected", "\(hostName) closed the SSE stream", status: 502)
+        var ending: any CodedError = UpstreamError.disconnected("\(hostName) closed the SSE stream")
         do {
             for try await chunk in opened.body {
                 for output in parser.feed(chunk.readableBytesView) { handle(output) }
@@ -114,8 +114,8 @@ actor LegacySSEConnection {
             for output in parser.finish() { handle(output) }
         } catch {
             ending = UpstreamHTTP.mapError(error, url: sseURL)
-            if ending.code == "upstream_timeout" {
-                ending = JunctionError("upstream_disconnected", "the SSE stream of \(hostName) went silent and was dropped", status: 502)
+            if case .timeout? = ending as? UpstreamError {
+                ending = UpstreamError.disconnected("the SSE stream of \(hostName) went silent and was dropped")
             }
         }
         shutdown(ending)
@@ -125,16 +125,16 @@ actor LegacySSEConnection {
         switch output {
         case .oversized(let bytes):
             // We cannot tell which request it answered: fail them all and drop the stream.
-            shutdown(JunctionError("upstream_too_large", "a message from \(hostName) is larger than the limit of \(maxEventBytes) bytes (at least \(bytes) bytes)", status: 502))
+            shutdown(UpstreamError.tooLarge("a message from \(hostName) is larger than the limit of \(maxEventBytes) bytes (at least \(bytes) bytes)"))
         case .event(let event):
             if event.event == "endpoint" {
                 let text = event.data.trimmingCharacters(in: .whitespacesAndNewlines)
                 guard let url = URL(string: text, relativeTo: sseURL)?.absoluteURL else {
-                    failEndpoint(JunctionError("mcp_transport", "\(hostName) announced an invalid endpoint", status: 502))
+                    failEndpoint(UpstreamError.mcpTransport("\(hostName) announced an invalid endpoint"))
                     return
                 }
                 guard UpstreamHTTP.origin(url) == UpstreamHTTP.origin(sseURL) else {
-                    failEndpoint(JunctionError("mcp_transport", "\(hostName) announced an endpoint on another origin (\(UpstreamHTTP.origin(url)))", status: 502))
+                    failEndpoint(UpstreamError.mcpTransport("\(hostName) announced an endpoint on another origin (\(UpstreamHTTP.origin(url)))"))
                     return
                 }
                 endpointWaiter?.resume(returning: url)
@@ -164,18 +164,18 @@ actor LegacySSEConnection {
         pending.removeValue(forKey: id)?.resume(returning: message)
     }
 
-    private func fail(id: Int, _ error: JunctionError) {
+    private func fail(id: Int, _ error: any CodedError) {
         timers.removeValue(forKey: id)?.cancel()
         pending.removeValue(forKey: id)?.resume(throwing: error)
     }
 
-    private func failEndpoint(_ error: JunctionError) {
+    private func failEndpoint(_ error: any CodedError) {
         endpointWaiter?.resume(throwing: error)
         endpointWaiter = nil
         shutdown(error)
     }
 
-    private func shutdown(_ error: JunctionError) {
+    private func shutdown(_ error: any CodedError) {
         if closedError == nil { closedError = error }
         reader?.cancel()
         endpointWaiter?.resume(throwing: error)

@@ -86,11 +86,11 @@ package actor MCPClient {
             tools += result["tools"]?.arrayValue ?? []
             guard let next = result["nextCursor"]?.stringValue, !next.isEmpty else { return tools }
             guard seen.insert(next).inserted else {
-                throw JunctionError("upstream_error", "\(host) repeated the tools/list cursor \(next)", status: 502)
+                throw UpstreamError.failed("\(host) repeated the tools/list cursor \(next)")
             }
             cursor = next
         }
-        throw JunctionError("upstream_error", "\(host) returned more than \(maxPages) pages of tools", status: 502)
+        throw UpstreamError.failed("\(host) returned more than \(maxPages) pages of tools")
     }
 
     /// Calls a tool and returns its raw `CallToolResult`.
@@ -135,7 +135,7 @@ package actor MCPClient {
         while true {
             do {
                 return try await send(method, params: params, timeout: timeout, extraHeaders: extraHeaders)
-            } catch let error as JunctionError where error.code == "mcp_session_lost" && !retried {
+            } catch UpstreamError.mcpSessionLost where !retried {
                 // The server forgot our session (restart, expiry): negotiate again, once.
                 retried = true
                 if case .legacy(let connection, _) = state { await connection.close() }
@@ -152,7 +152,7 @@ package actor MCPClient {
         let message: JSONRPCMessage
         switch state {
         case .idle:
-            throw JunctionError("mcp_transport", "not connected to \(host)", status: 502)
+            throw UpstreamError.mcpTransport("not connected to \(host)")
         case .modern(let version):
             var p = params
             p["_meta"] = MCPProtocol.requestMeta(version: version)
@@ -163,12 +163,12 @@ package actor MCPClient {
             let exchange = try await post(JSONRPCMessage.makeRequest(id: id, method: method, params: .object(params)), id: id,
                                           method: method, version: version, sessionID: sessionID, extraHeaders: extraHeaders, timeout: timeout)
             if exchange.status == 404 && sessionID != nil {
-                throw JunctionError("mcp_session_lost", "\(host) no longer knows session \(sessionID!)", status: 502)
+                throw UpstreamError.mcpSessionLost("\(host) no longer knows session \(sessionID!)")
             }
             message = try exchange.requireMessage(method: method, host: host)
         case .legacy(let connection, _):
             guard await connection.isOpen else {
-                throw JunctionError("mcp_session_lost", "the SSE stream of \(host) ended", status: 502)
+                throw UpstreamError.mcpSessionLost("the SSE stream of \(host) ended")
             }
             message = try await connection.send(JSONRPCMessage.makeRequest(id: id, method: method, params: .object(params)), id: id, timeout: timeout)
         }
@@ -179,14 +179,13 @@ package actor MCPClient {
         switch message {
         case .response(_, let result):
             if let type = result["resultType"]?.stringValue, type != "complete" {
-                throw JunctionError("upstream_input_required",
-                                    "\(host) needs further input for \(method) (resultType \(type)); Junction cannot provide it", status: 502)
+                throw UpstreamError.inputRequired("\(host) needs further input for \(method) (resultType \(type)); Junction cannot provide it")
             }
             return result
         case .error(_, let code, let text, _):
             throw MCPErrors.rpc(method, code: code, message: text, host: host)
         default:
-            throw JunctionError("mcp_transport", "\(host) sent no response to \(method)", status: 502)
+            throw UpstreamError.mcpTransport("\(host) sent no response to \(method)")
         }
     }
 
@@ -240,12 +239,12 @@ package actor MCPClient {
             if fallbackToSSE && (exchange.status == 400 || exchange.status == 404 || exchange.status == 405) {
                 return try await openLegacy()
             }
-            throw JunctionError("mcp_transport", "\(host) does not speak MCP at \(url.path) (HTTP \(exchange.status) to initialize)", status: 502)
+            throw UpstreamError.mcpTransport("\(host) does not speak MCP at \(url.path) (HTTP \(exchange.status) to initialize)")
         }
         let result = try Self.result(of: message, method: "initialize", host: host)
         let version = result["protocolVersion"]?.stringValue ?? ""
         guard MCPProtocol.handshakeVersions.contains(version) || version == MCPProtocol.legacySSE else {
-            throw JunctionError("mcp_version", "\(host) speaks MCP \(version.isEmpty ? "(no version)" : version), which Junction does not support", status: 502)
+            throw UpstreamError.mcpVersion("\(host) speaks MCP \(version.isEmpty ? "(no version)" : version), which Junction does not support")
         }
         let sessionID = exchange.headers.first(name: "mcp-session-id")
         state = .session(version: version, id: sessionID)
@@ -253,7 +252,7 @@ package actor MCPClient {
                                   method: "notifications/initialized", version: version, sessionID: sessionID, extraHeaders: [],
                                   timeout: options.requestTimeout)
         if !(200..<300).contains(note.status) {
-            throw JunctionError("mcp_transport", "\(host) refused notifications/initialized (HTTP \(note.status))", status: 502)
+            throw UpstreamError.mcpTransport("\(host) refused notifications/initialized (HTTP \(note.status))")
         }
         return Self.handshakeInfo(.streamableHTTP, version: version, result: result)
     }
@@ -299,7 +298,7 @@ package actor MCPClient {
         if opened.contentType.hasPrefix("text/event-stream") {
             exchange.message = try await readStream(opened, id: id, method: method)
             if id != nil && exchange.message == nil {
-                throw JunctionError("upstream_disconnected", "\(host) ended the stream before answering \(method)", status: 502)
+                throw UpstreamError.disconnected("\(host) ended the stream before answering \(method)")
             }
             return exchange
         }
@@ -308,7 +307,7 @@ package actor MCPClient {
         if opened.contentType.contains("json") || (200..<300).contains(opened.status) {
             guard let value = try? JSONValue.parse(data) else {
                 if (200..<300).contains(opened.status) {
-                    throw JunctionError("upstream_invalid", "\(host) answered \(method) with something that is not JSON: \(Self.snippet(data))", status: 502)
+                    throw UpstreamError.invalid("\(host) answered \(method) with something that is not JSON: \(Self.snippet(data))")
                 }
                 return exchange
             }
@@ -334,12 +333,11 @@ package actor MCPClient {
             for output in outputs {
                 switch output {
                 case .oversized(let bytes):
-                    throw JunctionError("upstream_too_large",
-                                        "the answer of \(host) to \(method) is larger than the limit of \(options.maxMessageBytes) bytes (at least \(bytes) bytes)", status: 502)
+                    throw UpstreamError.tooLarge("the answer of \(host) to \(method) is larger than the limit of \(options.maxMessageBytes) bytes (at least \(bytes) bytes)")
                 case .event(let event):
                     guard event.event == "message", !event.data.isEmpty else { continue }
                     guard let value = try? JSONValue.parse(event.data) else {
-                        throw JunctionError("upstream_invalid", "\(host) sent an SSE event that is not JSON: \(Self.snippet(Data(event.data.utf8)))", status: 502)
+                        throw UpstreamError.invalid("\(host) sent an SSE event that is not JSON: \(Self.snippet(Data(event.data.utf8)))")
                     }
                     for item in value.arrayValue ?? [value] {
                         guard let message = JSONRPCMessage(item) else { continue }
@@ -356,7 +354,7 @@ package actor MCPClient {
                 if let message = try consider(parser.feed(chunk.readableBytesView)) { return message }
             }
             if let message = try consider(parser.finish()) { return message }
-        } catch let error as JunctionError {
+        } catch let error as any CodedError {
             throw error
         } catch {
             throw UpstreamHTTP.mapError(error, url: url)
@@ -389,9 +387,9 @@ struct PostExchange: Sendable {
 
     func requireMessage(method: String, host: String) throws -> JSONRPCMessage {
         if status == 401 || status == 403 {
-            throw JunctionError("upstream_unauthorized", "\(host) answered HTTP \(status) to \(method): the source's credentials are missing or were rejected", status: 502)
+            throw UpstreamError.unauthorized("\(host) answered HTTP \(status) to \(method): the source's credentials are missing or were rejected")
         }
         if let message { return message }
-        throw JunctionError("mcp_transport", "\(host) answered \(method) with HTTP \(status) and no JSON-RPC message", status: 502)
+        throw UpstreamError.mcpTransport("\(host) answered \(method) with HTTP \(status) and no JSON-RPC message")
     }
 }

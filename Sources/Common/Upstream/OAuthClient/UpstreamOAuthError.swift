@@ -4,20 +4,18 @@ import JunctionCore
 /// Errors of Junction's OAuth client towards upstream MCP servers.
 package enum UpstreamOAuthError {
     /// Discovery of the protected resource or its authorization server failed.
-    package static func discovery(_ message: String) -> JunctionError {
-        JunctionError("oauth_discovery_failed", message, status: 502)
+    package static func discovery(_ message: String) -> UpstreamError {
+        UpstreamError.oauthDiscoveryFailed(message)
     }
 
     /// The source needs its user to sign in (again) before it can be used.
-    package static func needsSignIn(_ slug: String, reason: String) -> JunctionError {
-        JunctionError("source_needs_sign_in",
-                      "source \(slug) needs sign-in again (\(reason)): sign in from the dashboard (Sources) or POST /api/v1/sources/\(slug)/oauth/start",
-                      status: 409)
+    package static func needsSignIn(_ slug: String, reason: String) -> UpstreamError {
+        UpstreamError.needsSignIn("source \(slug) needs sign-in again (\(reason)): sign in from the dashboard (Sources) or POST /api/v1/sources/\(slug)/oauth/start")
     }
 
     /// The token endpoint refused a request.
-    package static func token(_ failure: UpstreamOAuthTokenFailure) -> JunctionError {
-        JunctionError("oauth_token_error", failure.description, status: 502)
+    package static func token(_ failure: UpstreamOAuthTokenFailure) -> UpstreamError {
+        UpstreamError.oauthTokenError(failure.description)
     }
 }
 
