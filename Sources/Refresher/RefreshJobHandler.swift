@@ -79,7 +79,7 @@ package struct RefreshJobHandler: JobHandler {
                 let fetched = ContinuousClock.now
                 let document = try OpenAPIDocument(data: data, limits: limits)
                 let index = try OpenAPIIndexer(limits: limits).index(document, specURL: finalURL)
-                if index.drafts.isEmpty { throw JunctionError("invalid_spec", "the spec declares no operations", status: 422) }
+                if index.drafts.isEmpty { throw CatalogError.invalidSpec("the spec declares no operations") }
                 if source.baseUrl == nil { try await SpecFetcher.checkServers(index, policy: http.policy) }
                 drafts = index.drafts
                 warnings = index.warnings

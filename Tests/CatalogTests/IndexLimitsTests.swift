@@ -31,7 +31,7 @@ final class IndexLimitsTests: XCTestCase {
             let document = try data.map { try OpenAPIDocument(data: $0, limits: limits) } ?? OpenAPIDocument(value: spec!)
             _ = try OpenAPIIndexer(limits: limits).index(document, specURL: nil)
         }(), file: file, line: line) { error in
-            let message = (error as? JunctionError)?.message ?? "\(error)"
+            let message = (error as? any CodedError)?.message ?? "\(error)"
             XCTAssertTrue(message.contains(limit), "expected \(limit) in: \(message)", file: file, line: line)
         }
         let took = ContinuousClock.now - started

@@ -52,7 +52,7 @@ final class OpenAPIIndexTests: XCTestCase {
         for (body, expected) in [("<html><body>Not Found</body></html>", "HTML"), ("{\"openapi\": ", "not valid JSON"),
                                  ("{\"hello\": 1}", "not an OpenAPI spec"), ("- a\n- b", "not an OpenAPI document")] {
             XCTAssertThrowsError(try OpenAPIDocument(data: Data(body.utf8))) { error in
-                let message = (error as? JunctionError)?.message ?? ""
+                let message = (error as? any CodedError)?.message ?? ""
                 XCTAssertTrue(message.contains(expected), "\(body): \(message)")
             }
         }

@@ -15,7 +15,7 @@ final class OpenAPIIndexerTests: XCTestCase {
 
     private func expectInvalid(_ text: String, containing fragment: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try OpenAPIIndexer().index(try OpenAPIDocument(data: Data(text.utf8)), specURL: nil), file: file, line: line) { error in
-            let e = error as? JunctionError
+            let e = error as? any CodedError
             XCTAssertEqual(e?.code, "invalid_spec", "\(error)", file: file, line: line)
             XCTAssertTrue(e?.message.contains(fragment) ?? false, "\(error)", file: file, line: line)
         }

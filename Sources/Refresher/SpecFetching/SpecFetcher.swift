@@ -40,12 +40,12 @@ struct SpecFetcher: Sendable {
         if let base = index.baseURL { urls.insert(base) }
         for text in urls.sorted().prefix(10) {
             guard let url = URL(string: text), url.host != nil else {
-                throw JunctionError("invalid_spec", "the spec's server URL \(text) is not an absolute URL; set baseUrl on the source", status: 422)
+                throw CatalogError.invalidSpec("the spec's server URL \(text) is not an absolute URL; set baseUrl on the source")
             }
             do {
                 try await policy.check(url)
             } catch let error as any CodedError {
-                throw JunctionError("invalid_spec", "the spec's server \(text) is not reachable from Junction: \(error.message); set baseUrl on the source to override it", status: 422)
+                throw CatalogError.invalidSpec("the spec's server \(text) is not reachable from Junction: \(error.message); set baseUrl on the source to override it")
             }
         }
     }

@@ -39,9 +39,9 @@ final class IndexBudget {
         }
     }
 
-    private func exceeded() -> JunctionError {
-        JunctionError("spec_too_large", "indexing stopped: with its $refs inlined into every operation the spec comes to more than "
+    private func exceeded() -> CatalogError {
+        CatalogError.specTooLarge("indexing stopped: with its $refs inlined into every operation the spec comes to more than "
                       + "\(limits.maxNodes) schema nodes (JUNCTION_INDEX_MAX_NODES): a schema that references others many times "
-                      + "over several levels, or a large schema used by very many operations, does this", status: 422)
+                      + "over several levels, or a large schema used by very many operations, does this")
     }
 }

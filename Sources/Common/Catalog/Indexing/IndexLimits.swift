@@ -25,8 +25,8 @@ package struct IndexLimits: Sendable, Equatable {
     }
 
     /// The error for a source with more than `maxOperations` operations.
-    package func tooManyOperations(_ count: Int, what: String = "operations") -> JunctionError {
-        JunctionError("spec_too_large", "the source has \(count) \(what), more than the \(maxOperations) one source may have "
-                      + "(JUNCTION_INDEX_MAX_OPERATIONS); split it into several sources or raise the limit", status: 422)
+    package func tooManyOperations(_ count: Int, what: String = "operations") -> CatalogError {
+        CatalogError.specTooLarge("the source has \(count) \(what), more than the \(maxOperations) one source may have "
+                      + "(JUNCTION_INDEX_MAX_OPERATIONS); split it into several sources or raise the limit")
     }
 }

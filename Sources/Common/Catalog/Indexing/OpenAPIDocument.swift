@@ -15,14 +15,14 @@ package struct OpenAPIDocument: Sendable {
         let trimmed = data.prefix(64).drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }
         if trimmed.first == UInt8(ascii: "{") {
             do { value = try JSONValue.parse(data) } catch {
-                throw JunctionError("invalid_spec", "the spec is not valid JSON: \(Self.describe(error))", status: 422)
+                throw CatalogError.invalidSpec("the spec is not valid JSON: \(Self.describe(error))")
             }
         } else {
             guard let text = String(data: data, encoding: .utf8) else {
-                throw JunctionError("invalid_spec", "the spec is neither UTF-8 JSON nor YAML", status: 422)
+                throw CatalogError.invalidSpec("the spec is neither UTF-8 JSON nor YAML")
             }
             if text.range(of: "<html", options: [.caseInsensitive]) != nil && text.range(of: "openapi", options: .caseInsensitive) == nil {
-                throw JunctionError("invalid_spec", "the spec URL returned an HTML page, not an OpenAPI document", status: 422)
+                throw CatalogError.invalidSpec("the spec URL returned an HTML page, not an OpenAPI document")
             }
             value = try YAMLLoader(forInputBytes: data.count, limits: limits).load(text)
         }
@@ -31,17 +31,17 @@ package struct OpenAPIDocument: Sendable {
 
     package init(value: JSONValue) throws {
         guard let root = value.objectValue else {
-            throw JunctionError("invalid_spec", "the spec is not an OpenAPI document (its top level is not an object)", status: 422)
+            throw CatalogError.invalidSpec("the spec is not an OpenAPI document (its top level is not an object)")
         }
         if let v = root["openapi"]?.stringValue, v.hasPrefix("3.") {
             version = .openapi3
         } else if root["swagger"]?.stringValue == "2.0" {
             version = .swagger2
         } else {
-            throw JunctionError("invalid_spec", "the document has neither `openapi: 3.x` nor `swagger: \"2.0\"`; it is not an OpenAPI spec", status: 422)
+            throw CatalogError.invalidSpec("the document has neither `openapi: 3.x` nor `swagger: \"2.0\"`; it is not an OpenAPI spec")
         }
         guard root["paths"]?.objectValue != nil else {
-            throw JunctionError("invalid_spec", "the spec has no `paths` object", status: 422)
+            throw CatalogError.invalidSpec("the spec has no `paths` object")
         }
         self.root = root
     }

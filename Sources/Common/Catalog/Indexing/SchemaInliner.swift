@@ -55,7 +55,7 @@ final class SchemaInliner {
             try budget.charge(string: ref)
             if !seen.insert(ref).inserted {
                 let shown = (chain + [ref]).suffix(12).joined(separator: " -> ")
-                throw JunctionError("invalid_spec", "\(what()) is a $ref cycle: \(shown)", status: 422)
+                throw CatalogError.invalidSpec("\(what()) is a $ref cycle: \(shown)")
             }
             guard let target = document.resolve(pointer: ref) else { return current }
             chain.append(ref)

@@ -31,7 +31,7 @@ struct YAMLLoader: Sendable {
         do {
             node = try Yams.compose(yaml: text, .basic)
         } catch {
-            throw JunctionError("invalid_spec", "the spec is neither valid JSON nor valid YAML: \(String("\(error)".prefix(200)))", status: 422)
+            throw CatalogError.invalidSpec("the spec is neither valid JSON nor valid YAML: \(String("\(error)".prefix(200)))")
         }
         guard let node else { return .null }
         var budget = maxNodes
@@ -41,11 +41,11 @@ struct YAMLLoader: Sendable {
     private func convert(_ node: Node, budget: inout Int, depth: Int) throws -> JSONValue {
         budget -= 1
         if budget < 0 {
-            throw JunctionError("invalid_spec", "the YAML expands to more than \(maxNodes) nodes (alias expansion, \"billion laughs\"; "
-                                + "at most JUNCTION_INDEX_MAX_NODES, and about one node per byte of YAML); refusing it", status: 422)
+            throw CatalogError.invalidSpec("the YAML expands to more than \(maxNodes) nodes (alias expansion, \"billion laughs\"; "
+                                + "at most JUNCTION_INDEX_MAX_NODES, and about one node per byte of YAML); refusing it")
         }
         if depth > maxDepth {
-            throw JunctionError("invalid_spec", "the YAML nests deeper than \(maxDepth) levels", status: 422)
+            throw CatalogError.invalidSpec("the YAML nests deeper than \(maxDepth) levels")
         }
         switch node {
         case .scalar(let s):
@@ -140,7 +140,7 @@ struct YAMLLoader: Sendable {
             default: break
             }
             if flow + lineDepth > maxScan {
-                throw JunctionError("invalid_spec", "the YAML nests deeper than \(maxDepth) levels", status: 422)
+                throw CatalogError.invalidSpec("the YAML nests deeper than \(maxDepth) levels")
             }
         }
     }
