@@ -142,7 +142,9 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 asyncHTTPClient, crypto, grdb, nioCore, swiftLog,
-            ]
+            ],
+            // Dashboard script and stylesheet, the management API's description (FrontendResource).
+            resources: [.copy("Resources")]
         ),
         .executableTarget(
             name: "Worker",
@@ -184,7 +186,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Upstream", "Store", "SourceAccess", "TestSupport",
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Upstream", "Store", "SourceAccess", "Config", "TestSupport",
                 "Frontend", "Worker",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
