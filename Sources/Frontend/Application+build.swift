@@ -15,7 +15,7 @@ func buildApplication(config: FrontendConfiguration, logger: Logger) throws -> s
     let legacy = try database.bindLegacySourceSecrets(box: SecretBox(keyring: config.common.keyring))
     if legacy > 0 { logger.info("bound stored secrets to their origins", metadata: ["count": "\(legacy)"]) }
     let dependencies = FrontendDependencies(database: database, redis: RedisClient(url: config.common.redisURL, connections: 8),
-                                            config: config, authConfig: try AuthConfiguration(), logger: logger)
+                                            config: config, logger: logger)
     return try buildApplication(dependencies: dependencies)
 }
 
@@ -54,7 +54,7 @@ func buildRouter(dependencies d: FrontendDependencies) throws -> Router<Frontend
     SourcesAPI(auth: auth, database: d.database, queue: d.queue, box: box, policy: config.common.outboundPolicy, config: config, logger: logger)
         .register(on: router)
     Dashboard(auth: auth, database: d.database, config: config, logger: logger).register(on: router)
-    registerAuthRoutes(on: router, auth: auth, redis: d.redis, config: config, authConfig: d.authConfig, logger: logger)
+    registerAuthRoutes(on: router, auth: auth, redis: d.redis, config: config, authConfig: config.auth, logger: logger)
     SourceOAuthAPI(auth: auth, database: d.database, queue: d.queue, box: box, config: config, logger: logger).register(on: router)
     return router
 }
@@ -67,16 +67,14 @@ struct FrontendDependencies: Sendable {
     /// Receives run results for this instance; runs as the application's service.
     let listener: ReplyListener
     let config: FrontendConfiguration
-    let authConfig: AuthConfiguration
     let logger: Logger
 
-    init(database: AppDatabase, redis: RedisClient, config: FrontendConfiguration, authConfig: AuthConfiguration, logger: Logger) {
+    init(database: AppDatabase, redis: RedisClient, config: FrontendConfiguration, logger: Logger) {
         self.database = database
         self.redis = redis
         queue = JobQueue(redis: redis)
         listener = ReplyListener(queue: queue, logger: logger)
         self.config = config
-        self.authConfig = authConfig
         self.logger = logger
     }
 }

@@ -1,4 +1,5 @@
 import Config
+import Configuration
 import Foundation
 @testable import Frontend
 import HTTPTypes
@@ -35,17 +36,16 @@ final class FrontendFixture: @unchecked Sendable {
         server = try await RedisServer()
         redis = RedisClient(url: server.url)
         let dir = TestEnvironment.temporaryDirectory()
-        let environment = Environment([
+        let environment: [String: String] = [
             "REDIS_URL": "redis://127.0.0.1:\(server.port)",
             "JUNCTION_DATABASE_PATH": dir.appendingPathComponent("frontend.sqlite").path,
             "JUNCTION_MASTER_KEY": Data(repeating: 7, count: 32).base64EncodedString(),
             "JUNCTION_PUBLIC_URL": Self.publicURL,
             "JUNCTION_ALLOW_LOOPBACK_HTTP": "1",
-        ])
-        let config = try FrontendConfiguration(environment: environment)
+        ]
+        let config = try FrontendConfiguration(reader: ConfigReader(environment: environment))
         database = try AppDatabase(path: config.common.databasePath)
-        dependencies = FrontendDependencies(database: database, redis: redis, config: config,
-                                            authConfig: try AuthConfiguration(environment: environment), logger: Logger(label: "route-test"))
+        dependencies = FrontendDependencies(database: database, redis: redis, config: config, logger: Logger(label: "route-test"))
         admin = try database.createUser(email: "admin@example.com", isAdmin: true, passwordHash: nil)
         adminToken = try database.createAPIToken(owner: admin.id, name: "admin").token
         user = try database.createUser(email: "user@example.com", isAdmin: false, passwordHash: nil)
