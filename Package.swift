@@ -148,7 +148,9 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 asyncHTTPClient, crypto, grdb, nioCore, swiftLog,
-            ]
+            ],
+            // Dashboard script and stylesheet, the management API's description (FrontendResource).
+            resources: [.copy("Resources")]
         ),
         .executableTarget(
             name: "Worker",

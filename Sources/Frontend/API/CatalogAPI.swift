@@ -33,11 +33,12 @@ enum CatalogAPI {
 
 extension SourcesAPI {
     func registerCatalog(on api: RouterGroup<FrontendContext>) {
-        api.get("/catalog") { req, _ in await self.guarded(req) { user, req in
+        api.get("/catalog") { req, ctx in
+            let user = try ctx.requireIdentity().user
             var fields: [String: String] = [:]
             for (key, value) in req.uri.queryParameters where fields[String(key)] == nil { fields[String(key)] = String(value) }
             let hits = try await database.searchCatalog(owner: user.id, query: try CatalogAPI.query(fields))
             return JSONResponse.make(["results": .array(hits.map(CatalogAPI.render)), "count": .number(Double(hits.count))])
-        } }
+        }
     }
 }
