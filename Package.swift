@@ -150,7 +150,10 @@ let package = Package(
                 "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config",
                 asyncHTTPClient, crypto, swiftLog, serviceLifecycle, unixSignals,
             ],
-            resources: [.copy("Sandbox/sandbox-host.js"), .copy("Sandbox/sandbox-worker.js")]
+            resources: [
+                .copy("Sandbox/sandbox-host.js"), .copy("Sandbox/sandbox-protocol.js"), .copy("Sandbox/sandbox-worker.js"),
+                .copy("Sandbox/sandbox-worker-errors.js"), .copy("Sandbox/sandbox-worker-run.js"),
+            ]
         ),
         .executableTarget(
             name: "Refresher",
@@ -168,7 +171,7 @@ let package = Package(
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         // QueueTests waits for replies with Runs' ReplyListener.
         .testTarget(name: "JobsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport", swiftLog]),
-        .testTarget(name: "RunsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport"]),
+        .testTarget(name: "RunsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport", swiftLog]),
         // Search is measured through the store that serves it.
         .testTarget(name: "CatalogTests", dependencies: ["JunctionCore", "Secrets", "Catalog", "Store", "TestSupport", grdb]),
         .testTarget(name: "StoreTests", dependencies: ["JunctionCore", "Secrets", "Catalog", "Upstream", "Store", "TestSupport", grdb]),
@@ -184,7 +187,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Upstream", "Store", "SourceAccess", "TestSupport",
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "TestSupport",
                 "Frontend", "Worker",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
