@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["JunctionCore"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         // QueueTests waits for replies with Runs' ReplyListener.
-        .testTarget(name: "JobsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport", swiftLog]),
+        .testTarget(name: "JobsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport", swiftLog, serviceLifecycle]),
         .testTarget(name: "RunsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport", swiftLog]),
         // Search is measured through the store that serves it.
         .testTarget(name: "CatalogTests", dependencies: ["JunctionCore", "Secrets", "Catalog", "Store", "TestSupport", grdb]),

@@ -53,6 +53,10 @@ package struct JobProcessor<Driver: JobDriver>: Service {
                 await slots.acquire()
                 var started = false
                 defer { if !started { slots.release() } }
+                // Waiting for a free slot may outlast the start of a graceful shutdown: claim
+                // nothing more then. (A read already waiting in the driver may still deliver
+                // one job; it is run to the end like the others in flight.)
+                if Task.isCancelled || Task.isShuttingDownGracefully { break }
                 do {
                     guard let delivery = try await queue.nextJob(kind, reader: reader, consumer: consumer, timeoutSeconds: 1) else { continue }
                     started = true
