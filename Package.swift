@@ -18,10 +18,12 @@ let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
+let configuration = Target.Dependency.product(name: "Configuration", package: "swift-configuration")
 
 let package = Package(
     name: "Junction",
-    platforms: [.macOS(.v14)],
+    // swift-configuration's API is available from macOS 15.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "junction-frontend", targets: ["Frontend"]),
         .executable(name: "junction-worker", targets: ["Worker"]),
@@ -39,6 +41,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // No traits: Junction reads environment variables only, so neither the JSON/YAML file
+        // providers nor reloading (metrics, service lifecycle) are compiled.
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: []),
         // Already in the graph through async-http-client; named because Junction imports them.
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
@@ -52,7 +57,7 @@ let package = Package(
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
-        // JSON, typed errors, environment, date/duration and logging helpers, AsyncSemaphore.
+        // JSON, typed errors, date/duration and logging helpers, AsyncSemaphore.
         // No Redis, no SQLite, no HTTP.
         .target(
             name: "JunctionCore",
@@ -123,10 +128,11 @@ let package = Package(
             dependencies: ["JunctionCore", "Secrets", "Redis", "Store", "Upstream", swiftLog],
             path: "Sources/Common/SourceAccess"
         ),
-        // The settings every process reads (Redis, database, keyring, outbound policy).
+        // The settings every process reads (Redis, database, keyring, outbound policy), the
+        // documented keys and the swift-configuration reader the executables build at start-up.
         .target(
             name: "Config",
-            dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream"],
+            dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream", configuration],
             path: "Sources/Common/Config"
         ),
 
@@ -135,19 +141,21 @@ let package = Package(
         .executableTarget(
             name: "Frontend",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "Config",
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "Config", configuration,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 asyncHTTPClient, crypto, grdb, nioCore, swiftLog,
-            ]
+            ],
+            // Dashboard script and stylesheet, the management API's description (FrontendResource).
+            resources: [.copy("Resources")]
         ),
         .executableTarget(
             name: "Worker",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config",
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config", configuration,
                 asyncHTTPClient, crypto, swiftLog, serviceLifecycle, unixSignals,
             ],
             resources: [
@@ -158,16 +166,19 @@ let package = Package(
         .executableTarget(
             name: "Refresher",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config",
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config", configuration,
                 asyncHTTPClient, swiftLog, serviceLifecycle, unixSignals,
             ]
         ),
 
         // MARK: Tests (one unit-test target per library with tests, one integration target)
 
-        // Shared helpers: a private redis-server, the programs the tests run, Locked.
-        .target(name: "TestSupport", dependencies: ["Redis"], path: "Tests/TestSupport"),
+        // Shared helpers: a private redis-server, the programs the tests run, Locked, a
+        // recorder of configuration reads.
+        .target(name: "TestSupport", dependencies: ["Redis", configuration], path: "Tests/TestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["JunctionCore"]),
+        // The configuration reader, CommonConfiguration and the key reference (ops/docs/CONFIGURATION.md).
+        .testTarget(name: "ConfigTests", dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream", "Config", "TestSupport", configuration]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         // QueueTests waits for replies with Runs' ReplyListener.
         .testTarget(name: "JobsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport", swiftLog, serviceLifecycle]),
@@ -188,7 +199,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "TestSupport",
-                "Frontend", "Worker",
+                "Config", "Frontend", "Worker", "Refresher", configuration,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -7,28 +7,74 @@ import Runs
 import Secrets
 import Store
 
-/// Builds the frontend application: routes plus the reply listener service.
+/// Builds the frontend from its configuration: opens the store and Redis, then
+/// `buildApplication(dependencies:)`.
 func buildApplication(config: FrontendConfiguration, logger: Logger) throws -> some ApplicationProtocol {
     let database = try AppDatabase(path: config.common.databasePath)
     // Secrets stored before origins were recorded: bind them now, not at their first use.
     let legacy = try database.bindLegacySourceSecrets(box: SecretBox(keyring: config.common.keyring))
     if legacy > 0 { logger.info("bound stored secrets to their origins", metadata: ["count": "\(legacy)"]) }
-    let redis = RedisClient(url: config.common.redisURL, connections: 8)
-    let queue = JobQueue(redis: redis)
-    let listener = ReplyListener(queue: queue, logger: logger)
-    let auth = Authenticator(database: database, publicURL: config.publicURL)
+    let dependencies = FrontendDependencies(database: database, redis: RedisClient(url: config.common.redisURL, connections: 8),
+                                            config: config, logger: logger)
+    return try buildApplication(dependencies: dependencies)
+}
+
+/// The frontend on the given store, Redis and settings: the router plus the reply listener
+/// service. Tests build it on a temporary SQLite file and a private redis-server and drive
+/// it with HummingbirdTesting.
+func buildApplication(dependencies: FrontendDependencies) throws -> some ApplicationProtocol {
+    let config = dependencies.config
+    return Application(router: try buildRouter(dependencies: dependencies),
+                       configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Junction"),
+                       services: [dependencies.listener], logger: dependencies.logger)
+}
+
+/// Every route of the frontend, behind the middleware every response passes through:
+/// security headers outermost (error answers carry them too), then the error mapping.
+/// Route groups add their own authentication (`ManagementAuthMiddleware`,
+/// `MCPAuthMiddleware`, `DashboardPageMiddleware`).
+func buildRouter(dependencies d: FrontendDependencies) throws -> Router<FrontendContext> {
+    // A missing bundled file stops the start here, with its name, not a request later.
+    _ = try Assets.load()
+    _ = try OpenAPISpec.load()
+    let (config, logger) = (d.config, d.logger)
+    let box = SecretBox(keyring: config.common.keyring)
+    let auth = Authenticator(database: d.database, publicURL: config.publicURL)
     let router = Router(context: FrontendContext.self)
+    // Router middleware applies to routes added after it: add it first.
+    router.add(middleware: SecurityHeadersMiddleware<FrontendContext>())
+    router.add(middleware: ErrorMiddleware<FrontendContext>(logger: logger))
     router.get("/healthz") { _, _ in "ok" }
-    MCPEndpoint(auth: auth, sessions: MCPSessionStore(redis: redis), streams: LegacySSESessionStore(redis: redis),
-                dispatcher: RunDispatcher(queue: queue, listener: listener, slots: RunSlots(redis: redis, maxPerUser: config.maxRunsPerUser), timeout: config.executeTimeout, queueWait: config.queueWait),
-                limiter: RateLimiter(redis: redis, ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst),
+    MCPEndpoint(auth: auth, sessions: MCPSessionStore(redis: d.redis), streams: LegacySSESessionStore(redis: d.redis),
+                dispatcher: RunDispatcher(queue: d.queue, listener: d.listener, slots: RunSlots(redis: d.redis, maxPerUser: config.maxRunsPerUser),
+                                          timeout: config.executeTimeout, queueWait: config.queueWait),
+                limiter: RateLimiter(redis: d.redis, ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst),
                 users: UserCache(maxAge: config.authCache),
                 config: config, logger: logger, keepAlive: KeepAliveTicker(interval: config.sseKeepAlive)).register(on: router)
-    SourcesAPI(auth: auth, database: database, queue: queue, box: SecretBox(keyring: config.common.keyring),
-               policy: config.common.outboundPolicy, config: config, logger: logger).register(on: router)
-    Dashboard(auth: auth, database: database, config: config, logger: logger).register(on: router)
-    try registerAuthRoutes(on: router, auth: auth, redis: redis, config: config, logger: logger)
-    SourceOAuthAPI(auth: auth, database: database, queue: queue, box: SecretBox(keyring: config.common.keyring), config: config, logger: logger).register(on: router)
-    return Application(router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Junction"),
-                       services: [listener], logger: logger)
+    SourcesAPI(auth: auth, database: d.database, queue: d.queue, box: box, policy: config.common.outboundPolicy, config: config, logger: logger)
+        .register(on: router)
+    Dashboard(auth: auth, database: d.database, config: config, logger: logger).register(on: router)
+    registerAuthRoutes(on: router, auth: auth, redis: d.redis, config: config, authConfig: config.auth, logger: logger)
+    SourceOAuthAPI(auth: auth, database: d.database, queue: d.queue, box: box, config: config, logger: logger).register(on: router)
+    return router
+}
+
+/// What the frontend runs on, made outside it so tests can supply their own.
+struct FrontendDependencies: Sendable {
+    let database: AppDatabase
+    let redis: RedisClient
+    let queue: JobQueue
+    /// Receives run results for this instance; runs as the application's service.
+    let listener: ReplyListener
+    let config: FrontendConfiguration
+    let logger: Logger
+
+    init(database: AppDatabase, redis: RedisClient, config: FrontendConfiguration, logger: Logger) {
+        self.database = database
+        self.redis = redis
+        queue = JobQueue(redis: redis)
+        listener = ReplyListener(queue: queue, logger: logger)
+        self.config = config
+        self.logger = logger
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Config
+import Configuration
 import Hummingbird
 import JunctionCore
 import Logging
@@ -18,7 +19,7 @@ struct FrontendCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Serve /mcp and the management API (the default).")
 
         func run() async throws {
-            let config = try FrontendConfiguration()
+            let config = try FrontendConfiguration(reader: ConfigReader(keys: CommonConfiguration.keys + FrontendConfiguration.keys))
             let logger = Logger.junction("frontend", level: config.common.logLevel)
             if config.common.outboundPolicy.allowLoopbackHTTP {
                 logger.warning("development setting JUNCTION_ALLOW_LOOPBACK_HTTP is on: plain-HTTP and loopback upstreams are allowed")

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Config
+import Configuration
 import Jobs
 import JunctionCore
 import Logging
@@ -15,7 +16,7 @@ import Upstream
 @main
 struct WorkerMain {
     static func main() async throws {
-        let config = try WorkerConfiguration()
+        let config = try WorkerConfiguration(reader: ConfigReader(keys: CommonConfiguration.keys + WorkerConfiguration.keys))
         let logger = Logger.junction("worker", level: config.common.logLevel)
         let services = try await buildWorker(config: config, logger: logger)
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -1,24 +1,15 @@
+import Configuration
 import Foundation
 import JunctionCore
 import Redis
 import Secrets
 import Upstream
 
-/// Configuration shared by every Junction process.
-///
-/// | key | meaning | default |
-/// |---|---|---|
-/// | `REDIS_URL` | `redis://host:port[/db]` or `unix:///path` | `redis://127.0.0.1:6379` |
-/// | `JUNCTION_DATA_DIR` | folder for state | `./.data` |
-/// | `JUNCTION_DATABASE_PATH` | SQLite file | `$JUNCTION_DATA_DIR/junction.sqlite` |
-/// | `JUNCTION_MASTER_KEY` (secret) | base64 of 32 bytes; encrypts source secrets | required |
-/// | `JUNCTION_MASTER_KEY_FILE` (secret) | file holding the key instead of the variable | – |
-/// | `JUNCTION_MASTER_KEY_ID` | id of the active master key | `k1` |
-/// | `JUNCTION_OLD_MASTER_KEYS` (secret) | `id:base64,id:base64` keys still accepted for decryption | – |
-/// | `JUNCTION_ALLOW_LOOPBACK_HTTP` | development only: plain HTTP and loopback upstreams | off |
-/// | `JUNCTION_VISIBILITY_TIMEOUT_MS` | a job unacknowledged this long is presumed lost | 30000 |
-/// | `JUNCTION_LOG_LEVEL` | trace…critical | info |
-package struct CommonConfiguration: Sendable {
+/// Configuration shared by every Junction process: Redis, the database, the keyring and
+/// the outbound policy. Each executable builds it (inside its own configuration) from one
+/// `ConfigReader` at start-up; the keys are `CommonConfiguration.keys`, documented in
+/// `ops/docs/CONFIGURATION.md`.
+package struct CommonConfiguration: Sendable, CustomStringConvertible {
     package var redisURL: RedisURL
     package var databasePath: String
     package var dataDirectory: String
@@ -27,14 +18,15 @@ package struct CommonConfiguration: Sendable {
     package var visibilityTimeout: Duration
     package var logLevel: String
 
-    package init(environment env: Environment = Environment()) throws {
-        redisURL = try RedisURL(env.string("REDIS_URL", default: "redis://127.0.0.1:6379"))
-        dataDirectory = env.string("JUNCTION_DATA_DIR", default: "./.data")
-        databasePath = env.string("JUNCTION_DATABASE_PATH") ?? (dataDirectory as NSString).appendingPathComponent("junction.sqlite")
-        keyring = try Keyring(environment: env)
-        outboundPolicy = OutboundPolicy(allowLoopbackHTTP: env.bool("JUNCTION_ALLOW_LOOPBACK_HTTP"))
-        visibilityTimeout = .milliseconds(try env.int("JUNCTION_VISIBILITY_TIMEOUT_MS", default: 30_000))
-        logLevel = env.string("JUNCTION_LOG_LEVEL", default: "info")
+    /// Reads every common key (all of them, every time, so an access report lists them all).
+    package init(reader: ConfigReader) throws {
+        redisURL = try RedisURL(reader.string(.redisURL, default: "redis://127.0.0.1:6379"))
+        dataDirectory = reader.string(.dataDirectory, default: "./.data")
+        databasePath = reader.string(.databasePath) ?? (dataDirectory as NSString).appendingPathComponent("junction.sqlite")
+        keyring = try Keyring(reader: reader)
+        outboundPolicy = OutboundPolicy(allowLoopbackHTTP: reader.bool(.allowLoopbackHTTP))
+        visibilityTimeout = .milliseconds(try reader.int(.visibilityTimeout, default: 30_000))
+        logLevel = reader.string(.logLevel, default: "info")
     }
 
     package init(redisURL: RedisURL, databasePath: String, keyring: Keyring, outboundPolicy: OutboundPolicy,
@@ -47,4 +39,30 @@ package struct CommonConfiguration: Sendable {
         self.visibilityTimeout = visibilityTimeout
         self.logLevel = "info"
     }
+
+    /// The keys it reads, in the order of the reference.
+    package static let keys: [ConfigurationKey] = [
+        .masterKey, .masterKeyFile, .masterKeyID, .oldMasterKeys, .redisURL, .dataDirectory, .databasePath,
+        .allowLoopbackHTTP, .visibilityTimeout, .logLevel,
+    ]
+
+    package var description: String { redactedDescription(of: self, secret: []) }
+}
+
+extension ConfigurationKey {
+    package static let redisURL = ConfigurationKey("redis.url", variable: "REDIS_URL", default: .value("redis://127.0.0.1:6379"))
+    package static let dataDirectory = ConfigurationKey("junction.dataDir", variable: "JUNCTION_DATA_DIR", default: .value("./.data"))
+    package static let databasePath = ConfigurationKey("junction.databasePath", variable: "JUNCTION_DATABASE_PATH",
+                                                       default: .derived("`$JUNCTION_DATA_DIR/junction.sqlite`"))
+    package static let masterKey = ConfigurationKey("junction.masterKey", variable: "JUNCTION_MASTER_KEY",
+                                                    default: .derived("— (required)"), secret: true)
+    package static let masterKeyFile = ConfigurationKey("junction.masterKeyFile", variable: "JUNCTION_MASTER_KEY_FILE", default: .unset)
+    package static let masterKeyID = ConfigurationKey("junction.masterKeyID", variable: "JUNCTION_MASTER_KEY_ID", default: .value("k1"))
+    package static let oldMasterKeys = ConfigurationKey("junction.oldMasterKeys", variable: "JUNCTION_OLD_MASTER_KEYS",
+                                                        default: .unset, secret: true)
+    package static let allowLoopbackHTTP = ConfigurationKey("junction.allowLoopbackHTTP", variable: "JUNCTION_ALLOW_LOOPBACK_HTTP",
+                                                            default: .value("off"))
+    package static let visibilityTimeout = ConfigurationKey("junction.visibilityTimeoutMS", variable: "JUNCTION_VISIBILITY_TIMEOUT_MS",
+                                                            default: .value("30000"))
+    package static let logLevel = ConfigurationKey("junction.logLevel", variable: "JUNCTION_LOG_LEVEL", default: .value("info"))
 }

@@ -4,7 +4,9 @@ import JunctionCore
 
 /// The master keys that protect source secrets. One key is active for encryption;
 /// older keys stay readable so the master key can be rotated without downtime.
-package struct Keyring: Sendable {
+/// Built from configuration by `Keyring(reader:)` in the Config target; its description names
+/// the key ids only, never the keys.
+package struct Keyring: Sendable, CustomStringConvertible {
     package let activeKeyID: String
     private let masterKeys: [String: Data]
 
@@ -22,37 +24,8 @@ package struct Keyring: Sendable {
         self.masterKeys = keys
     }
 
-    /// Reads `JUNCTION_MASTER_KEY` (or `JUNCTION_MASTER_KEY_FILE`), `JUNCTION_MASTER_KEY_ID`
-    /// and `JUNCTION_OLD_MASTER_KEYS`.
-    package init(environment env: Environment) throws {
-        var encoded = env.string("JUNCTION_MASTER_KEY")
-        if encoded == nil, let file = env.string("JUNCTION_MASTER_KEY_FILE") {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw JunctionError("invalid_configuration", "cannot read JUNCTION_MASTER_KEY_FILE \(file)")
-            }
-            encoded = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        guard let encoded else {
-            throw JunctionError("invalid_configuration",
-                                "JUNCTION_MASTER_KEY is not set: generate one with `openssl rand -base64 32`")
-        }
-        let activeID = env.string("JUNCTION_MASTER_KEY_ID", default: "k1")
-        var keys = [activeID: try Self.decodeKey(encoded, name: "JUNCTION_MASTER_KEY")]
-        for item in (env.string("JUNCTION_OLD_MASTER_KEYS") ?? "").split(separator: ",") {
-            let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else {
-                throw JunctionError("invalid_configuration", "JUNCTION_OLD_MASTER_KEYS entries must be id:base64")
-            }
-            keys[parts[0]] = try Self.decodeKey(parts[1], name: "JUNCTION_OLD_MASTER_KEYS[\(parts[0])]")
-        }
-        try self.init(activeKeyID: activeID, keys: keys)
-    }
-
-    private static func decodeKey(_ text: String, name: String) throws -> Data {
-        guard let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count == 32 else {
-            throw JunctionError("invalid_configuration", "\(name) must be base64 of exactly 32 bytes")
-        }
-        return data
+    package var description: String {
+        "Keyring(active: \(activeKeyID), ids: \(masterKeys.keys.sorted().joined(separator: ", ")))"
     }
 
     /// A fresh random keyring (tests and first runs).

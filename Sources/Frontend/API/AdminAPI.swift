@@ -10,10 +10,14 @@ struct AdminAPI: Sendable {
     let logger: Logger
 
     func register(on router: Router<FrontendContext>) {
-        router.get("/api/v1/admin/users") { request, _ in await admin(request) { _, _ in
+        let admin = router.group("/api/v1/admin")
+            .add(middleware: ManagementAuthMiddleware(auth: auth, challenge: .resourceMetadata))
+            .add(middleware: AdminOnlyMiddleware())
+        admin.get("/users") { _, _ in
             JSONResponse.make(["users": .array(try auth.database.listUsers().map(Self.json))])
-        } }
-        router.post("/api/v1/admin/users") { request, _ in await admin(request) { _, request in
+        }
+        admin.post("/users") { request, _ in
+            var request = request
             let body = try await request.jsonBody(limit: 16_384)
             guard let email = body["email"]?.stringValue else { throw JunctionError.badRequest("email is required", code: "invalid_email") }
             var hash: String?
@@ -23,8 +27,10 @@ struct AdminAPI: Sendable {
             }
             let user = try auth.database.createUser(email: email, isAdmin: body["isAdmin"]?.boolValue ?? false, passwordHash: hash)
             return JSONResponse.make(Self.json(user), status: .created)
-        } }
-        router.patch("/api/v1/admin/users/{id}") { request, context in await admin(request) { me, request in
+        }
+        admin.patch("/users/{id}") { request, context in
+            var request = request
+            let me = try context.requireIdentity().user
             let body = try await request.jsonBody(limit: 16_384)
             let id = context.parameters.get("id") ?? ""
             guard let disabled = body["disabled"]?.boolValue else { throw JunctionError.badRequest("send {\"disabled\": true|false}") }
@@ -34,11 +40,12 @@ struct AdminAPI: Sendable {
             }
             logger.notice(disabled ? "user disabled" : "user enabled", metadata: ["user": "\(id)", "by": "\(me.id)"])
             return JSONResponse.make(Self.json(user))
-        } }
-        router.get("/api/v1/admin/allowlist") { request, _ in await admin(request) { _, _ in
+        }
+        admin.get("/allowlist") { _, _ in
             JSONResponse.make(["entries": .array(try auth.database.listAllowlist().map(Self.json))])
-        } }
-        router.post("/api/v1/admin/allowlist") { request, _ in await admin(request) { _, request in
+        }
+        admin.post("/allowlist") { request, _ in
+            var request = request
             let body = try await request.jsonBody(limit: 16_384)
             let entry: AllowlistEntry
             if let email = body["email"]?.stringValue {
@@ -54,19 +61,12 @@ struct AdminAPI: Sendable {
                 throw JunctionError.badRequest("send {\"email\": …} or {\"domain\": …}")
             }
             return JSONResponse.make(Self.json(entry), status: .created)
-        } }
-        router.delete("/api/v1/admin/allowlist/{id}") { request, context in await admin(request) { _, _ in
+        }
+        admin.delete("/allowlist/{id}") { _, context in
             guard try auth.database.deleteAllowlistEntry(id: context.parameters.get("id") ?? "") else {
                 throw JunctionError.notFound("no such allowlist entry", code: "entry_not_found")
             }
             return JSONResponse.empty(.noContent)
-        } }
-    }
-
-    private func admin(_ request: Request, _ body: (User, inout Request) async throws -> Response) async -> Response {
-        await guarded(request, auth: auth, logger: logger) { user, request in
-            guard user.isAdmin else { throw JunctionError("forbidden", "administrators only", status: 403) }
-            return try await body(user, &request)
         }
     }
 

@@ -13,11 +13,12 @@ enum CatalogAPI {
 
 extension SourcesAPI {
     func registerCatalog(on api: RouterGroup<FrontendContext>) {
-        api.get("/catalog") { req, _ in await self.guarded(req) { user, req in
+        api.get("/catalog") { req, ctx in
+            let user = try ctx.requireIdentity().user
             var fields: [String: String] = [:]
             for (key, value) in req.uri.queryParameters where fields[String(key)] == nil { fields[String(key)] = String(value) }
             let hits = try database.searchCatalog(owner: user.id, query: try CatalogAPI.query(fields))
             return JSONResponse.make(CatalogSearch.apiResults(hits))
-        } }
+        }
     }
 }

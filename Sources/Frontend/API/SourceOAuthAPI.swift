@@ -27,7 +27,7 @@ struct SourceOAuthAPI: Sendable {
     let config: FrontendConfiguration
     let logger: Logger
 
-    /// The management API, whose guard (authentication, error mapping) and source lookup `oauth/start` shares.
+    /// The management API, whose source lookup `oauth/start` shares.
     private var management: SourcesAPI {
         SourcesAPI(auth: auth, database: database, queue: queue, box: box, policy: config.common.outboundPolicy, config: config, logger: logger)
     }
@@ -44,21 +44,23 @@ struct SourceOAuthAPI: Sendable {
     }
 
     func register(on router: Router<FrontendContext>) {
-        router.post("/api/v1/sources/:slug/oauth/start") { req, ctx in await management.guarded(req) { user, request in
+        let api = router.group("/api/v1").add(middleware: ManagementAuthMiddleware(auth: auth, challenge: .realm))
+        api.post("/sources/:slug/oauth/start") { req, ctx in
+            var request = req
+            let identity = try ctx.requireIdentity()
             let body = try await Self.optionalJSON(&request)
-            let url = try await start(user: user, source: management.source(user, ctx), forceConsent: body?["forceConsent"]?.boolValue ?? false,
-                                      binding: Self.sessionBinding(request))
+            let url = try await start(user: identity.user, source: management.source(identity.user, ctx),
+                                      forceConsent: body?["forceConsent"]?.boolValue ?? false, binding: Self.sessionBinding(request, identity))
             return JSONResponse.make(["authorizationUrl": .string(url.absoluteString)])
-        } }
+        }
         router.get("/upstream-oauth/callback") { req, _ in await callback(req) }
         router.get("/upstream-oauth/callback.js") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=300",
-                                            HTTPField.Name("X-Content-Type-Options")!: "nosniff"],
+            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=300"],
                      body: .init(byteBuffer: ByteBuffer(string: Self.callbackScript)))
         }
         router.get("/upstream-oauth/client-metadata.json") { _, _ in
             guard let id = clientMetadataURL else {
-                return JSONResponse.error(.notFound("Junction's public URL is not https, so it publishes no client metadata document"))
+                return JSONResponse.error(JunctionError.notFound("Junction's public URL is not https, so it publishes no client metadata document"))
             }
             var response = JSONResponse.make(UpstreamOAuthRegistration.metadataDocument(clientID: id, redirectURI: redirectURI, clientURI: base))
             response.headers[.cacheControl] = "public, max-age=3600"
@@ -69,9 +71,11 @@ struct SourceOAuthAPI: Sendable {
     // MARK: - start
 
     /// The binding of a flow started by this (already authenticated) request: the digest of
-    /// its session cookie when it came with one and no bearer token, else nil.
-    static func sessionBinding(_ request: Request) -> String? {
-        guard request.headers[.authorization] == nil, let cookie = request.cookies[Authenticator.sessionCookie]?.value, !cookie.isEmpty else { return nil }
+    /// its session cookie when it authenticated with the session, else nil.
+    static func sessionBinding(_ request: Request, _ identity: Identity) -> String? {
+        guard case .webSession = identity.credential, let cookie = request.cookies[Authenticator.sessionCookie]?.value, !cookie.isEmpty else {
+            return nil
+        }
         return binding(ofSession: cookie)
     }
 
@@ -252,9 +256,11 @@ struct SourceOAuthAPI: Sendable {
             <p><a href="/sources">Back to sources</a></p></main></body></html>
             """
         return Response(status: status, headers: [
-            .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+            // Stricter than the dashboard's (no connect, no forms) and no Referer at all; the
+            // other security headers come from `SecurityHeadersMiddleware`.
+            .contentType: "text/html; charset=utf-8",
             .contentSecurityPolicy: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-            HTTPField.Name("Referrer-Policy")!: "no-referrer", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+            .referrerPolicy: "no-referrer",
         ], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 

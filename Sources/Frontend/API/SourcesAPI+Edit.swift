@@ -13,9 +13,11 @@ extension SourcesAPI {
     static let editableFields: Set<String> = ["name", "baseUrl", "specUrl", "enabled", "auth", "slug", "type"]
 
     func registerEdit(on api: RouterGroup<FrontendContext>) {
-        api.patch("/sources/:slug") { req, ctx in await self.guarded(req) { user, req in
-            try await self.edit(user: user, source: try self.source(user, ctx), request: &req)
-        } }
+        api.patch("/sources/:slug") { req, ctx in
+            var req = req
+            let user = try ctx.requireIdentity().user
+            return try await self.edit(user: user, source: try self.source(user, ctx), request: &req)
+        }
     }
 
     private func edit(user: User, source: Source, request: inout Request) async throws -> Response {

@@ -21,20 +21,25 @@ struct SourcesAPI: Sendable {
     let logger: Logger
 
     func register(on router: Router<FrontendContext>) {
-        let api = router.group("/api/v1")
-        api.get("/sources") { req, _ in await self.guarded(req) { user, _ in
-            JSONResponse.make(["sources": .array(try database.sources(owner: user.id).map(Self.render))])
-        } }
-        api.post("/sources") { req, _ in await self.guarded(req) { user, req in try await self.create(user: user, request: &req) } }
-        api.get("/sources/:slug") { req, ctx in await self.guarded(req) { user, _ in
-            JSONResponse.make(Self.render(try self.source(user, ctx)))
-        } }
-        api.delete("/sources/:slug") { req, ctx in await self.guarded(req) { user, _ in
+        let api = router.group("/api/v1").add(middleware: ManagementAuthMiddleware(auth: auth, challenge: .realm))
+        api.get("/sources") { _, ctx in
+            JSONResponse.make(["sources": .array(try database.sources(owner: try ctx.requireIdentity().user.id).map(Self.render))])
+        }
+        api.post("/sources") { req, ctx in
+            var req = req
+            return try await self.create(user: try ctx.requireIdentity().user, request: &req)
+        }
+        api.get("/sources/:slug") { _, ctx in
+            JSONResponse.make(Self.render(try self.source(try ctx.requireIdentity().user, ctx)))
+        }
+        api.delete("/sources/:slug") { _, ctx in
+            let user = try ctx.requireIdentity().user
             let source = try self.source(user, ctx)
             try database.deleteSource(owner: user.id, slug: source.slug)
             return JSONResponse.empty(.noContent)
-        } }
-        api.post("/sources/:slug/refresh") { req, ctx in await self.guarded(req) { user, _ in
+        }
+        api.post("/sources/:slug/refresh") { _, ctx in
+            let user = try ctx.requireIdentity().user
             let source = try self.source(user, ctx)
             // "queued" is shown until a refresher picks the job up, so a watcher never mistakes
             // the old outcome for the new one; it is also what keeps a second job out.
@@ -47,10 +52,11 @@ struct SourcesAPI: Sendable {
                 throw error
             }
             return JSONResponse.make(["status": "queued", "source": .string(source.slug), "alreadyQueued": false], status: .accepted)
-        } }
+        }
         registerEdit(on: api)
         registerCatalog(on: api)
-        api.get("/executions") { req, _ in await self.guarded(req) { user, req in
+        api.get("/executions") { req, ctx in
+            let user = try ctx.requireIdentity().user
             let limit = req.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50
             let rows = try database.executions(owner: user.id, limit: limit, after: req.uri.queryParameters.get("before").map { String($0) })
             var body: [String: JSONValue] = ["executions": .array(rows.map { r in
@@ -60,20 +66,6 @@ struct SourcesAPI: Sendable {
             })]
             if rows.count == max(1, min(limit, 200)), let last = rows.last { body["next"] = .string(last.id) }
             return JSONResponse.make(.object(body))
-        } }
-    }
-
-    /// Authenticates, runs the handler, and maps errors to JSON error responses.
-    func guarded(_ incoming: Request, _ body: (User, inout Request) async throws -> Response) async -> Response {
-        var request = incoming
-        do {
-            let user = try auth.user(for: request, accepting: .management)
-            return try await body(user, &request)
-        } catch let error as JunctionError {
-            return JSONResponse.error(error, headers: error.status == 401 ? [.wwwAuthenticate: "Bearer realm=\"junction\""] : [:])
-        } catch {
-            logger.error("management API failure", metadata: ["error": "\(error)"])
-            return JSONResponse.error(JunctionError("internal_error", "internal error"))
         }
     }
 

@@ -11,14 +11,18 @@ struct TokensAPI: Sendable {
     let logger: Logger
 
     func register(on router: Router<FrontendContext>) {
-        router.get("/api/v1/me") { request, _ in await guarded(request, auth: auth, logger: logger) { user, _ in
-            JSONResponse.make(["id": .string(user.id), "email": .string(user.email), "isAdmin": .bool(user.isAdmin)])
-        } }
-        router.get("/api/v1/tokens") { request, _ in await guarded(request, auth: auth, logger: logger) { user, _ in
-            let tokens = try auth.database.listAPITokens(owner: user.id)
+        let api = router.group("/api/v1").add(middleware: ManagementAuthMiddleware(auth: auth, challenge: .resourceMetadata))
+        api.get("/me") { _, context in
+            let user = try context.requireIdentity().user
+            return JSONResponse.make(["id": .string(user.id), "email": .string(user.email), "isAdmin": .bool(user.isAdmin)])
+        }
+        api.get("/tokens") { _, context in
+            let tokens = try auth.database.listAPITokens(owner: try context.requireIdentity().user.id)
             return JSONResponse.make(["tokens": .array(tokens.map(Self.json))])
-        } }
-        router.post("/api/v1/tokens") { request, _ in await guarded(request, auth: auth, logger: logger) { user, request in
+        }
+        api.post("/tokens") { request, context in
+            var request = request
+            let user = try context.requireIdentity().user
             let body = try await request.jsonBody(limit: 16_384)
             let name = (body["name"]?.stringValue ?? "api").trimmingCharacters(in: .whitespaces)
             guard !name.isEmpty, name.count <= 100 else { throw JunctionError.badRequest("name must be 1–100 characters", code: "invalid_name") }
@@ -26,33 +30,18 @@ struct TokensAPI: Sendable {
             var json = Self.json(record)
             if case .object(var o) = json { o["token"] = .string(token); json = .object(o) }
             return JSONResponse.make(json, status: .created)
-        } }
-        router.delete("/api/v1/tokens/{id}") { request, context in await guarded(request, auth: auth, logger: logger) { user, _ in
-            guard try auth.database.revokeAPIToken(id: context.parameters.get("id") ?? "", owner: user.id) else {
+        }
+        api.delete("/tokens/{id}") { _, context in
+            guard try auth.database.revokeAPIToken(id: context.parameters.get("id") ?? "", owner: try context.requireIdentity().user.id) else {
                 throw JunctionError.notFound("no such token", code: "token_not_found")
             }
             return JSONResponse.empty(.noContent)
-        } }
+        }
     }
 
     static func json(_ t: APIToken) -> JSONValue {
         ["id": .string(t.id), "name": .string(t.name), "createdAt": .string(t.createdAt.iso8601),
          "lastUsedAt": t.lastUsedAt.map { .string($0.iso8601) } ?? .null,
          "revokedAt": t.revokedAt.map { .string($0.iso8601) } ?? .null]
-    }
-}
-
-/// Authenticates (bearer or session cookie + CSRF), runs the handler, and maps errors to JSON.
-func guarded(_ incoming: Request, auth: Authenticator, logger: Logger,
-             _ body: (User, inout Request) async throws -> Response) async -> Response {
-    var request = incoming
-    do {
-        let user = try auth.user(for: request, accepting: .management)
-        return try await body(user, &request)
-    } catch let error as JunctionError {
-        return JSONResponse.error(error, headers: error.status == 401 ? [.wwwAuthenticate: auth.challenge(for: error)] : [:])
-    } catch {
-        logger.error("API failure", metadata: ["error": "\(error)"])
-        return JSONResponse.error(JunctionError("internal_error", "internal error"))
     }
 }

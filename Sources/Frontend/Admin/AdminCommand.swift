@@ -1,5 +1,6 @@
 import ArgumentParser
 import Config
+import Configuration
 import Foundation
 import Store
 
@@ -15,7 +16,7 @@ struct Admin: AsyncParsableCommand {
         @Option(help: "A name for the token.") var name: String = "cli"
 
         func run() async throws {
-            let common = try CommonConfiguration()
+            let common = try CommonConfiguration(reader: ConfigReader(keys: CommonConfiguration.keys))
             let database = try AppDatabase(path: common.databasePath)
             let user = try database.userCreatingIfNeeded(email: email)
             let (token, _) = try database.createAPIToken(owner: user.id, name: name)

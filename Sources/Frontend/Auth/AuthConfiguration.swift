@@ -1,26 +1,11 @@
+import Config
+import Configuration
 import Foundation
 import JunctionCore
 
-/// Configuration of sign-in and the OAuth authorization server.
-///
-/// | key | meaning | default |
-/// |---|---|---|
-/// | `JUNCTION_OIDC_ISSUER` | OpenID Connect issuer URL (enables "Sign in with SSO") | – |
-/// | `JUNCTION_OIDC_CLIENT_ID` | Junction's client id at that issuer | – |
-/// | `JUNCTION_OIDC_CLIENT_SECRET` | its client secret (secret; never logged) | – (public client) |
-/// | `JUNCTION_OIDC_SCOPES` | scopes requested | `openid email profile` |
-/// | `JUNCTION_ALLOWED_EMAILS` | comma-separated emails that may sign in (and get an account on first OIDC sign-in) | – |
-/// | `JUNCTION_ALLOWED_DOMAINS` | comma-separated email domains likewise | – |
-/// | `JUNCTION_OAUTH_ACCESS_TOKEN_TTL` | lifetime of OAuth access tokens, seconds | 3600 |
-/// | `JUNCTION_OAUTH_REFRESH_TOKEN_TTL` | lifetime of OAuth refresh tokens, seconds | 2592000 |
-/// | `JUNCTION_CLIENT_METADATA_TTL` | how long a fetched Client ID Metadata Document is cached, seconds | 300 |
-/// | `JUNCTION_CLIENT_METADATA_CACHE_MAX` | most Client ID Metadata Documents kept cached (the least recently fetched go first) | 1000 |
-/// | `JUNCTION_OAUTH_UNUSED_CLIENT_TTL` | seconds a dynamically registered client that never obtained a token lives | 86400 |
-/// | `JUNCTION_OAUTH_MAX_UNUSED_CLIENTS` | most dynamically registered clients that never obtained a token (registration answers 429 beyond) | 10000 |
-/// | `JUNCTION_OIDC_REQUIRE_EMAIL_VERIFIED` | `false` also accepts ID tokens without `email_verified` (never `email_verified: false`) | true |
-/// | `JUNCTION_TRUSTED_PROXIES` | reverse proxies (addresses or CIDR networks, comma-separated) whose `X-Forwarded-For` names the client | – |
-/// | `JUNCTION_THROTTLE_*` | anonymous-endpoint limits (`ThrottleBucket`): `N/s`, `N/m`, `N/h`, `N/d`, `N/<n>s` or `off` | see `ThrottleBucket` |
-struct AuthConfiguration: Sendable {
+/// Configuration of sign-in, the anonymous-endpoint throttles and the OAuth authorization
+/// server; part of `FrontendConfiguration`. `oidcClientSecret` never shows in descriptions.
+package struct AuthConfiguration: Sendable, CustomStringConvertible {
     var oidcIssuer: String?
     var oidcClientID: String?
     var oidcClientSecret: String?
@@ -39,38 +24,70 @@ struct AuthConfiguration: Sendable {
     /// Limits of the anonymous endpoints; a bucket without one is not throttled.
     var throttles: [ThrottleBucket: ThrottleLimit]
 
-    init(environment env: Environment = Environment()) throws {
-        oidcIssuer = env.string("JUNCTION_OIDC_ISSUER")
-        oidcClientID = env.string("JUNCTION_OIDC_CLIENT_ID")
-        oidcClientSecret = env.string("JUNCTION_OIDC_CLIENT_SECRET")
-        oidcScopes = env.string("JUNCTION_OIDC_SCOPES", default: "openid email profile")
-        func list(_ key: String) -> Set<String> {
-            Set((env.string(key) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
-        }
-        allowedEmails = list("JUNCTION_ALLOWED_EMAILS")
-        allowedDomains = Set(list("JUNCTION_ALLOWED_DOMAINS").map { $0.hasPrefix("@") ? String($0.dropFirst()) : $0 })
-        accessTokenTTL = TimeInterval(max(1, try env.int("JUNCTION_OAUTH_ACCESS_TOKEN_TTL", default: 3600)))
-        refreshTokenTTL = TimeInterval(max(1, try env.int("JUNCTION_OAUTH_REFRESH_TOKEN_TTL", default: 30 * 24 * 3600)))
-        clientMetadataTTL = TimeInterval(try env.int("JUNCTION_CLIENT_METADATA_TTL", default: 300))
-        clientMetadataCacheMax = max(1, try env.int("JUNCTION_CLIENT_METADATA_CACHE_MAX", default: 1000))
-        unusedClientTTL = TimeInterval(max(1, try env.int("JUNCTION_OAUTH_UNUSED_CLIENT_TTL", default: 86_400)))
-        maxUnusedClients = max(1, try env.int("JUNCTION_OAUTH_MAX_UNUSED_CLIENTS", default: 10_000))
-        requireEmailVerified = env.bool("JUNCTION_OIDC_REQUIRE_EMAIL_VERIFIED", default: true)
-        trustedProxies = try (env.string("JUNCTION_TRUSTED_PROXIES") ?? "").split(separator: ",").compactMap { item in
+    init(reader: ConfigReader) throws {
+        oidcIssuer = reader.string(.oidcIssuer)
+        oidcClientID = reader.string(.oidcClientID)
+        oidcClientSecret = reader.string(.oidcClientSecret)
+        oidcScopes = reader.string(.oidcScopes, default: "openid email profile")
+        allowedEmails = Set(reader.lowercasedList(.allowedEmails))
+        allowedDomains = Set(reader.lowercasedList(.allowedDomains).map { $0.hasPrefix("@") ? String($0.dropFirst()) : $0 })
+        accessTokenTTL = TimeInterval(max(1, try reader.int(.accessTokenTTL, default: 3600)))
+        refreshTokenTTL = TimeInterval(max(1, try reader.int(.refreshTokenTTL, default: 30 * 24 * 3600)))
+        clientMetadataTTL = TimeInterval(try reader.int(.clientMetadataTTL, default: 300))
+        clientMetadataCacheMax = max(1, try reader.int(.clientMetadataCacheMax, default: 1000))
+        unusedClientTTL = TimeInterval(max(1, try reader.int(.unusedClientTTL, default: 86_400)))
+        maxUnusedClients = max(1, try reader.int(.maxUnusedClients, default: 10_000))
+        requireEmailVerified = reader.bool(.requireEmailVerified, default: true)
+        trustedProxies = try (reader.string(.trustedProxies) ?? "").split(separator: ",").compactMap { item in
             let text = item.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { return nil }
             guard let network = IPNetwork(text) else {
-                throw JunctionError("invalid_configuration", "JUNCTION_TRUSTED_PROXIES: '\(text)' is not an IP address or CIDR network")
+                throw ConfigurationError(.trustedProxies, "JUNCTION_TRUSTED_PROXIES: '\(text)' is not an IP address or CIDR network")
             }
             return network
         }
         var throttles: [ThrottleBucket: ThrottleLimit] = [:]
         for bucket in ThrottleBucket.allCases {
-            throttles[bucket] = try ThrottleLimit.parse(env.string(bucket.settingKey, default: bucket.defaultLimit), key: bucket.settingKey)
+            let key = bucket.settingKey
+            throttles[bucket] = try ThrottleLimit.parse(reader.string(key, default: bucket.defaultLimit), key: key.variable)
         }
         self.throttles = throttles
     }
 
     /// Whether OpenID Connect sign-in is configured.
     var oidcEnabled: Bool { oidcIssuer != nil && oidcClientID != nil }
+
+    /// The keys it reads, in the order of the reference.
+    static let keys: [ConfigurationKey] = [
+        .oidcIssuer, .oidcClientID, .oidcClientSecret, .oidcScopes, .allowedEmails, .allowedDomains, .accessTokenTTL,
+        .refreshTokenTTL, .clientMetadataTTL, .clientMetadataCacheMax, .unusedClientTTL, .maxUnusedClients,
+        .requireEmailVerified, .trustedProxies,
+    ] + ThrottleBucket.allCases.map(\.settingKey)
+
+    package var description: String { redactedDescription(of: self, secret: ["oidcClientSecret"]) }
+}
+
+extension ConfigurationKey {
+    static let oidcIssuer = ConfigurationKey("junction.oidc.issuer", variable: "JUNCTION_OIDC_ISSUER", default: .unset)
+    static let oidcClientID = ConfigurationKey("junction.oidc.clientID", variable: "JUNCTION_OIDC_CLIENT_ID", default: .unset)
+    static let oidcClientSecret = ConfigurationKey("junction.oidc.clientSecret", variable: "JUNCTION_OIDC_CLIENT_SECRET",
+                                                   default: .unset, secret: true)
+    static let oidcScopes = ConfigurationKey("junction.oidc.scopes", variable: "JUNCTION_OIDC_SCOPES", default: .value("openid email profile"))
+    static let requireEmailVerified = ConfigurationKey("junction.oidc.requireEmailVerified", variable: "JUNCTION_OIDC_REQUIRE_EMAIL_VERIFIED",
+                                                       default: .value("true"))
+    static let allowedEmails = ConfigurationKey("junction.allowedEmails", variable: "JUNCTION_ALLOWED_EMAILS", default: .unset)
+    static let allowedDomains = ConfigurationKey("junction.allowedDomains", variable: "JUNCTION_ALLOWED_DOMAINS", default: .unset)
+    static let accessTokenTTL = ConfigurationKey("junction.oauth.accessTokenTTL", variable: "JUNCTION_OAUTH_ACCESS_TOKEN_TTL",
+                                                 default: .value("3600"))
+    static let refreshTokenTTL = ConfigurationKey("junction.oauth.refreshTokenTTL", variable: "JUNCTION_OAUTH_REFRESH_TOKEN_TTL",
+                                                  default: .value("2592000"))
+    static let unusedClientTTL = ConfigurationKey("junction.oauth.unusedClientTTL", variable: "JUNCTION_OAUTH_UNUSED_CLIENT_TTL",
+                                                  default: .value("86400"))
+    static let maxUnusedClients = ConfigurationKey("junction.oauth.maxUnusedClients", variable: "JUNCTION_OAUTH_MAX_UNUSED_CLIENTS",
+                                                   default: .value("10000"))
+    static let clientMetadataTTL = ConfigurationKey("junction.clientMetadata.ttl", variable: "JUNCTION_CLIENT_METADATA_TTL",
+                                                    default: .value("300"))
+    static let clientMetadataCacheMax = ConfigurationKey("junction.clientMetadata.cacheMax", variable: "JUNCTION_CLIENT_METADATA_CACHE_MAX",
+                                                         default: .value("1000"))
+    static let trustedProxies = ConfigurationKey("junction.trustedProxies", variable: "JUNCTION_TRUSTED_PROXIES", default: .unset)
 }

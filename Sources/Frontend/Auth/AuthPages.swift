@@ -19,12 +19,10 @@ enum AuthPages {
             """
         var headers = extra
         headers[.contentType] = "text/html; charset=utf-8"
-        headers[.cacheControl] = "no-store"
-        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self' http: https:"
-        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        // same-origin, not no-referrer: with no-referrer a browser posts these forms with `Origin: null`,
-        // which the same-origin check refuses; other sites still get no Referer.
-        headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        // No script at all, and forms may post to the client's redirect URI; the other
+        // security headers (no framing, same-origin referrer, no-store) come from
+        // `SecurityHeadersMiddleware`.
+        headers[.contentSecurityPolicy] = "default-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self' http: https:"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
@@ -90,7 +88,7 @@ enum AuthPages {
 
     /// A 303 to `location`, with optional cookies.
     static func redirect(_ location: String, cookies: [Cookie] = []) -> Response {
-        var response = Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
+        var response = Response(status: .seeOther, headers: [.location: location])
         for c in cookies { response.setCookie(c) }
         return response
     }

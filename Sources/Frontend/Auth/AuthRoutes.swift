@@ -6,8 +6,7 @@ import Upstream
 
 /// Registers sign-in, the OAuth authorization server, and the token/admin APIs.
 func registerAuthRoutes(on router: Router<FrontendContext>, auth: Authenticator, redis: RedisClient,
-                        config: FrontendConfiguration, logger: Logger) throws {
-    let authConfig = try AuthConfiguration()
+                        config: FrontendConfiguration, authConfig: AuthConfiguration, logger: Logger) {
     let http = UpstreamHTTP(client: UpstreamHTTP.processClient, policy: config.common.outboundPolicy)
     let policy = SignInPolicy(database: auth.database, config: authConfig)
     let throttle = AbuseThrottle(redis: redis, limits: authConfig.throttles)

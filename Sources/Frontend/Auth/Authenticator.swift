@@ -58,21 +58,33 @@ struct Authenticator: Sendable {
     }
 
     /// The enabled user this request authenticates as on a route accepting `credentials`,
-    /// or a 401/403 `JunctionError`. With an `Authorization` header only the bearer token
-    /// counts (a cookie never rescues a bad token).
+    /// or a 401/403 `JunctionError`.
     func user(for request: Request, accepting credentials: RouteCredentials) throws -> User {
-        if let header = request.headers[.authorization] { return try bearer(header, accepting: credentials).user }
+        try identity(for: request, accepting: credentials).user
+    }
+
+    /// Who this request acts for on a route accepting `credentials`, or a 401/403
+    /// `JunctionError`. With an `Authorization` header only the bearer token counts (a
+    /// cookie never rescues a bad token); a cookie-authenticated unsafe request must carry
+    /// the session's CSRF header.
+    func identity(for request: Request, accepting credentials: RouteCredentials) throws -> Identity {
+        if let header = request.headers[.authorization] {
+            let found = try bearer(header, accepting: credentials)
+            // Personal API tokens never expire; access tokens always do.
+            return Identity(user: found.user, credential: found.expiresAt == nil ? .apiToken : .accessToken)
+        }
         if credentials.acceptsSessionCookie, let cookie = request.cookies[Self.sessionCookie]?.value, !cookie.isEmpty {
             guard let user = try database.userForWebSession(token: cookie) else {
                 throw JunctionError.unauthorized("the session has expired; sign in again")
             }
+            let csrf = Self.csrfToken(forSession: cookie)
             if request.method != .get, request.method != .head {
                 let sent = request.headers[HTTPField.Name(Self.csrfHeader)!] ?? ""
-                guard Self.constantTimeEquals(sent, Self.csrfToken(forSession: cookie)) else {
+                guard Self.constantTimeEquals(sent, csrf) else {
                     throw JunctionError("csrf_failed", "missing or wrong \(Self.csrfHeader) header", status: 403)
                 }
             }
-            return user
+            return Identity(user: user, credential: .webSession(csrfToken: csrf))
         }
         throw JunctionError.unauthorized("missing Authorization: Bearer <token> header")
     }

@@ -1,3 +1,5 @@
+import Config
+
 /// What is throttled; each has its own limit (`AuthConfiguration.throttles`).
 enum ThrottleBucket: String, Sendable, CaseIterable {
     /// `POST /login` and `POST /setup` (password work) per client address.
@@ -11,14 +13,16 @@ enum ThrottleBucket: String, Sendable, CaseIterable {
     /// Failed `POST /oauth/token` requests per `client_id`, from any address.
     case tokenFailuresPerClient = "token-client"
 
-    /// The environment key of its limit.
-    var settingKey: String {
+    /// The setting of its limit.
+    var settingKey: ConfigurationKey {
         switch self {
-        case .signInPerIP: "JUNCTION_THROTTLE_SIGNIN_IP"
-        case .signInFailuresPerAccount: "JUNCTION_THROTTLE_SIGNIN_ACCOUNT"
-        case .registerPerIP: "JUNCTION_THROTTLE_REGISTER_IP"
-        case .tokenPerIP: "JUNCTION_THROTTLE_TOKEN_IP"
-        case .tokenFailuresPerClient: "JUNCTION_THROTTLE_TOKEN_CLIENT"
+        case .signInPerIP: ConfigurationKey("junction.throttle.signinIP", variable: "JUNCTION_THROTTLE_SIGNIN_IP", default: .value(defaultLimit))
+        case .signInFailuresPerAccount:
+            ConfigurationKey("junction.throttle.signinAccount", variable: "JUNCTION_THROTTLE_SIGNIN_ACCOUNT", default: .value(defaultLimit))
+        case .registerPerIP: ConfigurationKey("junction.throttle.registerIP", variable: "JUNCTION_THROTTLE_REGISTER_IP", default: .value(defaultLimit))
+        case .tokenPerIP: ConfigurationKey("junction.throttle.tokenIP", variable: "JUNCTION_THROTTLE_TOKEN_IP", default: .value(defaultLimit))
+        case .tokenFailuresPerClient:
+            ConfigurationKey("junction.throttle.tokenClient", variable: "JUNCTION_THROTTLE_TOKEN_CLIENT", default: .value(defaultLimit))
         }
     }
 

@@ -2,9 +2,10 @@ import HTTPTypes
 import Hummingbird
 import Secrets
 
-/// Static files of the dashboard (stylesheet, script, icon), compiled into the binary and
-/// served under `/assets/` with an ETag. Pages link them with `?v=<hash>`, so a browser may
-/// cache them for a year and still sees a new version after an upgrade.
+/// Static files of the dashboard (stylesheet, script, icon), bundled as resources
+/// (`Resources/dashboard*.js`, `dashboard.css`) and served under `/assets/` with an ETag.
+/// Pages link them with `?v=<hash>`, so a browser may cache them for a year and still sees a
+/// new version after an upgrade.
 enum Assets {
     struct File: Sendable {
         let contentType: String
@@ -12,15 +13,31 @@ enum Assets {
         let etag: String
     }
 
-    static let files: [String: File] = {
+    /// The script's parts, in order; served as one `app.js`.
+    static let scriptParts = ["dashboard-core.js", "dashboard-sources.js", "dashboard-pages.js"]
+
+    /// The dashboard's one script: API calls with the CSRF header, status polling, dialogs,
+    /// copy buttons, the OAuth popup. Builds DOM with textContent only (never innerHTML with
+    /// data); the only HTML it inserts is the server's own escaped table fragment.
+    static var js: String { files["app.js"]?.body ?? "" }
+    /// The dashboard's one stylesheet (also used by the sign-in pages). System fonts only.
+    static var css: String { files["app.css"]?.body ?? "" }
+
+    /// Loads the bundled files; `buildApplication` calls it so that a missing file stops the
+    /// start with its name rather than failing a request later.
+    static func load() throws -> [String: File] {
         var files: [String: File] = [:]
         func add(_ name: String, _ type: String, _ body: String) {
             files[name] = File(contentType: type, body: body, etag: "\"" + String(TokenHasher.hash(body).prefix(16)) + "\"")
         }
-        add("app.css", "text/css; charset=utf-8", css)
-        add("app.js", "text/javascript; charset=utf-8", js)
+        add("app.css", "text/css; charset=utf-8", try FrontendResource.joined(["dashboard.css"]))
+        add("app.js", "text/javascript; charset=utf-8", try FrontendResource.joined(scriptParts))
         add("favicon.svg", "image/svg+xml", favicon)
         return files
+    }
+
+    static let files: [String: File] = {
+        do { return try load() } catch { fatalError("\(error)") }
     }()
 
     /// The URL of an asset, versioned by its content.
@@ -43,7 +60,6 @@ enum Assets {
         var headers = HTTPFields()
         headers[.contentType] = file.contentType
         headers[.eTag] = file.etag
-        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         let versioned = request.uri.queryParameters.get("v") != nil
         headers[.cacheControl] = versioned ? "public, max-age=31536000, immutable" : "public, max-age=300"
         if request.headers[.ifNoneMatch] == file.etag {

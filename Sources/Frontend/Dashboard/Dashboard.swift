@@ -17,46 +17,30 @@ struct Dashboard: Sendable {
     func register(on router: Router<FrontendContext>) {
         Assets.register(on: router)
         OpenAPISpec.register(on: router)
-        router.get("/") { req, _ in await self.page(req) { try OverviewPage(database: database, session: $0, mcpURL: mcpURL).render() } }
-        router.get("/sources") { req, _ in await self.page(req) { try SourcesPage(database: database, session: $0).render() } }
-        router.get("/sources/table") { req, _ in await self.page(req) { try SourcesPage(database: database, session: $0).tableFragment() } }
-        router.get("/catalog") { req, _ in await self.page(req) { session in
+        let pages = router.group().add(middleware: DashboardPageMiddleware(auth: auth, logger: logger))
+        pages.get("/") { _, ctx in try OverviewPage(database: database, session: ctx.requireWebSession(), mcpURL: mcpURL).render() }
+        pages.get("/sources") { _, ctx in try SourcesPage(database: database, session: ctx.requireWebSession()).render() }
+        pages.get("/sources/table") { _, ctx in try SourcesPage(database: database, session: ctx.requireWebSession()).tableFragment() }
+        pages.get("/catalog") { req, ctx in
             // Form encoding: a GET form sends spaces as '+'.
             let fields = req.queryFields
-            return try CatalogPage(database: database, session: session, query: fields["q"] ?? "",
+            return try CatalogPage(database: database, session: ctx.requireWebSession(), query: fields["q"] ?? "",
                                    source: fields["source"].flatMap { $0.isEmpty ? nil : $0 }).render()
-        } }
-        router.get("/endpoint") { req, _ in await self.page(req) { EndpointPage(session: $0, mcpURL: mcpURL).render() } }
-        router.get("/executions") { req, _ in await self.page(req) { session in
-            try ExecutionsPage(database: database, session: session).list(before: req.uri.queryParameters.get("before"))
-        } }
-        router.get("/executions/:id") { req, ctx in await self.page(req) { session in
-            try ExecutionsPage(database: database, session: session).detail(id: ctx.parameters.get("id") ?? "")
-        } }
-        router.get("/admin") { req, _ in await self.page(req) { session in
+        }
+        pages.get("/endpoint") { _, ctx in EndpointPage(session: try ctx.requireWebSession(), mcpURL: mcpURL).render() }
+        pages.get("/executions") { req, ctx in
+            try ExecutionsPage(database: database, session: ctx.requireWebSession()).list(before: req.uri.queryParameters.get("before"))
+        }
+        pages.get("/executions/:id") { _, ctx in
+            try ExecutionsPage(database: database, session: ctx.requireWebSession()).detail(id: ctx.parameters.get("id") ?? "")
+        }
+        pages.get("/admin") { _, ctx in
+            let session = try ctx.requireWebSession()
             guard session.user.isAdmin else { throw JunctionError("forbidden", "only administrators can open this page", status: 403) }
             return AdminPage(session: session).render()
-        } }
+        }
     }
 
     /// The `/mcp` URL clients use.
     var mcpURL: String { auth.mcpResource }
-
-    /// Resolves the session (or redirects to sign-in) and renders errors as pages.
-    private func page(_ request: Request, _ render: (WebSession) async throws -> Response) async -> Response {
-        var session: WebSession?
-        do {
-            guard let found = try await auth.webSession(for: request) else {
-                let path = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-                return Layout.signInRedirect(next: path)
-            }
-            session = found
-            return try await render(found)
-        } catch let error as JunctionError {
-            return Layout.errorPage(error, session: session)
-        } catch {
-            logger.error("dashboard page failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            return Layout.errorPage(JunctionError("internal_error", "internal error"), session: session)
-        }
-    }
 }

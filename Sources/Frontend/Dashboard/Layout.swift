@@ -4,7 +4,7 @@ import Hummingbird
 import JunctionCore
 import Store
 
-/// The dashboard's page chrome (landmarks, navigation, skip link), its security headers
+/// The dashboard's page chrome (landmarks, navigation, skip link)
 /// and the HTML-escape helper every page (and the sign-in pages) use.
 enum Layout {
     /// Sections of the navigation.
@@ -25,25 +25,13 @@ enum Layout {
         var path: String { self == .overview ? "/" : "/" + rawValue }
     }
 
-    /// The Content-Security-Policy of every dashboard page: only Junction's own scripts,
-    /// styles and images; no inline script; no framing.
-    static let contentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-
     /// Escapes user-supplied text for HTML (text and quoted attributes).
     static func escape(_ text: String) -> String { HTML.escape(text) }
 
-    /// Headers every HTML response carries.
-    static func securityHeaders(cache: String = "no-store") -> HTTPFields {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/html; charset=utf-8"
-        headers[.cacheControl] = cache
-        headers[HTTPField.Name("Content-Security-Policy")!] = contentSecurityPolicy
-        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
-        return headers
+    /// The headers of an HTML page; `SecurityHeadersMiddleware` adds the security headers
+    /// (the page `Content-Security-Policy`, `no-store`, no framing).
+    static func htmlHeaders() -> HTTPFields {
+        [.contentType: "text/html; charset=utf-8"]
     }
 
     /// A full dashboard page for a signed-in person.
@@ -97,11 +85,11 @@ enum Layout {
             </body>
             </html>
             """
-        return Response(status: status, headers: securityHeaders(), body: .init(byteBuffer: ByteBuffer(string: html.text)))
+        return Response(status: status, headers: htmlHeaders(), body: .init(byteBuffer: ByteBuffer(string: html.text)))
     }
 
     /// A page that only says what went wrong (signed in or not).
-    static func errorPage(_ error: JunctionError, session: WebSession?) -> Response {
+    static func errorPage(_ error: any CodedError, session: WebSession?) -> Response {
         let main: HTML = """
             <section class="panel narrow">
               <h1>\(error.status == 404 ? "Not found" : "Something went wrong")</h1>
@@ -116,7 +104,7 @@ enum Layout {
 
     /// 303 to `location`.
     static func redirect(_ location: String) -> Response {
-        var headers = securityHeaders()
+        var headers = htmlHeaders()
         headers[.location] = location
         return Response(status: .seeOther, headers: headers)
     }

@@ -115,7 +115,7 @@ struct SourcesPage {
     /// The table body alone.
     func tableFragment() throws -> Response {
         let html = Self.rows(try database.sources(owner: session.user.id))
-        var headers = Layout.securityHeaders()
+        var headers = Layout.htmlHeaders()
         headers[.contentType] = "text/html; charset=utf-8"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html.text)))
     }

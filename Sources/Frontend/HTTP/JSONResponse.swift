@@ -9,17 +9,16 @@ extension HTTPField.Name {
     static let wwwAuthenticate = HTTPField.Name("WWW-Authenticate")!
 }
 
-/// Builds JSON responses.
+/// Builds JSON responses (`SecurityHeadersMiddleware` adds `Cache-Control: no-store`).
 enum JSONResponse {
     static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
         var headers = extra
         headers[.contentType] = "application/json"
-        headers[.cacheControl] = "no-store"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.jsonString())))
     }
 
     /// `{"error": {"code", "message"}}` with the error's status.
-    static func error(_ error: JunctionError, headers: HTTPFields = [:]) -> Response {
+    static func error(_ error: any CodedError, headers: HTTPFields = [:]) -> Response {
         make(["error": ["code": .string(error.code), "message": .string(error.message)]],
              status: HTTPResponse.Status(code: error.status), headers: headers)
     }

@@ -7,7 +7,7 @@ enum SSE {
     /// Headers of every event stream: no caching, and no buffering in nginx-like proxies
     /// (`X-Accel-Buffering: no`), so events reach the client as they happen.
     static var headers: HTTPFields {
-        [.contentType: "text/event-stream", .cacheControl: "no-store", .xAccelBuffering: "no"]
+        [.contentType: "text/event-stream", .xAccelBuffering: "no"]
     }
 
     /// One event; JSON text has no raw newlines, so one `data:` line carries it.
@@ -49,7 +49,7 @@ enum ClosingResponse {
     /// the connection instead: the client gets the whole answer and nothing more is read.
     static func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {
         let buffer = ByteBuffer(string: value.jsonString())
-        let headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store", .connection: "close"]
+        let headers: HTTPFields = [.contentType: "application/json", .connection: "close"]
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: buffer.readableBytes) { writer in
             try await writer.write(buffer)
             throw CloseConnection()

@@ -13,9 +13,7 @@ import Upstream
 /// Redis, and answers travel as events on the holder's reply stream, so the POST may
 /// land on any frontend instance.
 extension MCPEndpoint {
-    func openLegacyStream(_ request: Request) async -> Response {
-        let (authorized, refusal) = authorize(request)
-        guard let user = authorized else { return refusal! }
+    func openLegacyStream(_ request: Request, user: User) async -> Response {
         let frontend = dispatcher.listener.frontendID
         let session: LegacySSESessionStore.Session
         do { session = try await streams.create(owner: user.id, frontend: frontend) } catch {
@@ -49,10 +47,9 @@ extension MCPEndpoint {
         return Response(status: .ok, headers: SSE.headers, body: body)
     }
 
-    func postLegacyMessage(_ incoming: Request) async -> Response {
+    func postLegacyMessage(_ incoming: Request, user: User) async -> Response {
         var request = incoming
-        let (admitted, refusal) = await admit(request)
-        guard let user = admitted else { return refusal! }
+        if let limited = await rateLimit(user) { return limited }
         guard let sessionID = request.uri.queryParameters["sessionId"].map(String.init), !sessionID.isEmpty else {
             return JSONResponse.make(JSONRPC.error(id: .null, code: JSONRPC.invalidRequest, message: "missing sessionId query parameter"),
                                      status: .badRequest)

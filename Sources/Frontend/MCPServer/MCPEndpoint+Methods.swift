@@ -169,7 +169,7 @@ extension MCPEndpoint {
         if case .encoded(let text) = answer {
             // Keys in the order jsonString() writes them (sorted), so the output is the same.
             let body = "{\"id\":\(context.id.jsonString()),\"jsonrpc\":\"2.0\",\"result\":\(text)}"
-            return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         return JSONResponse.make(Self.message(answer, context: context), status: status)

@@ -34,16 +34,17 @@ struct MCPEndpoint: Sendable {
 
     func register(on router: Router<FrontendContext>) {
         let group = router.group().add(middleware: CORSMiddleware<FrontendContext>(origins: origins))
-        group.post("/mcp") { request, _ in await self.post(request) }
-        group.delete("/mcp") { request, _ in await self.delete(request) }
+        let authenticated = group.group().add(middleware: MCPAuthMiddleware(endpoint: self))
+        authenticated.post("/mcp") { request, context in await self.post(request, user: try context.requireIdentity().user) }
+        authenticated.delete("/mcp") { request, context in await self.delete(request, user: try context.requireIdentity().user) }
+        authenticated.get("/sse") { request, context in await self.openLegacyStream(request, user: try context.requireIdentity().user) }
+        authenticated.post("/messages") { request, context in await self.postLegacyMessage(request, user: try context.requireIdentity().user) }
         group.get("/mcp") { request, _ in
             // No server-initiated stream is offered (2026-07-28 removed it; older clients fall back to POSTs).
             if let denied = checkOrigin(request) { return denied }
             return JSONResponse.make(["error": "this server does not offer a GET event stream"], status: .methodNotAllowed,
                                      headers: [.allow: "POST, DELETE, OPTIONS"])
         }
-        group.get("/sse") { request, _ in await self.openLegacyStream(request) }
-        group.post("/messages") { request, _ in await self.postLegacyMessage(request) }
         for path in ["/mcp", "/sse", "/messages"] {
             // Preflights from allowed origins are answered by the CORS middleware.
             group.on(RouterPath(path), method: .options) { request, _ in
@@ -54,26 +55,6 @@ struct MCPEndpoint: Sendable {
     }
 
     // MARK: admission (shared by every route)
-
-    /// Origin, then authentication: the user, or the response refusing the request.
-    func authorize(_ request: Request) -> (User?, Response?) {
-        if let denied = checkOrigin(request) { return (nil, denied) }
-        do { return (try users.user(for: request, auth: auth), nil) } catch let error as JunctionError {
-            return (nil, JSONResponse.error(error, headers: [.wwwAuthenticate: auth.challenge(for: error)]))
-        } catch {
-            logger.error("authentication failed", metadata: ["error": "\(error)"])
-            return (nil, JSONResponse.error(JunctionError("internal_error", "internal error")))
-        }
-    }
-
-    /// Origin, authentication and the user's rate limit, in that order; the user, or
-    /// the response refusing the request.
-    func admit(_ request: Request) async -> (User?, Response?) {
-        let (user, refusal) = authorize(request)
-        guard let user else { return (nil, refusal) }
-        if let limited = await rateLimit(user) { return (nil, limited) }
-        return (user, nil)
-    }
 
     /// 429 with `Retry-After` when the user's token bucket is empty. If Redis is down the
     /// request goes ahead: the run itself will then report the queue as unavailable.
@@ -121,10 +102,9 @@ struct MCPEndpoint: Sendable {
 
     // MARK: POST /mcp
 
-    private func post(_ incoming: Request) async -> Response {
+    /// `POST /mcp` from `user` (origin and credentials already checked by `MCPAuthMiddleware`).
+    private func post(_ incoming: Request, user: User) async -> Response {
         var request = incoming
-        let (authorized, refusal) = authorize(request)
-        guard let user = authorized else { return refusal! }
         if let limited = await rateLimit(user) { return limited }
         let message: JSONRPCRequest
         switch await readMessage(&request) {
@@ -241,16 +221,14 @@ struct MCPEndpoint: Sendable {
         return JSONResponse.make(JSONRPC.result(id: id, Self.initializeResult(version: version)), headers: [.mcpSessionID: session.id])
     }
 
-    private func delete(_ request: Request) async -> Response {
-        let (authorized, refusal) = authorize(request)
-        guard let user = authorized else { return refusal! }
+    private func delete(_ request: Request, user: User) async -> Response {
         guard let sessionID = request.headers[.mcpSessionID] else {
             // 2026-07-28 has no sessions: DELETE means nothing there.
             return JSONResponse.make(["error": "DELETE ends an Mcp-Session-Id session; this request has none"], status: .methodNotAllowed,
                                      headers: [.allow: "POST, OPTIONS"])
         }
         guard let session = try? await sessions.get(sessionID, owner: user.id) else {
-            return JSONResponse.error(.notFound("Session not found"))
+            return JSONResponse.error(JunctionError.notFound("Session not found"))
         }
         try? await sessions.delete(session.id, owner: user.id)
         return JSONResponse.empty(.noContent)

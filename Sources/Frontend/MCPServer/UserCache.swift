@@ -17,7 +17,7 @@ final class UserCache: Sendable {
     static let maxAgeLimit = Duration.seconds(600)
 
     private struct Entry {
-        var user: User
+        var identity: Identity
         var epoch: Int64
         var validUntil: Date
     }
@@ -31,23 +31,30 @@ final class UserCache: Sendable {
         self.capacity = capacity
     }
 
-    /// The user of the request's bearer token, from the cache or from `auth`. Only for
-    /// the MCP routes: the answer is what a route accepting `.mcp` credentials may see.
+    /// The user of the request's bearer token, from the cache or from `auth`.
     func user(for request: Request, auth: Authenticator) throws -> User {
-        guard maxAge > .zero, let header = request.headers[.authorization] else { return try auth.user(for: request, accepting: .mcp) }
+        try identity(for: request, auth: auth).user
+    }
+
+    /// The identity of the request's bearer token, from the cache or from `auth`. Only for
+    /// the MCP routes: the answer is what a route accepting `.mcp` credentials may see.
+    func identity(for request: Request, auth: Authenticator) throws -> Identity {
+        guard maxAge > .zero, let header = request.headers[.authorization] else { return try auth.identity(for: request, accepting: .mcp) }
         let key = TokenHasher.hash(header)
         // Read before the lookup: a revocation committed in between bumps the epoch past
         // the one stored with the answer, so the next request looks the token up again.
         let epoch = try auth.database.authEpoch()
         let now = Date()
-        if let hit = entries.withLock({ $0[key] }), hit.epoch == epoch, hit.validUntil > now { return hit.user }
-        let identity = try auth.bearer(header, accepting: .mcp)
-        let entry = Entry(user: identity.user, epoch: epoch,
-                          validUntil: min(now.addingTimeInterval(Double(maxAge.milliseconds) / 1000), identity.expiresAt ?? .distantFuture))
+        if let hit = entries.withLock({ $0[key] }), hit.epoch == epoch, hit.validUntil > now { return hit.identity }
+        let found = try auth.bearer(header, accepting: .mcp)
+        // Personal API tokens never expire; access tokens always do.
+        let identity = Identity(user: found.user, credential: found.expiresAt == nil ? .apiToken : .accessToken)
+        let entry = Entry(identity: identity, epoch: epoch,
+                          validUntil: min(now.addingTimeInterval(Double(maxAge.milliseconds) / 1000), found.expiresAt ?? .distantFuture))
         entries.withLock { e in
             if e.count >= capacity { e = e.filter { $0.value.epoch == epoch && $0.value.validUntil > now } }
             if e.count < capacity { e[key] = entry }
         }
-        return identity.user
+        return identity
     }
 }

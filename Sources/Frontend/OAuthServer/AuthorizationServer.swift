@@ -332,7 +332,7 @@ struct AuthorizationServer: Sendable {
             guard let token = form["token"], !token.isEmpty else { throw OAuthError(code: "invalid_request", description: "token is required") }
             try database.revokeOAuthToken(hash: TokenHasher.hash(token), clientId: clientID)
             // RFC 7009 §2.2: 200 whether or not the token was known.
-            return cors(Response(status: .ok, headers: [.cacheControl: "no-store"]))
+            return cors(Response(status: .ok))
         } catch {
             return oauthError(error)
         }

@@ -206,10 +206,10 @@ private final class CallWitness: Sendable {
 }
 
 extension SandboxPool {
-    /// Where the host script is: `JUNCTION_SANDBOX_HOST_SCRIPT`, else the copy bundled
-    /// with the worker (sandbox-worker.js must sit next to it).
-    package static func defaultScriptPath(environment: Environment = Environment()) throws -> String {
-        if let path = environment.string("JUNCTION_SANDBOX_HOST_SCRIPT") { return path }
+    /// Where the host script is: `override` (`JUNCTION_SANDBOX_HOST_SCRIPT`), else the copy
+    /// bundled with the worker (sandbox-worker.js must sit next to it).
+    package static func defaultScriptPath(override: String? = nil) throws -> String {
+        if let path = override { return path }
         guard let path = Bundle.module.path(forResource: "sandbox-host", ofType: "js") else {
             throw JunctionError("sandbox_unavailable", "sandbox-host.js is not bundled; set JUNCTION_SANDBOX_HOST_SCRIPT")
         }

@@ -1,3 +1,5 @@
+import Config
+import Configuration
 import Foundation
 @testable import Frontend
 import JunctionCore
@@ -21,13 +23,13 @@ final class AbuseThrottleTests: XCTestCase {
                 XCTAssertTrue((error as? JunctionError)?.message.contains("JUNCTION_THROTTLE_X") ?? false)
             }
         }
-        let config = try AuthConfiguration(environment: Environment([:]))
+        let config = try AuthConfiguration(reader: ConfigReader(environment: [:]))
         XCTAssertEqual(Set(config.throttles.keys), Set(ThrottleBucket.allCases), "every bucket is on by default")
-        let tuned = try AuthConfiguration(environment: Environment(["JUNCTION_THROTTLE_REGISTER_IP": "off", "JUNCTION_THROTTLE_TOKEN_IP": "1000/m"]))
+        let tuned = try AuthConfiguration(reader: ConfigReader(environment: ["JUNCTION_THROTTLE_REGISTER_IP": "off", "JUNCTION_THROTTLE_TOKEN_IP": "1000/m"]))
         XCTAssertNil(tuned.throttles[.registerPerIP])
         XCTAssertEqual(tuned.throttles[.tokenPerIP], ThrottleLimit(count: 1000, windowMs: 60_000))
-        XCTAssertThrowsError(try AuthConfiguration(environment: Environment(["JUNCTION_THROTTLE_SIGNIN_IP": "lots"])))
-        XCTAssertThrowsError(try AuthConfiguration(environment: Environment(["JUNCTION_TRUSTED_PROXIES": "proxy.example"])))
+        XCTAssertThrowsError(try AuthConfiguration(reader: ConfigReader(environment: ["JUNCTION_THROTTLE_SIGNIN_IP": "lots"])))
+        XCTAssertThrowsError(try AuthConfiguration(reader: ConfigReader(environment: ["JUNCTION_TRUSTED_PROXIES": "proxy.example"])))
     }
 
     func testBucketsAdmitTheirBurstThenRefuseWithAWaitAndAreSharedByInstances() async throws {

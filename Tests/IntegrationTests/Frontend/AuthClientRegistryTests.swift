@@ -1,4 +1,6 @@
 import AsyncHTTPClient
+import Config
+import Configuration
 import Foundation
 @testable import Frontend
 import JunctionCore
@@ -15,7 +17,7 @@ final class AuthClientRegistryTests: XCTestCase {
         let client = UpstreamHTTP.makeClient()
         let db = try AppDatabase(path: TestEnvironment.temporaryDirectory().appendingPathComponent("cimd.sqlite").path)
         let registry = ClientRegistry(database: db, http: UpstreamHTTP(client: client, policy: OutboundPolicy(allowLoopbackHTTP: false)),
-                                      config: try AuthConfiguration(environment: Environment([:])), issuer: "https://junction.example",
+                                      config: try AuthConfiguration(reader: ConfigReader(environment: [:])), issuer: "https://junction.example",
                                       logger: Logger(label: "test"))
         let cases = ["http://127.0.0.1:8080/client.json", "https://127.0.0.1/client.json", "https://localhost/client.json",
                      "https://10.0.0.7/client.json", "https://169.254.169.254/latest/client.json", "https://[::1]/client.json"]
@@ -38,7 +40,7 @@ final class AuthClientRegistryTests: XCTestCase {
         let client = UpstreamHTTP.makeClient()
         let db = try AppDatabase(path: TestEnvironment.temporaryDirectory().appendingPathComponent("dcr.sqlite").path)
         let registry = ClientRegistry(database: db, http: UpstreamHTTP(client: client, policy: OutboundPolicy()),
-                                      config: try AuthConfiguration(environment: Environment([:])), issuer: "https://junction.example",
+                                      config: try AuthConfiguration(reader: ConfigReader(environment: [:])), issuer: "https://junction.example",
                                       logger: Logger(label: "test"))
         let answer = try registry.register(["client_name": "CLI", "redirect_uris": ["http://127.0.0.1/cb"], "token_endpoint_auth_method": "client_secret_basic"])
         let id = try XCTUnwrap(answer["client_id"]?.stringValue)

@@ -1,3 +1,5 @@
+import Config
+import Configuration
 import Foundation
 @testable import Frontend
 import GRDB
@@ -20,7 +22,7 @@ final class AuthStoreLimitsTests: XCTestCase {
 
     private func registry(_ env: [String: String]) throws -> ClientRegistry {
         ClientRegistry(database: db, http: UpstreamHTTP(client: UpstreamHTTP.processClient, policy: OutboundPolicy()),
-                       config: try AuthConfiguration(environment: Environment(env)), issuer: "https://j.example", logger: Logger(label: "test"))
+                       config: try AuthConfiguration(reader: ConfigReader(environment: env)), issuer: "https://j.example", logger: Logger(label: "test"))
     }
 
     private func registered(_ registry: ClientRegistry) throws -> String {

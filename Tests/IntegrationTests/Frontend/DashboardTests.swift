@@ -57,12 +57,14 @@ final class DashboardTests: XCTestCase {
     }
 
     func testPagesCarryAStrictContentSecurityPolicy() {
-        let csp = Layout.contentSecurityPolicy
+        let csp = SecurityHeadersMiddleware<FrontendContext>.pagePolicy
         for part in ["default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'"] {
             XCTAssertTrue(csp.contains(part), part)
         }
         XCTAssertFalse(csp.contains("unsafe-inline"))
-        let headers = Layout.securityHeaders()
+        var headers = Layout.htmlHeaders()
+        SecurityHeadersMiddleware<FrontendContext>.apply(to: &headers)
+        XCTAssertEqual(headers[.contentSecurityPolicy], csp)
         XCTAssertEqual(headers[.cacheControl], "no-store")
         XCTAssertTrue(headers.contains { $0.name.canonicalName == "x-frame-options" && $0.value == "DENY" })
         XCTAssertFalse(Assets.js.contains("innerHTML = data"), "the script inserts only the server's escaped fragment")

@@ -1,3 +1,5 @@
+import Config
+import Configuration
 import Foundation
 @testable import Frontend
 import JunctionCore
@@ -83,14 +85,15 @@ final class MCPEndpointLogicTests: XCTestCase {
     }
 
     func testAMalformedRateLimitStopsStartupInsteadOfFallingBack() throws {
-        XCTAssertEqual(try Environment(["R": "2.5"]).double("R", default: 20), 2.5)
-        XCTAssertEqual(try Environment([:]).double("R", default: 20), 20)
+        let r = ConfigurationKey.rateLimitPerSecond
+        XCTAssertEqual(try ConfigReader(environment: [r.variable: "2.5"]).double(r, default: 20), 2.5)
+        XCTAssertEqual(try ConfigReader(environment: [:]).double(r, default: 20), 20)
         for bad in ["fast", "-1", "nan", "inf"] {
-            XCTAssertThrowsError(try Environment(["R": bad]).double("R", default: 20), bad)
+            XCTAssertThrowsError(try ConfigReader(environment: [r.variable: bad]).double(r, default: 20), bad)
         }
         let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
-        XCTAssertNoThrow(try FrontendConfiguration(environment: Environment(["JUNCTION_MASTER_KEY": key])))
-        XCTAssertThrowsError(try FrontendConfiguration(environment: Environment(["JUNCTION_MASTER_KEY": key, "JUNCTION_RATE_LIMIT_PER_SECOND": "20/s"]))) {
+        XCTAssertNoThrow(try FrontendConfiguration(reader: ConfigReader(environment: ["JUNCTION_MASTER_KEY": key])))
+        XCTAssertThrowsError(try FrontendConfiguration(reader: ConfigReader(environment: ["JUNCTION_MASTER_KEY": key, "JUNCTION_RATE_LIMIT_PER_SECOND": "20/s"]))) {
             XCTAssertTrue("\($0)".contains("JUNCTION_RATE_LIMIT_PER_SECOND"), "\($0)")
         }
     }

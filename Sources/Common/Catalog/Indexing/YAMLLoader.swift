@@ -9,7 +9,7 @@ import Yams
 /// Counting every node produced (aliases included) and stopping at `maxNodes` turns such a
 /// document into a clear error instead of exhausted memory. Scalars are resolved here,
 /// by hand, because Yams' regex-based resolver dominates the time on large specs.
-struct YAMLLoader: Sendable {
+package struct YAMLLoader: Sendable {
     /// The largest number of JSON nodes the conversion may produce.
     package var maxNodes: Int
     /// The deepest nesting accepted (the conversion is recursive).

@@ -1,0 +1,128 @@
+import Config
+import Configuration
+import Foundation
+import JunctionCore
+import Redis
+import Secrets
+import TestSupport
+import Upstream
+import XCTest
+
+/// `CommonConfiguration` and the reader it is built from: defaults, parsing, errors that
+/// name the variable, and secrets that never show.
+final class CommonConfigurationTests: XCTestCase {
+    static let key = Data(repeating: 7, count: 32).base64EncodedString()
+    static let oldKey = Data(repeating: 9, count: 32).base64EncodedString()
+
+    private func common(_ environment: [String: String]) throws -> CommonConfiguration {
+        try CommonConfiguration(reader: ConfigReader(environment: environment, keys: CommonConfiguration.keys))
+    }
+
+    /// The error a configuration stops with, which must be a `ConfigurationError`.
+    private func failure(_ environment: [String: String], file: StaticString = #filePath, line: UInt = #line) -> ConfigurationError? {
+        do {
+            _ = try common(environment)
+            XCTFail("\(environment) was accepted", file: file, line: line)
+            return nil
+        } catch let error as ConfigurationError {
+            return error
+        } catch {
+            XCTFail("\(error) is not a ConfigurationError", file: file, line: line)
+            return nil
+        }
+    }
+
+    func testDefaults() throws {
+        let config = try common(["JUNCTION_MASTER_KEY": Self.key])
+        XCTAssertEqual("\(config.redisURL)", "\(try RedisURL("redis://127.0.0.1:6379"))")
+        XCTAssertEqual(config.dataDirectory, "./.data")
+        XCTAssertEqual(config.databasePath, "./.data/junction.sqlite")
+        XCTAssertEqual(config.keyring.activeKeyID, "k1")
+        XCTAssertFalse(config.outboundPolicy.allowLoopbackHTTP)
+        XCTAssertEqual(config.visibilityTimeout, .milliseconds(30_000))
+        XCTAssertEqual(config.logLevel, "info")
+    }
+
+    func testValuesAreParsed() throws {
+        let file = TestEnvironment.temporaryDirectory().appendingPathComponent("master.key")
+        try "  \(Self.key)\n".write(to: file, atomically: true, encoding: .utf8)
+        let config = try common([
+            "JUNCTION_MASTER_KEY_FILE": file.path, "JUNCTION_MASTER_KEY_ID": "k2", "JUNCTION_OLD_MASTER_KEYS": "k1:\(Self.oldKey)",
+            "REDIS_URL": "unix:///tmp/redis.sock", "JUNCTION_DATA_DIR": "/var/lib/junction",
+            "JUNCTION_ALLOW_LOOPBACK_HTTP": "YES", "JUNCTION_VISIBILITY_TIMEOUT_MS": "5000", "JUNCTION_LOG_LEVEL": "debug",
+        ])
+        XCTAssertEqual("\(config.redisURL)", "\(try RedisURL("unix:///tmp/redis.sock"))")
+        XCTAssertEqual(config.databasePath, "/var/lib/junction/junction.sqlite")
+        XCTAssertEqual(config.keyring.activeKeyID, "k2")
+        XCTAssertEqual("\(config.keyring)", "Keyring(active: k2, ids: k1, k2)")
+        XCTAssertTrue(config.outboundPolicy.allowLoopbackHTTP)
+        XCTAssertEqual(config.visibilityTimeout, .milliseconds(5000))
+        XCTAssertEqual(config.logLevel, "debug")
+        XCTAssertEqual(try common(["JUNCTION_MASTER_KEY": Self.key, "JUNCTION_DATABASE_PATH": "/db/j.sqlite"]).databasePath, "/db/j.sqlite")
+        XCTAssertFalse(try common(["JUNCTION_MASTER_KEY": Self.key, "JUNCTION_ALLOW_LOOPBACK_HTTP": "no"]).outboundPolicy.allowLoopbackHTTP)
+    }
+
+    func testAnEmptyVariableCountsAsUnset() throws {
+        let config = try common(["JUNCTION_MASTER_KEY": Self.key, "JUNCTION_VISIBILITY_TIMEOUT_MS": "", "JUNCTION_DATA_DIR": ""])
+        XCTAssertEqual(config.visibilityTimeout, .milliseconds(30_000))
+        XCTAssertEqual(config.dataDirectory, "./.data")
+    }
+
+    func testBadValuesStopStartUpNamingTheVariable() throws {
+        let key = Self.key
+        let cases: [([String: String], String)] = [
+            ([:], "JUNCTION_MASTER_KEY"),
+            (["JUNCTION_MASTER_KEY": "c2hvcnQ="], "JUNCTION_MASTER_KEY"),
+            (["JUNCTION_MASTER_KEY_FILE": "/nonexistent/master.key"], "JUNCTION_MASTER_KEY_FILE"),
+            (["JUNCTION_MASTER_KEY": key, "JUNCTION_OLD_MASTER_KEYS": "no-colon"], "JUNCTION_OLD_MASTER_KEYS"),
+            (["JUNCTION_MASTER_KEY": key, "JUNCTION_OLD_MASTER_KEYS": "k0:bad"], "JUNCTION_OLD_MASTER_KEYS"),
+            (["JUNCTION_MASTER_KEY": key, "JUNCTION_VISIBILITY_TIMEOUT_MS": "soon"], "JUNCTION_VISIBILITY_TIMEOUT_MS"),
+            (["JUNCTION_MASTER_KEY": key, "JUNCTION_VISIBILITY_TIMEOUT_MS": "-1"], "JUNCTION_VISIBILITY_TIMEOUT_MS"),
+        ]
+        for (environment, variable) in cases {
+            let error = failure(environment)
+            XCTAssertEqual(error?.variable, variable, "\(environment)")
+            XCTAssertEqual(error?.code, "invalid_configuration")
+            XCTAssertTrue("\(error.map { "\($0)" } ?? "")".contains(variable), "\(String(describing: error))")
+        }
+        XCTAssertEqual(failure(["JUNCTION_MASTER_KEY": key, "JUNCTION_VISIBILITY_TIMEOUT_MS": "soon"])?.message,
+                       "JUNCTION_VISIBILITY_TIMEOUT_MS must be a non-negative integer, got 'soon'")
+        XCTAssertThrowsError(try common(["JUNCTION_MASTER_KEY": key, "REDIS_URL": "http://x"])) {
+            XCTAssertTrue("\($0)".contains("REDIS_URL"), "\($0)")
+        }
+    }
+
+    func testSecretsNeverShowInDescriptionsOrAccessReports() throws {
+        let recorder = ConfigAccessRecorder()
+        let environment = ["JUNCTION_MASTER_KEY": Self.key, "JUNCTION_OLD_MASTER_KEYS": "k0:\(Self.oldKey)"]
+        let config = try CommonConfiguration(reader: ConfigReader(environment: environment, keys: CommonConfiguration.keys,
+                                                                  accessReporter: recorder))
+        for text in ["\(config)", String(reflecting: config)] {
+            XCTAssertFalse(text.contains(Self.key) || text.contains(Self.oldKey), text)
+            XCTAssertTrue(text.contains("Keyring(active: k1, ids: k0, k1)"), text)
+        }
+        let secretEvents = recorder.events.filter { ["junction.masterKey", "junction.oldMasterKeys"].contains($0.metadata.key.components.joined(separator: ".")) }
+        XCTAssertEqual(secretEvents.count, 2)
+        for event in secretEvents {
+            XCTAssertEqual(try event.result.get()?.isSecret, true)
+            XCTAssertFalse("\(event)".contains(Self.key) || "\(event)".contains(Self.oldKey), "\(event)")
+        }
+        let provider = EnvironmentVariablesProvider(environmentVariables: environment,
+                                                    secretsSpecifier: .specific(Set(CommonConfiguration.keys.filter(\.isSecret).map(\.variable))))
+        XCTAssertFalse(provider.debugDescription.contains(Self.key), provider.debugDescription)
+    }
+
+    func testDecimalAndSwitchReadsFollowTheDocumentedRules() throws {
+        let key = ConfigurationKey("test.rate", variable: "TEST_RATE", default: .value("20"))
+        XCTAssertEqual(try ConfigReader(environment: ["TEST_RATE": "2.5"]).double(key, default: 20), 2.5)
+        for bad in ["fast", "-1", "nan", "inf"] {
+            XCTAssertThrowsError(try ConfigReader(environment: ["TEST_RATE": bad]).double(key, default: 20), bad) {
+                XCTAssertEqual(($0 as? ConfigurationError)?.variable, "TEST_RATE")
+            }
+        }
+        for on in ["1", "true", "YES", "On"] { XCTAssertTrue(ConfigReader(environment: ["TEST_RATE": on]).bool(key), on) }
+        for off in ["0", "false", "no", "off", "maybe"] { XCTAssertFalse(ConfigReader(environment: ["TEST_RATE": off]).bool(key, default: true), off) }
+        XCTAssertTrue(ConfigReader(environment: [:]).bool(key, default: true))
+        XCTAssertEqual(ConfigReader(environment: ["TEST_RATE": " A@x.Org, ,b@y.org "]).lowercasedList(key), ["a@x.org", "b@y.org"])
+    }
+}
