@@ -158,7 +158,10 @@ let package = Package(
                 "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config", configuration,
                 asyncHTTPClient, crypto, swiftLog, serviceLifecycle, unixSignals,
             ],
-            resources: [.copy("Sandbox/sandbox-host.js"), .copy("Sandbox/sandbox-worker.js")]
+            resources: [
+                .copy("Sandbox/sandbox-host.js"), .copy("Sandbox/sandbox-protocol.js"), .copy("Sandbox/sandbox-worker.js"),
+                .copy("Sandbox/sandbox-worker-errors.js"), .copy("Sandbox/sandbox-worker-run.js"),
+            ]
         ),
         .executableTarget(
             name: "Refresher",
@@ -178,8 +181,8 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream", "Config", "TestSupport", configuration]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         // QueueTests waits for replies with Runs' ReplyListener.
-        .testTarget(name: "JobsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport", swiftLog]),
-        .testTarget(name: "RunsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport"]),
+        .testTarget(name: "JobsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport", swiftLog, serviceLifecycle]),
+        .testTarget(name: "RunsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport", swiftLog]),
         // Search is measured through the store that serves it.
         .testTarget(name: "CatalogTests", dependencies: ["JunctionCore", "Secrets", "Catalog", "Store", "TestSupport", grdb]),
         .testTarget(name: "StoreTests", dependencies: ["JunctionCore", "Secrets", "Catalog", "Upstream", "Store", "TestSupport", grdb]),

@@ -40,7 +40,7 @@ package struct RefreshJobHandler: JobHandler {
         let envelope = delivery.envelope
         let reply: JobReply
         do {
-            let request = try RefreshRequest(json: envelope.body)
+            let request = try envelope.parameters(as: RefreshRequest.self)
             let count = try await refresh(owner: envelope.owner, sourceID: request.sourceID)
             reply = JobReply(jobID: envelope.id, value: ["entryCount": .number(Double(count))])
         } catch let error as any CodedError {
@@ -53,7 +53,7 @@ package struct RefreshJobHandler: JobHandler {
     }
 
     package func handleLost(_ delivery: JobDelivery) async {
-        guard let request = try? RefreshRequest(json: delivery.envelope.body) else { return }
+        guard let request = try? delivery.envelope.parameters(as: RefreshRequest.self) else { return }
         _ = try? await database.transitionSource(owner: delivery.envelope.owner, id: request.sourceID, to: .error,
                                          error: "refresh did not complete after \(delivery.envelope.attempt) attempts")
     }

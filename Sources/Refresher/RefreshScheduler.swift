@@ -36,10 +36,10 @@ struct RefreshScheduler: Service {
         do {
             let due = try await database.sourcesDueForRefresh(before: Date().addingTimeInterval(-interval.seconds))
             for ref in due {
-                let claim = try await queue.redis.send("SET", "junction:{u:\(ref.owner)}:refresh-claim:\(ref.sourceID)", "1",
+                let claim = try await queue.redis.send("SET", RedisKeys.refreshClaim(owner: ref.owner, sourceID: ref.sourceID), "1",
                                                        "NX", "PX", String(max(1000, interval.milliseconds)))
                 guard claim.string == "OK" else { continue }
-                try await queue.enqueue(JobEnvelope(kind: .refresh, owner: ref.owner, body: RefreshRequest(sourceID: ref.sourceID).json))
+                try await queue.enqueue(JobEnvelope(RefreshRequest(sourceID: ref.sourceID), owner: ref.owner))
                 logger.info("scheduled catalog refresh", metadata: ["source": "\(ref.sourceID)"])
             }
         } catch {

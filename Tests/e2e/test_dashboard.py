@@ -282,8 +282,15 @@ def test_execution_log_click_through(page: Page, dash: Stack, state: dict) -> No
         async with mcp_client(dash, token) as client:
             await client.call_tool("execute", {"code": 'async () => { throw new Error("boom from e2e") }'})
     run_async(fail)
-    page.goto("/executions")
-    page.locator("table tbody tr").first.get_by_role("link").click()
+    # The worker answers before it writes the run's log row: reload until the row is there.
+    deadline = time.monotonic() + 10
+    while True:
+        page.goto("/executions")
+        first = page.locator("table tbody tr").first
+        if "error" in first.inner_text() or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    first.get_by_role("link").click()
     expect(page.locator("#run-error")).to_contain_text("boom from e2e")
     shot(page, "execution-error-desktop")
 

@@ -5,32 +5,34 @@ import Redis
 import ServiceLifecycle
 import Synchronization
 
-/// Consumes one kind of job with bounded concurrency: pops the longest-waiting user,
-/// claims one job, runs it, acknowledges it. Also keeps its in-flight jobs visibly
-/// alive, and reclaims jobs of dead consumers (re-queued for refresh jobs, which are
-/// at-least-once; reported lost for execute jobs, which are at-most-once).
-package struct JobProcessor: Service {
+/// Consumes one kind of job with bounded concurrency: takes the next job in the driver's
+/// fair order (the longest-waiting user's), runs it, acknowledges it. Also keeps its
+/// in-flight jobs visibly alive, and reclaims jobs of dead consumers (re-queued when
+/// their kind retries, as refresh jobs, which are at-least-once; reported lost
+/// otherwise, as execute jobs, which are at-most-once: `JobKind.retry`).
+///
+/// A `Service`: on graceful shutdown it stops taking jobs, finishes those in flight, then
+/// returns.
+package struct JobProcessor<Driver: JobDriver>: Service {
     package struct Options: Sendable {
         package var concurrency: Int
         package var visibilityTimeout: Duration
-        package var maxRefreshAttempts: Int
-        package init(concurrency: Int, visibilityTimeout: Duration, maxRefreshAttempts: Int = 5) {
+        package init(concurrency: Int, visibilityTimeout: Duration) {
             self.concurrency = concurrency
             self.visibilityTimeout = visibilityTimeout
-            self.maxRefreshAttempts = maxRefreshAttempts
         }
     }
 
     package let kind: JobKind
-    package let queue: JobQueue
+    package let queue: Driver
     package let handler: any JobHandler
     package let options: Options
     package let consumer: String
     package let logger: Logger
     private let inFlight = InFlight()
 
-    package init(kind: JobKind, queue: JobQueue, handler: any JobHandler, options: Options,
-                 consumer: String = JobProcessor.defaultConsumerName(), logger: Logger) {
+    package init(kind: JobKind, queue: Driver, handler: any JobHandler, options: Options,
+                 consumer: String = defaultJobConsumerName(), logger: Logger) {
         self.kind = kind
         self.queue = queue
         self.handler = handler
@@ -39,14 +41,11 @@ package struct JobProcessor: Service {
         self.logger = logger
     }
 
-    package static func defaultConsumerName() -> String {
-        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
-    }
 
     package func run() async throws {
         let slots = AsyncSemaphore(permits: options.concurrency)
-        let connection = queue.redis.makeBlockingConnection(label: "redis.\(kind.rawValue).pop")
-        defer { connection.close() }
+        let reader = queue.makeReader(for: kind)
+        defer { queue.closeReader(reader) }
         logger.info("consuming \(kind.rawValue) jobs", metadata: ["consumer": "\(consumer)", "concurrency": "\(options.concurrency)"])
         await withDiscardingTaskGroup { group in
             group.addTask { await self.maintenanceLoop() }
@@ -54,8 +53,12 @@ package struct JobProcessor: Service {
                 await slots.acquire()
                 var started = false
                 defer { if !started { slots.release() } }
+                // Waiting for a free slot may outlast the start of a graceful shutdown: claim
+                // nothing more then. (A read already waiting in the driver may still deliver
+                // one job; it is run to the end like the others in flight.)
+                if Task.isCancelled || Task.isShuttingDownGracefully { break }
                 do {
-                    guard let delivery = try await queue.nextJob(kind, on: connection, consumer: consumer, timeoutSeconds: 1) else { continue }
+                    guard let delivery = try await queue.nextJob(kind, reader: reader, consumer: consumer, timeoutSeconds: 1) else { continue }
                     started = true
                     inFlight.insert(delivery)
                     group.addTask {
@@ -117,7 +120,7 @@ package struct JobProcessor: Service {
             let stale = try await queue.reclaimStale(kind, consumer: consumer, minIdle: options.visibilityTimeout)
             for delivery in stale where !inFlight.contains(delivery) {
                 let envelope = delivery.envelope
-                if kind == .refresh && envelope.attempt < options.maxRefreshAttempts && !envelope.owner.isEmpty {
+                if case .upTo(let attempts) = kind.retry, envelope.attempt < attempts, !envelope.owner.isEmpty {
                     var retry = envelope
                     retry.attempt += 1
                     logger.notice("re-queueing refresh job of a dead worker", metadata: ["job": "\(envelope.id)", "attempt": "\(retry.attempt)"])
@@ -132,6 +135,11 @@ package struct JobProcessor: Service {
             logger.warning("reclaim sweep failed", metadata: ["error": "\(error)"])
         }
     }
+}
+
+/// A consumer name unique to this process: host, pid and a random suffix.
+package func defaultJobConsumerName() -> String {
+    "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
 }
 
 /// The jobs this process is working on.

@@ -5,8 +5,8 @@ import Redis
 /// Redis Streams job queue with one stream per (user, kind) and fair, round-robin
 /// scheduling across users.
 ///
-/// Keys (every per-user key carries the `{u:<owner>}` hash tag so a Redis Cluster keeps
-/// one user's keys on one node):
+/// Keys (spelled in `RedisKeys`; every per-user key carries the `{u:<owner>}` hash tag
+/// so a Redis Cluster keeps one user's keys on one node):
 /// - `junction:{u:<owner>}:<kind>` — the user's job stream, consumer group `<kind>-workers`;
 /// - `junction:ready:<kind>` — sorted set of users with undelivered jobs, scored by the
 ///   time they joined it. A consumer pops the longest-waiting user, takes ONE job from
@@ -15,20 +15,23 @@ import Redis
 ///   job per other waiting user;
 /// - `junction:owners:<kind>` — every user that ever queued work (for reclaim sweeps);
 /// - `junction:reply:<frontend>` — one reply stream per frontend instance.
-package struct JobQueue: Sendable {
+package struct JobQueue: JobDriver {
     package let redis: RedisClient
-    package let prefix: String
 
-    package init(redis: RedisClient, prefix: String = "junction") {
+    package init(redis: RedisClient) {
         self.redis = redis
-        self.prefix = prefix
     }
 
-    package func streamKey(_ kind: JobKind, owner: String) -> String { "\(prefix):{u:\(owner)}:\(kind.rawValue)" }
-    package func readyKey(_ kind: JobKind) -> String { "\(prefix):ready:\(kind.rawValue)" }
-    package func ownersKey(_ kind: JobKind) -> String { "\(prefix):owners:\(kind.rawValue)" }
+    /// The user's stream of jobs of `kind`.
+    package func streamKey(_ kind: JobKind, owner: String) -> String { RedisKeys.jobStream(kind: kind.rawValue, owner: owner) }
+    /// The line of users with undelivered jobs of `kind`.
+    package func readyKey(_ kind: JobKind) -> String { RedisKeys.readyOwners(kind: kind.rawValue) }
+    /// Every user that ever queued a job of `kind`.
+    package func ownersKey(_ kind: JobKind) -> String { RedisKeys.allOwners(kind: kind.rawValue) }
+    /// The consumer group of every stream of `kind`.
     package func group(_ kind: JobKind) -> String { "\(kind.rawValue)-workers" }
-    package func replyKey(frontend: String) -> String { "\(prefix):reply:\(frontend)" }
+    /// The reply stream of one frontend instance.
+    package func replyKey(frontend: String) -> String { RedisKeys.replyStream(frontend: frontend) }
 
     /// Microseconds since 1970: at millisecond resolution a user put back in line in the
     /// same millisecond another joined tied with it, and Redis breaks ties by member
@@ -69,6 +72,17 @@ package struct JobQueue: Sendable {
     }
 
     // MARK: consuming
+
+    /// A blocking connection of its own: a consumer's `BZPOPMIN` must not hold up others.
+    package func makeReader(for kind: JobKind) -> RedisConnection {
+        redis.makeBlockingConnection(label: "redis.\(kind.rawValue).pop")
+    }
+
+    package func closeReader(_ reader: RedisConnection) { reader.close() }
+
+    package func nextJob(_ kind: JobKind, reader: RedisConnection, consumer: String, timeoutSeconds: Double) async throws -> JobDelivery? {
+        try await nextJob(kind, on: reader, consumer: consumer, timeoutSeconds: timeoutSeconds)
+    }
 
     /// Waits (blocking on `connection`, off the cooperative pool) for the user that has
     /// waited longest. `nil` when nobody became ready within `timeoutSeconds`.

@@ -1,6 +1,10 @@
+import Jobs
 import JunctionCore
+
 /// The body of a refresh job.
-package struct RefreshRequest: Sendable, Equatable {
+package struct RefreshRequest: JobParameters, Equatable {
+    package static let kind = JobKind.refresh
+
     package var sourceID: String
 
     package init(sourceID: String) { self.sourceID = sourceID }

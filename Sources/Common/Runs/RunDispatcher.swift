@@ -6,10 +6,7 @@ import JunctionCore
 /// waits for the reply on this instance's reply stream.
 package struct RunDispatcher: Sendable {
     /// One progress event of a run, as the worker reported it.
-    package struct Progress: Sendable, Equatable {
-        package var progress: Double
-        package var message: String?
-    }
+    package typealias Progress = RunProgressEvent
 
     /// A run that is queued and whose reply this instance waits for (`finish`).
     package struct Pending: Sendable {
@@ -54,11 +51,11 @@ package struct RunDispatcher: Sendable {
         // The job expires if no worker starts it in time, so a late start never runs
         // something the caller was already told had failed.
         let deadline = Date().addingTimeInterval(Double((timeout + queueWait).milliseconds) / 1000)
-        let job = JobEnvelope(kind: .execute, owner: owner, deadline: deadline, replyTo: listener.frontendID, body: request.json)
+        let job = JobEnvelope(request, owner: owner, deadline: deadline, replyTo: listener.frontendID)
         // Registered before the job exists, so a reply (or progress) that arrives before
         // `finish` waits is kept.
         listener.register(jobID: job.id)
-        let events = progress ? listener.subscribe(channel: "progress:\(job.id)") : nil
+        let events = progress ? listener.subscribe(channel: RunChannel.progress(jobID: job.id)) : nil
         let outcome: RunSlots.Outcome
         do {
             // The per-user run slot, the session check and the enqueue: one round trip.
@@ -83,7 +80,7 @@ package struct RunDispatcher: Sendable {
 
     private func forget(_ jobID: String, progress: Bool) {
         listener.unregister(jobID: jobID)
-        if progress { listener.unsubscribe(channel: "progress:\(jobID)") }
+        if progress { listener.unsubscribe(channel: RunChannel.progress(jobID: jobID)) }
     }
 
     /// Waits for a started run's reply, handing its progress events to `onProgress`.
@@ -93,13 +90,13 @@ package struct RunDispatcher: Sendable {
         let progressTask = pending.progress.map { events in
             Task {
                 for await event in events {
-                    await onProgress?(Progress(progress: event["progress"]?.numberValue ?? 0, message: event["message"]?.stringValue))
+                    await onProgress?(RunProgressEvent(json: event))
                 }
             }
         }
         defer {
             if progressTask != nil {
-                listener.unsubscribe(channel: "progress:\(jobID)")
+                listener.unsubscribe(channel: RunChannel.progress(jobID: jobID))
                 progressTask?.cancel()
             }
         }
@@ -113,8 +110,7 @@ package struct RunDispatcher: Sendable {
             }
             return .error("no result arrived within \((timeout + queueWait).milliseconds) ms: either no worker was free, or the run was lost. It may have partly happened.", code: "run_timeout")
         }
-        if reply.ok, let value = reply.value { return RunResult(json: value) }
-        return .error(reply.errorMessage ?? "the run failed", code: reply.errorCode ?? "run_failed")
+        return RunResult(reply: reply)
     }
 
     /// Asks the worker to stop a run started elsewhere (e.g. on another instance).

@@ -1,6 +1,10 @@
+import Jobs
 import JunctionCore
+
 /// The body of an execute-queue job: one `search` or `execute` call of a client.
-package struct RunRequest: Sendable, Codable, Equatable {
+package struct RunRequest: JobParameters, Codable, Equatable {
+    package static let kind = JobKind.execute
+
     package enum Tool: String, Sendable, Codable { case search, execute }
     package var tool: Tool
     package var code: String

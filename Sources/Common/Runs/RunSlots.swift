@@ -64,7 +64,7 @@ package struct RunSlots: Sendable {
         return 1
         """)
 
-    private static func key(_ owner: String) -> String { "junction:{u:\(owner)}:running" }
+    private static func key(_ owner: String) -> String { RedisKeys.runSlots(owner: owner) }
 
     /// What frees `runID`'s slot: the worker sends it in the same pipeline as, and before,
     /// the run's reply, so a frontend that got a reply has nothing left to release.

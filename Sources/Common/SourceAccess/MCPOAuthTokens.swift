@@ -30,7 +30,7 @@ package struct MCPOAuthTokens: Sendable {
 
     /// The lock serialising refreshes of one source.
     package func lock(owner: String, sourceID: String) -> RedisLock {
-        RedisLock(redis: redis, key: "junction:{u:\(owner)}:oauth-refresh:\(sourceID)", ttl: .seconds(30))
+        RedisLock(redis: redis, key: RedisKeys.oauthRefreshLock(owner: owner, sourceID: sourceID), ttl: .seconds(30))
     }
 
     /// A usable access token for `source`. `rejected` is a token the server just answered

@@ -179,7 +179,7 @@ struct SourceOAuthAPI: Sendable {
             // "queued" until the refresher lists the tools, so nobody mistakes the old catalog for the new one.
             try await database.transitionSource(owner: source.owner, id: source.id, to: .queued, error: nil)
             do {
-                try await queue.enqueue(JobEnvelope(kind: .refresh, owner: source.owner, body: RefreshRequest(sourceID: source.id).json))
+                try await queue.enqueue(JobEnvelope(RefreshRequest(sourceID: source.id), owner: source.owner))
             } catch {
                 _ = try? await database.transitionSource(owner: source.owner, id: source.id, from: .queued, to: .ready,
                                                  error: "signed in, but the catalog refresh could not be queued; refresh the source to list its tools")

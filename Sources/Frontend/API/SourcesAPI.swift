@@ -113,7 +113,7 @@ struct SourcesAPI: Sendable {
 
     func enqueueRefresh(_ source: Source) async throws {
         do {
-            try await queue.enqueue(JobEnvelope(kind: .refresh, owner: source.owner, body: RefreshRequest(sourceID: source.id).json))
+            try await queue.enqueue(JobEnvelope(RefreshRequest(sourceID: source.id), owner: source.owner))
         } catch {
             logger.error("cannot enqueue refresh", metadata: ["error": "\(error)"])
             throw JunctionError("queue_unavailable", "the job queue is unavailable; try again shortly", status: 503)

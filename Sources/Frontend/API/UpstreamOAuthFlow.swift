@@ -60,7 +60,7 @@ package struct UpstreamOAuthFlowStore: Sendable {
     package let redis: RedisClient
     package let box: SecretBox
     package var ttl: Duration = .seconds(600)
-    package var prefix = "junction:upstream-oauth:state:"
+    package var prefix = RedisKeys.upstreamOAuthStatePrefix
 
     package init(redis: RedisClient, box: SecretBox) {
         self.redis = redis

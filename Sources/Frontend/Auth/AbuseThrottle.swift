@@ -55,7 +55,7 @@ struct AbuseThrottle: Sendable {
     /// The Redis key of one bucket instance; the subject (an address, email or client id)
     /// is hashed so no personal data sits in Redis.
     static func key(_ bucket: ThrottleBucket, _ subject: String) -> String {
-        "junction:throttle:{\(bucket.rawValue):\(TokenHasher.hash(subject.lowercased()).prefix(32))}"
+        RedisKeys.throttle(bucket: bucket.rawValue, subjectHash: String(TokenHasher.hash(subject.lowercased()).prefix(32)))
     }
 
     /// Takes one token from each bucket in order; the first empty one refuses (tokens taken

@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import Hummingbird
 import Store
@@ -13,8 +14,7 @@ struct CatalogPage {
 
     func render() async throws -> Response {
         let sources = try await database.sources(owner: session.user.id).filter(\.enabled)
-        let hits = try await database.searchCatalog(owner: session.user.id,
-                                              query: CatalogQuery(text: String(query.prefix(500)), source: source, limit: CatalogQuery.maxLimit))
+        let hits = try await database.searchCatalog(owner: session.user.id, query: CatalogSearch.pageQuery(text: query, source: source))
         let options = HTML.join(sources.map { s in
             let selected: HTML = s.slug == source ? " selected" : ""
             return "<option value=\"\(s.slug)\"\(selected)>\(s.name) (\(s.slug))</option>"

@@ -14,7 +14,7 @@ struct LegacySSESessionStore: Sendable {
 
     let redis: RedisClient
     /// The holder refreshes the key on every keep-alive; a crashed holder's sessions expire.
-    private var hash: RedisSessionHash { RedisSessionHash(redis: redis, keyPrefix: "junction:ssesession:", ttlSeconds: 120) }
+    private var hash: RedisSessionHash { RedisSessionHash(redis: redis, keyPrefix: RedisKeys.legacySSESessionPrefix, ttlSeconds: 120) }
 
     func create(owner: String, frontend: String) async throws -> Session {
         let id = try await hash.create(idPrefix: "sse", fields: [("owner", owner), ("frontend", frontend)])

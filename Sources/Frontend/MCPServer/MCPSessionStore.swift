@@ -19,7 +19,7 @@ struct MCPSessionStore: Sendable {
     let redis: RedisClient
 
     private func hash(owner: String) -> RedisSessionHash {
-        RedisSessionHash(redis: redis, keyPrefix: "junction:{u:\(owner)}:session:", ttlSeconds: Self.ttlSeconds)
+        RedisSessionHash(redis: redis, keyPrefix: RedisKeys.sessionPrefix(owner: owner), ttlSeconds: Self.ttlSeconds)
     }
 
     func create(owner: String, protocolVersion: String) async throws -> Session {
@@ -39,7 +39,7 @@ struct MCPSessionStore: Sendable {
     }
 
     private func runKey(owner: String, session: String, requestID: JSONValue) -> String {
-        "junction:{u:\(owner)}:sessionrun:\(session):\(requestID.jsonString())"
+        RedisKeys.sessionRun(owner: owner, session: session, requestID: requestID.jsonString())
     }
 
     /// Binds a run to the session's request, so `notifications/cancelled` (which names the

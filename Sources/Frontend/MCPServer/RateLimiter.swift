@@ -81,7 +81,7 @@ package final class RateLimiter: Sendable {
         return {granted, wait}
         """)
 
-    private func key(_ owner: String) -> String { "junction:{u:\(owner)}:rate" }
+    private func key(_ owner: String) -> String { RedisKeys.rate(owner: owner) }
 
     /// Takes one token for a request of `owner`'s: from this instance's lease, or from the
     /// shared bucket.

@@ -18,6 +18,7 @@ enum ToolDefinitions {
         declare const codemode: {
           // one function per enabled operation or tool; get exact names and signatures from `search`
           [callName: string]: (input?: OperationInput | Record<string, unknown>) => Promise<OperationResult | unknown>;
+          // the helpers of `search` work here too, so one run can find and call: catalog(query), describe(callName), spec(), sources()
         };
         type OperationInput = { params?: Record<string, unknown>; query?: Record<string, unknown>; headers?: Record<string, string>; cookies?: Record<string, string>; body?: unknown; contentType?: string };
         type OperationResult = { status: number; headers: Record<string, string>; body: unknown }; // non-2xx is returned, not thrown

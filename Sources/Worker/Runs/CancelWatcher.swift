@@ -1,5 +1,5 @@
 import Jobs
-import Redis
+import Runs
 import Synchronization
 
 /// Watches the cancel keys of every run this worker has in flight with ONE Redis round
@@ -42,8 +42,8 @@ final class CancelWatcher: Sendable {
                 return Array(s.runs.keys)
             }
             guard let ids else { return }
-            guard let replies = try? await queue.redis.pipeline(ids.map { ["EXISTS", queue.cancelKey(jobID: $0)] }) else { continue }
-            for (id, reply) in zip(ids, replies) where reply.integer == 1 {
+            guard let cancelled = try? await queue.cancelRequested(among: ids) else { continue }
+            for id in cancelled {
                 state.withLock { $0.runs.removeValue(forKey: id) }?()
             }
         }

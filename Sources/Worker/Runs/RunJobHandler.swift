@@ -44,7 +44,7 @@ package struct RunJobHandler: JobHandler {
         let cancelled = CancelFlag()
         var progress: RunProgress?
         do {
-            let req = try RunRequest(json: envelope.body)
+            let req = try envelope.parameters(as: RunRequest.self)
             request = req
             let reporter = req.progress ? envelope.replyTo.map { RunProgress(queue: queue, jobID: envelope.id, frontend: $0) } : nil
             progress = reporter
@@ -59,7 +59,7 @@ package struct RunJobHandler: JobHandler {
             result = .error("internal error", code: "internal_error")
         }
         await progress?.finish()
-        do { try await queue.publishReply(JobReply(jobID: envelope.id, value: result.json), for: envelope) } catch {
+        do { try await queue.publishRunResult(result, for: envelope) } catch {
             logger.error("cannot publish reply", metadata: ["job": "\(envelope.id)", "error": "\(error)"])
         }
         logger.debug("run finished", metadata: [
@@ -117,7 +117,7 @@ package struct RunJobHandler: JobHandler {
         let envelope = delivery.envelope
         let reply = JobReply.lost(jobID: envelope.id)
         try? await queue.publishReply(reply, for: envelope)
-        await writeLog(envelope: envelope, request: try? RunRequest(json: envelope.body),
+        await writeLog(envelope: envelope, request: try? envelope.parameters(as: RunRequest.self),
                  result: .error(reply.errorMessage ?? "lost", code: "run_lost"), duration: .zero, status: "lost")
     }
 
@@ -184,7 +184,7 @@ package struct RunJobHandler: JobHandler {
     }
 
     /// The helpers of `search`, also callable in `execute`.
-    static let searchFunctions = ["catalog", "describe", "spec", "sources"]
+    static let searchFunctions = CatalogSearch.helpers
 
     /// Cuts an oversized result to a preview that is still valid JSON and says so.
     private func capped(_ value: JSONValue) -> JSONValue {
@@ -198,8 +198,8 @@ package struct RunJobHandler: JobHandler {
     private func perform(owner: String, name: String, args: JSONValue, attachments: RunAttachments) async -> Result<JSONValue, JunctionError> {
         do {
             guard let (entry, source) = try await database.callable(owner: owner, callName: name) else {
-                let near = await CallNameSuggester.closest(to: name, in: suggestionPool(owner: owner, name: name))
-                return .failure(.notFound("codemode.\(name) is not a function of your enabled sources" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: ", "))?")))
+                return .failure(CatalogSearch.unknownName("codemode.\(name) is not a function of your enabled sources", name: name,
+                                                          pool: await suggestionPool(owner: owner, name: name)))
             }
             let secret = try await database.sourceSecret(source, box: box)
             if source.type == .mcp {
@@ -227,29 +227,18 @@ package struct RunJobHandler: JobHandler {
         do {
             switch name {
             case "catalog":
-                let hits = try await database.searchCatalog(owner: owner, query: try CatalogQuery(json: args))
-                return .success(.array(hits.map { h in
-                    ["callName": .string(h.callName), "source": .string(h.source), "kind": .string(h.kind), "title": .string(h.title),
-                     "description": .string(String(h.description.prefix(300))), "signature": .string(h.signature),
-                     "matched": .array(h.matched.map { .string($0) })]
-                }))
+                let hits = try await database.searchCatalog(owner: owner, query: try CatalogSearch.query(json: args))
+                return .success(.array(hits.map(CatalogSearch.codemodeHit)))
             case "describe":
-                guard let callName = args.stringValue ?? args["name"]?.stringValue else {
-                    return .failure(.badRequest("describe takes a call name, e.g. describe(\"github_issues_list\")"))
-                }
+                let callName = try CatalogSearch.describedName(args)
                 guard let (entry, source) = try await database.callable(owner: owner, callName: callName) else {
-                    let near = await CallNameSuggester.closest(to: callName, in: suggestionPool(owner: owner, name: callName))
-                    return .failure(.notFound("no function named \(callName)" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: ", "))?")))
+                    return .failure(CatalogSearch.unknownName("no function named \(callName)", name: callName,
+                                                              pool: await suggestionPool(owner: owner, name: callName)))
                 }
-                var out: [String: JSONValue] = [
-                    "callName": .string(entry.callName), "source": .string(source.slug), "kind": .string(entry.kind.rawValue),
-                    "title": .string(entry.title), "description": .string(entry.description), "declaration": .string(entry.declaration),
-                    "input": (try? JSONValue.parse(entry.inputSchema)) ?? .null,
-                    "output": entry.outputSchema.flatMap { try? JSONValue.parse($0) } ?? .null, "deprecated": .bool(entry.deprecated),
-                ]
-                if let method = entry.method { out["method"] = .string(method) }
-                if let path = entry.path { out["path"] = .string(path) }
-                return .success(.object(out))
+                return .success(CatalogSearch.description(
+                    callName: entry.callName, source: source.slug, kind: entry.kind.rawValue, title: entry.title,
+                    description: entry.description, declaration: entry.declaration, inputSchema: entry.inputSchema,
+                    outputSchema: entry.outputSchema, deprecated: entry.deprecated, method: entry.method, path: entry.path))
             case "spec":
                 return .success(try await database.combinedSpec(owner: owner))
             case "sources":

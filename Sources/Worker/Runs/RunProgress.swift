@@ -1,5 +1,5 @@
 import Jobs
-import JunctionCore
+import Runs
 import Synchronization
 
 /// Publishes progress events of one run to the frontend that waits for it (when the
@@ -9,17 +9,17 @@ import Synchronization
 /// Events are sent in order by one task, off the run's path: a call does not wait for
 /// Redis before and after it, and concurrent calls cannot publish numbers out of order.
 final class RunProgress: Sendable {
-    private let events: AsyncStream<JSONValue>.Continuation
+    private let events: AsyncStream<RunProgressEvent>.Continuation
     private let sender: Task<Void, Never>
     private let step = Mutex(0)
 
     init(queue: JobQueue, jobID: String, frontend: String) {
-        let (stream, continuation) = AsyncStream<JSONValue>.makeStream()
+        let (stream, continuation) = AsyncStream<RunProgressEvent>.makeStream()
         events = continuation
         sender = Task {
             // Best effort: a lost progress event must never fail the run.
-            for await data in stream {
-                try? await queue.publishEvent(channel: "progress:\(jobID)", data: data, to: frontend)
+            for await event in stream {
+                try? await queue.publishProgress(event, jobID: jobID, to: frontend)
             }
         }
     }
@@ -29,7 +29,7 @@ final class RunProgress: Sendable {
         // Numbered and queued under one lock, so the numbers go out in order.
         step.withLock { n in
             n += 1
-            events.yield(["progress": .number(Double(n)), "message": .string(message)])
+            events.yield(RunProgressEvent(progress: Double(n), message: message))
         }
     }
 

@@ -169,13 +169,8 @@ package final class SandboxProcess: Sendable {
                      maxLogBytes: Int, cancellation: SandboxCancellation? = nil,
                      handler: @escaping SandboxCallHandler) async -> SandboxOutcome {
         let timeoutMs = timeout.milliseconds
-        var fields: [String: JSONValue] = [
-            "type": "run", "id": .string(runID), "code": .string(code),
-            "functions": functions.map { .array($0.map { .string($0) }) } ?? "*",
-            "timeoutMs": .number(Double(timeoutMs)), "maxLogBytes": .number(Double(maxLogBytes)),
-        ]
-        if let listing, functions == nil { fields["listing"] = listing.json }
-        let message = JSONValue.object(fields)
+        let message = SandboxMessage.run(SandboxRunRequest(id: runID, code: code, functions: functions, listing: listing?.json,
+                                                           timeoutMs: timeoutMs, maxLogBytes: maxLogBytes))
         // If the host does not report the deadline itself, it is stuck: kill it.
         let watchdog = Task { [weak self] in
             try? await Task.sleep(for: timeout + .seconds(3))
@@ -189,7 +184,7 @@ package final class SandboxProcess: Sendable {
             watchdog.cancel()
             cancellation?.clearHandler()
         }
-        let stop: JSONValue = ["type": "cancel", "id": .string(runID)]
+        let stop = SandboxMessage.cancel(id: runID)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (cont: CheckedContinuation<SandboxOutcome, Never>) in
                 let accepted = state.withLock { s -> Bool in
@@ -234,8 +229,8 @@ package final class SandboxProcess: Sendable {
     /// Writes one line to the host. A line fits the pipe almost always and is then
     /// written right here (a hop to another thread first cost every run a wake-up); the
     /// rest of a line the pipe cannot take now is written by `writeQueue`, which waits.
-    private func send(_ message: JSONValue) {
-        var line = Data(message.jsonString().utf8)
+    private func send(_ message: SandboxMessage) {
+        var line = Data(message.json.jsonString().utf8)
         line.append(0x0A)
         let fd = requests
         let rest: Data? = queuedWrites.withLock { queued in
@@ -323,52 +318,33 @@ package final class SandboxProcess: Sendable {
     }
 
     private func receive(_ line: Data) {
-        guard let message = try? JSONValue.parse(line), let type = message["type"]?.stringValue else {
+        guard let json = try? JSONValue.parse(line), let message = SandboxMessage(json: json) else {
             logger.warning("unreadable frame from sandbox host", metadata: ["bytes": "\(line.count)"])
             return
         }
-        switch type {
-        case "ready":
+        switch message {
+        case .ready:
             let cont = state.withLock { s -> CheckedContinuation<Bool, Never>? in
                 s.isReady = true
                 defer { s.ready = nil }
                 return s.ready
             }
             cont?.resume(returning: true)
-        case "call":
-            guard let runID = message["id"]?.stringValue, let callID = message["callId"],
-                  let name = message["name"]?.stringValue else { return }
-            let args = message["args"] ?? .null
+        case .call(let runID, let callID, let name, let args):
             state.withLock { s in
                 guard let handler = s.runs[runID]?.handler else { return }
                 let task = Task {
-                    let result = await handler(name, args)
-                    switch result {
-                    case .success(let value):
-                        self.send(["type": "result", "id": .string(runID), "callId": callID, "ok": true, "value": value])
-                    case .failure(let error):
-                        self.send(["type": "result", "id": .string(runID), "callId": callID, "ok": false,
-                                   "error": ["message": .string(error.message), "code": .string(error.code)]])
-                    }
+                    let outcome = await handler(name, args)
+                    self.send(.result(id: runID, callID: callID, outcome: outcome))
                 }
                 s.runs[runID]?.callTasks.append(task)
             }
-        case "done":
-            guard let runID = message["id"]?.stringValue else { return }
+        case .done(let runID, let outcome):
             let run = state.withLock { $0.runs.removeValue(forKey: runID) }
             guard let run else { return }
             run.callTasks.forEach { $0.cancel() }
-            let error = message["error"]
-            let outcome = SandboxOutcome(
-                ok: message["ok"]?.boolValue ?? false,
-                result: message["result"] ?? .null,
-                logs: message["logs"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                errorName: error?["name"]?.stringValue,
-                errorMessage: error?["message"]?.stringValue,
-                errorLine: error?["line"]?.intValue,
-                timedOut: message["timedOut"]?.boolValue ?? false)
             run.continuation.resume(returning: outcome)
-        default:
+        case .run, .result, .cancel, .ping, .pong:
             break
         }
     }

@@ -17,7 +17,7 @@
 // stderr carries diagnostics only.
 //
 // Each run executes in a fresh Web Worker that is never reused (see
-// sandbox-worker.js). One spare worker is kept booted so that isolate creation
+// sandbox-worker.js, which assembles the worker's source from its three parts). One spare worker is kept booted so that isolate creation
 // stays off the hot path.
 //
 // Host <-> worker traffic goes over a MessageChannel port handed to the worker
@@ -30,7 +30,8 @@
 import { Buffer } from "node:buffer";
 import { createHmac } from "node:crypto";
 import { stripTypeScriptTypes } from "node:module";
-import { sandboxWorker } from "./sandbox-worker.js";
+import { FRAME_KINDS } from "./sandbox-protocol.js";
+import { sandboxWorkerSource } from "./sandbox-worker.js";
 
 const DEFAULT_TIMEOUT_MS = 30000;
 const DEFAULT_MAX_LOG_BYTES = 16000;
@@ -43,7 +44,7 @@ const MAX_CALLS_PER_RUN = 10000;
 const MAX_STRIP_CHARS = 4 * 1024 * 1024;
 
 const SANDBOX_URL = URL.createObjectURL(
-  new Blob([`(${sandboxWorker.toString()})();\n`], { type: "text/javascript" }),
+  new Blob([sandboxWorkerSource()], { type: "text/javascript" }),
 );
 
 const encoder = new TextEncoder();
@@ -462,22 +463,22 @@ function handleLine(line) {
     return;
   }
   if (msg === null || typeof msg !== "object") return;
-  switch (msg.type) {
-    case "run":
-      startRun(msg);
-      break;
-    case "result":
-      deliverResult(msg);
-      break;
-    case "cancel":
-      cancelRun(msg);
-      break;
-    case "ping":
-      emitLine(`{"type":"pong","id":${JSON.stringify(msg.id ?? null)}}`);
-      break;
-    default:
-      diag("ignoring message of type", JSON.stringify(msg.type));
-  }
+  const handler = typeof msg.type === "string" && Object.hasOwn(requestHandlers, msg.type) ? requestHandlers[msg.type] : null;
+  if (handler) handler(msg);
+  else diag("ignoring message of type", JSON.stringify(msg.type));
+}
+
+// One handler per kind of FRAME_KINDS.toHost (sandbox-protocol.js), checked at boot.
+const requestHandlers = Object.freeze({
+  __proto__: null,
+  run: startRun,
+  result: deliverResult,
+  cancel: cancelRun,
+  ping: (msg) => emitLine(`{"type":"pong","id":${JSON.stringify(msg.id ?? null)}}`),
+});
+if (Object.keys(requestHandlers).join() !== FRAME_KINDS.toHost.join()) {
+  diag("the request handlers do not match sandbox-protocol.js; exiting");
+  Deno.exit(70);
 }
 
 function handleFirstLine(line) {

@@ -1,5 +1,3 @@
-import Catalog
-import Foundation
 import JunctionCore
 
 /// What `codemode.catalog(…)` and the dashboard search accept.
