@@ -265,8 +265,14 @@ def test_execution_log_click_through(page: Page, dash: Stack, state: dict) -> No
     # codemode.catalog ranks exactly as the dashboard's search did.
     assert [h["callName"] for h in found["result"]] == state["catalog"][:len(found["result"])]
 
-    page.goto("/executions")
-    rows = page.locator("table tbody tr")
+    # The worker answers before it writes the run's log row: reload until the row is there.
+    deadline = time.monotonic() + 10
+    while True:
+        page.goto("/executions")
+        rows = page.locator("table tbody tr")
+        if "execute" in rows.first.inner_text() or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     expect(rows.first).to_contain_text("execute")
     expect(rows.first).to_contain_text("ok")
     shot(page, "executions-desktop")
