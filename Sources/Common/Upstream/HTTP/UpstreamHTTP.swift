@@ -121,7 +121,7 @@ package struct UpstreamHTTP: Sendable {
             if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
             let response: HTTPClientResponse
             do {
-                response = try await (lease?.client ?? client).execute(request, deadline: deadline)
+                response = try await Self.execute(request, on: lease?.client ?? client, deadline: deadline)
             } catch {
                 throw Self.mapError(error, url: current)
             }
@@ -144,6 +144,29 @@ package struct UpstreamHTTP: Sendable {
             return Opened(status: status, headers: response.headers, url: current, body: UpstreamBody(response.body, lease: lease))
         }
         throw UpstreamError.tooManyRedirects("more than \(maxRedirects) redirects from \(url.host ?? "upstream")")
+    }
+
+    /// Executes one hop. A kept-alive connection that the server closed just as the pool
+    /// handed it out fails before any response arrives (a server's keep-alive timeout racing
+    /// our reuse); RFC 9110 §9.2.2 lets an idempotent request be retried once then, on a
+    /// new connection. Anything else, and every non-idempotent request, fails as it is.
+    private static func execute(_ request: HTTPClientRequest, on client: HTTPClient, deadline: NIODeadline) async throws -> HTTPClientResponse {
+        do {
+            return try await client.execute(request, deadline: deadline)
+        } catch where isIdempotent(request.method) && isStaleConnection(error) && NIODeadline.now() < deadline {
+            return try await client.execute(request, deadline: deadline)
+        }
+    }
+
+    static func isIdempotent(_ method: HTTPMethod) -> Bool {
+        [.GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE].contains(method)
+    }
+
+    /// A connection reset or closed by the peer before the response head.
+    static func isStaleConnection(_ error: Error) -> Bool {
+        if let e = error as? HTTPClientError { return e == .remoteConnectionClosed }
+        if let e = error as? IOError { return e.errnoCode == ECONNRESET || e.errnoCode == EPIPE }
+        return false
     }
 
     /// Sends a request and reads its body (capped at `maxBytes`) within `timeout`.
