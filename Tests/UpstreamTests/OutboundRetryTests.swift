@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import JunctionCore
+import TestSupport
 import Upstream
 import XCTest
 #if canImport(Glibc)
@@ -54,28 +55,20 @@ open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1])); os.rename(sys.a
 s.serve_forever()
 """#
 
-    private var server: Process?
+    private var server: ScriptServer?
     private var port = 0
     private var client: HTTPClient?
 
     override func setUp() async throws {
-        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("junction-retry-\(UUID().uuidString)").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.serverScript, portFile]
-        try process.run()
-        server = process
-        for _ in 0..<200 where port == 0 {
-            if let text = try? String(contentsOfFile: portFile, encoding: .utf8) { port = Int(text) ?? 0 } else { try await Task.sleep(for: .milliseconds(25)) }
-        }
-        try? FileManager.default.removeItem(atPath: portFile)
-        XCTAssertGreaterThan(port, 0, "the test server did not start")
+        let server = try await ScriptServer(script: Self.serverScript)
+        self.server = server
+        port = server.port
         client = UpstreamHTTP.makeClient()
     }
 
     override func tearDown() async throws {
         try await client?.shutdown()
-        if let pid = server?.processIdentifier { kill(pid, SIGKILL) }
+        server?.stop()
     }
 
     private func send(_ method: String, _ path: String, on client: HTTPClient) async throws -> UpstreamResponse {
