@@ -35,8 +35,8 @@ func buildApplication(dependencies: FrontendDependencies) throws -> some Applica
 /// `MCPAuthMiddleware`, `DashboardPageMiddleware`).
 func buildRouter(dependencies d: FrontendDependencies) throws -> Router<FrontendContext> {
     // A missing bundled file stops the start here, with its name, not a request later.
-    _ = try Assets.load()
-    _ = try OpenAPISpec.load()
+    _ = try Assets.loaded.get()
+    _ = try OpenAPISpec.loaded.get()
     let (config, logger) = (d.config, d.logger)
     let box = SecretBox(keyring: config.common.keyring)
     let auth = Authenticator(database: d.database, publicURL: config.publicURL)

@@ -36,9 +36,10 @@ enum Assets {
         return files
     }
 
-    static let files: [String: File] = {
-        do { return try load() } catch { fatalError("\(error)") }
-    }()
+    /// The files, read once; `buildRouter` asks for them first, so a missing one stops the start.
+    static let loaded = Result { try load() }
+
+    static var files: [String: File] { (try? loaded.get()) ?? [:] }
 
     /// The URL of an asset, versioned by its content.
     static func path(_ name: String) -> String {
