@@ -39,6 +39,31 @@ final class FrontendRouteTests: XCTestCase {
     }
 
     /// Each kind of route refuses the credentials of the others.
+    /// The same protected routes spelled the ways an attacker would try to slip past a group's
+    /// middleware (case, doubled or trailing slashes, dot segments, percent-encoding, a user's
+    /// token on the admin group): nothing answers 2xx without the right credential.
+    func testOddSpellingsOfProtectedPathsNeverReachAHandler() async throws {
+        let f = try await FrontendFixture()
+        let spellings = [
+            "/API/v1/sources", "/api/V1/sources", "/api/v1//sources", "//api/v1/sources", "/api/v1/sources/",
+            "/api/v1/./sources", "/api/v1/x/../sources", "/api/v1/%73ources", "/api/v1/sources%2F", "/api%2Fv1/sources",
+            "/api/v1/admin/users/", "/api/v1//admin/users", "/api/v1/ADMIN/users", "/api/v1/admin/./users", "/api/v1/%61dmin/users",
+            "/api/v1/me;x", "/api/v1/me?x=/api/v1", "/api/v1/tokens#x",
+        ]
+        try await f.app().test(.router) { client in
+            for path in spellings {
+                try await client.execute(uri: path, method: .get) { response in
+                    XCTAssertFalse((200..<300).contains(Int(response.status.code)), "\(path) answered \(response.status) without credentials")
+                }
+                if path.lowercased().contains("admin") {
+                    try await client.execute(uri: path, method: .get, headers: f.bearer(f.userToken)) { response in
+                        XCTAssertFalse((200..<300).contains(Int(response.status.code)), "\(path) answered \(response.status) to a non-admin")
+                    }
+                }
+            }
+        }
+    }
+
     func testWrongCredentialKindIsRefused() async throws {
         let f = try await FrontendFixture()
         try await f.app().test(.router) { client in
