@@ -94,12 +94,9 @@ package struct RefreshJobHandler: JobHandler {
                 if drafts.count > limits.maxOperations { throw limits.tooManyOperations(drafts.count, what: "tools") }
             }
             let writeStarted = ContinuousClock.now
-            let entries = try await database.replaceCatalog(owner: owner, sourceID: sourceID, drafts: drafts, spec: spec)
-            if !warnings.isEmpty {
-                // The catalog is usable; what was skipped is shown where the error would be.
-                _ = try? await database.transitionSource(owner: owner, id: sourceID, to: .ready,
-                                                 error: "indexed with warnings: " + warnings.joined(separator: "; "))
-            }
+            // The catalog is usable; what was skipped is shown where the error would be.
+            let note = warnings.isEmpty ? nil : "indexed with warnings: " + warnings.joined(separator: "; ")
+            let entries = try await database.replaceCatalog(owner: owner, sourceID: sourceID, drafts: drafts, spec: spec, note: note)
             logger.info("refreshed source", metadata: [
                 "source": "\(source.slug)", "entries": "\(entries.count)", "writeMs": "\((ContinuousClock.now - writeStarted).milliseconds)",
             ])

@@ -98,6 +98,19 @@ final class StoreContractTests: XCTestCase {
         XCTAssertEqual(bobs.count, 1, "deleting alice's source left bob's catalog")
     }
 
+    func testIndexingWarningsArriveWithTheReadyStatusInOneWrite() async throws {
+        let user = try await store.userCreatingIfNeeded(email: "w@example.com")
+        let s = try await source(user.id, "warned")
+        try await store.replaceCatalog(owner: user.id, sourceID: s.id, drafts: [draft("GET /a", hint: "a", title: "A")],
+                                       spec: nil, note: "indexed with warnings: external $ref not followed: x")
+        let warned = try await store.source(owner: user.id, id: s.id)
+        XCTAssertEqual(warned?.status, .ready)
+        XCTAssertEqual(warned?.lastError, "indexed with warnings: external $ref not followed: x")
+        try await store.replaceCatalog(owner: user.id, sourceID: s.id, drafts: [draft("GET /a", hint: "a", title: "A")])
+        let clean = try await store.source(owner: user.id, id: s.id)
+        XCTAssertNil(clean?.lastError, "a refresh without warnings clears the old ones")
+    }
+
     func testTransitionsFollowTheTableAndRefuseTheRest() async throws {
         let user = try await store.userCreatingIfNeeded(email: "t@example.com")
         let s = try await source(user.id, "svc")

@@ -10,9 +10,11 @@ package protocol CatalogStore: Sendable {
     /// new one, never half), keeping each operation's call name across refreshes, and
     /// moves the source to `ready`. `spec` builds the source's `codemode.spec()` fragment
     /// from the final call names (operation key → call name), stored in the same transaction.
+    /// `note` becomes the source's `lastError` (indexing warnings) in that transaction too,
+    /// so no reader sees the source `ready` without it; `nil` clears it.
     @discardableResult
     func replaceCatalog(owner: String, sourceID: String, drafts: [CatalogEntryDraft],
-                        spec: (@Sendable ([String: String]) -> JSONValue)?) async throws -> [CatalogEntry]
+                        spec: (@Sendable ([String: String]) -> JSONValue)?, note: String?) async throws -> [CatalogEntry]
     /// The combined OpenAPI document of the owner's enabled OpenAPI sources.
     func combinedSpec(owner: String) async throws -> JSONValue
     /// Call names of every entry of the owner's enabled sources.
@@ -30,7 +32,7 @@ extension CatalogStore {
     /// Replaces a source's catalog without a spec fragment.
     @discardableResult
     package func replaceCatalog(owner: String, sourceID: String, drafts: [CatalogEntryDraft]) async throws -> [CatalogEntry] {
-        try await replaceCatalog(owner: owner, sourceID: sourceID, drafts: drafts, spec: nil)
+        try await replaceCatalog(owner: owner, sourceID: sourceID, drafts: drafts, spec: nil, note: nil)
     }
 
     /// Search with a plain text query.

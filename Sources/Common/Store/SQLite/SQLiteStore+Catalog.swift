@@ -13,7 +13,7 @@ extension SQLiteStore {
     /// the transaction holds the store's one write lock, which everyone's writes wait for.
     @discardableResult
     package func replaceCatalog(owner: String, sourceID: String, drafts: [CatalogEntryDraft],
-                                spec: (@Sendable ([String: String]) -> JSONValue)? = nil) throws -> [CatalogEntry] {
+                                spec: (@Sendable ([String: String]) -> JSONValue)? = nil, note: String? = nil) throws -> [CatalogEntry] {
         let rendered = drafts.map(RenderedDraft.init)
         return try writer.write { db in
             guard let source = try Source.filter(Column("owner") == owner && Column("id") == sourceID).fetchOne(db) else {
@@ -73,9 +73,9 @@ extension SQLiteStore {
                                arguments: [sourceID, owner, document])
             }
             try db.execute(sql: """
-                UPDATE sources SET status = '\(SourceStatus.ready.rawValue)', entryCount = ?, lastRefreshAt = ?, lastError = NULL, updatedAt = ?
+                UPDATE sources SET status = '\(SourceStatus.ready.rawValue)', entryCount = ?, lastRefreshAt = ?, lastError = ?, updatedAt = ?
                 WHERE owner = ? AND id = ?
-                """, arguments: [inserted.count, Date(), Date(), owner, sourceID])
+                """, arguments: [inserted.count, Date(), note, Date(), owner, sourceID])
             return inserted
         }
     }
