@@ -7,7 +7,10 @@ import XCTest
 /// each must fail within seconds naming the limit it went over. Real specs stay well
 /// inside the same limits.
 final class IndexLimitsTests: XCTestCase {
-    private static let quick: Duration = .seconds(5)
+    /// Not a speed target (the benchmarks measure speed): a guard that the budget cut the
+    /// work off at all. Unbounded, these documents take hours; a debug build on a busy
+    /// 2-core machine has taken 6 s to refuse the largest one.
+    private static let quick: Duration = .seconds(30)
 
     private func doc(paths: JSONValue, schemas: JSONValue = [:], extra: [String: JSONValue] = [:]) -> JSONValue {
         var root: [String: JSONValue] = ["openapi": "3.0.3", "info": ["title": "hostile", "version": "1"],
