@@ -98,7 +98,8 @@ package struct JobProcessor<Driver: JobDriver>: Service {
         logger.info("stopping: waiting for in-flight \(kind.rawValue) jobs",
                     metadata: ["jobs": "\(pending)", "deadline": "\(options.drainTimeout)"])
         let deadline = ContinuousClock.now + options.drainTimeout
-        while inFlight.count > 0 && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        // (Cancelled rather than shut down gracefully: no waiting at all.)
+        while inFlight.count > 0 && ContinuousClock.now < deadline && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(50)) }
         if inFlight.count > 0 {
             logger.warning("drain deadline passed: abandoning in-flight jobs (another consumer reclaims them)",
                            metadata: ["jobs": "\(inFlight.count)"])
