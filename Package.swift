@@ -147,7 +147,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-                asyncHTTPClient, crypto, grdb, nioCore, swiftLog,
+                asyncHTTPClient, crypto, grdb, nioCore, swiftLog, serviceLifecycle, unixSignals,
             ],
             // Dashboard script and stylesheet, the management API's description (FrontendResource).
             resources: [.copy("Resources")]

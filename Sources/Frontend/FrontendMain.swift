@@ -4,6 +4,8 @@ import Configuration
 import Hummingbird
 import JunctionCore
 import Logging
+import ServiceLifecycle
+import UnixSignals
 import Upstream
 
 /// `junction-frontend`: serves /mcp and the management API; `admin` subcommands manage users.
@@ -25,7 +27,12 @@ struct FrontendCommand: AsyncParsableCommand {
                 logger.warning("development setting JUNCTION_ALLOW_LOOPBACK_HTTP is on: plain-HTTP and loopback upstreams are allowed")
             }
             let app = try await buildApplication(config: config, logger: logger)
-            try await app.runService()
+            // SIGTERM: stop accepting, finish the open requests and streams (their runs'
+            // replies still arrive: the reply listener stops after the server), for at most
+            // the drain deadline; then what is left is cancelled.
+            var settings = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            settings.maximumGracefulShutdownDuration = config.common.drainTimeout
+            try await ServiceGroup(configuration: settings).run()
         }
     }
 }

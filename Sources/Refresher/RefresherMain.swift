@@ -26,16 +26,17 @@ struct RefresherMain {
                                         maxSpecBytes: config.maxSpecBytes, limits: config.indexLimits, logger: logger)
         let processor = JobProcessor(
             kind: .refresh, queue: queue, handler: handler,
-            options: .init(concurrency: config.concurrency, visibilityTimeout: common.visibilityTimeout),
+            options: .init(concurrency: config.concurrency, visibilityTimeout: common.visibilityTimeout, drainTimeout: common.drainTimeout),
             logger: logger)
         let scheduler = RefreshScheduler(
             database: database, queue: queue, oauth: handler.oauth,
             interval: config.interval, tick: config.tick, tokenLead: config.tokenLead,
             logger: logger)
         logger.info("refresher ready")
-        let group = ServiceGroup(configuration: .init(services: [.init(service: processor), .init(service: scheduler)],
-                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        var settings = ServiceGroupConfiguration(services: [.init(service: processor), .init(service: scheduler)],
+                                                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        settings.maximumGracefulShutdownDuration = common.drainTimeout + .seconds(5)
+        try await ServiceGroup(configuration: settings).run()
         try await http.client.shutdown()
     }
 }

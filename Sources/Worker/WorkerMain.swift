@@ -19,8 +19,10 @@ struct WorkerMain {
         let config = try WorkerConfiguration(reader: ConfigReader(keys: CommonConfiguration.keys + WorkerConfiguration.keys))
         let logger = Logger.junction("worker", level: config.common.logLevel)
         let services = try await buildWorker(config: config, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        var settings = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // A backstop: the processor itself gives up on its runs at the drain deadline.
+        settings.maximumGracefulShutdownDuration = config.common.drainTimeout + .seconds(5)
+        try await ServiceGroup(configuration: settings).run()
     }
 }
 
@@ -45,10 +47,13 @@ package func buildWorker(config: WorkerConfiguration, logger: Logger) async thro
                                 box: box, maxOutputChars: config.maxOutputChars, limits: config.limits, logger: logger)
     let processor = JobProcessor(
         kind: .execute, queue: queue, handler: handler,
-        options: .init(concurrency: config.sandbox.processes * config.sandbox.concurrency, visibilityTimeout: config.common.visibilityTimeout),
+        options: .init(concurrency: config.sandbox.processes * config.sandbox.concurrency, visibilityTimeout: config.common.visibilityTimeout,
+                       drainTimeout: config.common.drainTimeout),
         logger: logger)
     logger.info("worker ready", metadata: ["sandboxProcesses": "\(config.sandbox.processes)", "deno": "\(config.sandbox.denoPath)"])
-    return [.init(service: processor), .init(service: SandboxPoolService(pool: pool, client: http.client))]
+    // A graceful shutdown stops services last to first: the processor drains its runs
+    // before the sandbox pool they run in is stopped.
+    return [.init(service: SandboxPoolService(pool: pool, client: http.client)), .init(service: processor)]
 }
 
 /// Keeps the sandbox pool and HTTP client alive for the process and stops them at shutdown.

@@ -250,8 +250,11 @@ class Stack:
         detail = f"\n--- {proc.name} log ({proc.log_path}) ---\n{proc.tail(60)}" if proc else ""
         return StackError(message + detail)
 
-    def start_redis(self) -> None:
-        self.redis_port = free_port()
+    def start_redis(self, same_port: bool = False) -> None:
+        """Start redis-server (again, on the port it had, with `same_port`: in memory only,
+        so a restarted Redis has none of the data it had)."""
+        if not (same_port and self.redis_port):
+            self.redis_port = free_port()
         proc = self._spawn("redis", [
             redis_server_path(), "--bind", "127.0.0.1", "--port", str(self.redis_port),
             "--save", "", "--appendonly", "no", "--dir", str(self.workdir),
@@ -269,6 +272,24 @@ class Stack:
                 pass
             time.sleep(0.05)
         raise self._fail("redis-server did not answer PING within 15 s", proc)
+
+    def kill_redis(self) -> None:
+        """SIGKILL redis-server and wait until it is gone (its clients' sockets are closed)."""
+        proc = self.procs["redis"]
+        if proc.alive():
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.popen.wait(timeout=10)
+
+    def start_worker(self, name: str, extra_env: dict[str, str] | None = None) -> Proc:
+        """Start one more junction-worker (stopped with the stack) against the same redis and
+        data dir."""
+        env = self.junction_env()
+        env.update(extra_env or {})
+        proc = self._spawn(name, [str(bin_dir() / "junction-worker")], env)
+        time.sleep(0.3)
+        if not proc.alive():
+            raise self._fail(f"{name} exited during start-up (code {proc.popen.returncode})", proc)
+        return proc
 
     def start_httpbin(self) -> None:
         self.httpbin_port = free_port()
@@ -367,7 +388,8 @@ class Stack:
     def stop(self) -> None:
         # Junction first (it talks to redis), then the upstreams.
         order = ["frontend", "worker", "refresher", "httpbin", "redis"]
-        for name in order + [n for n in self.procs if n not in order]:
+        order = order[:3] + [n for n in self.procs if n not in order] + order[3:]
+        for name in order:
             proc = self.procs.get(name)
             if proc is not None:
                 proc.stop()

@@ -16,6 +16,9 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
     package var keyring: Keyring
     package var outboundPolicy: OutboundPolicy
     package var visibilityTimeout: Duration
+    /// How long a process stopping on SIGTERM finishes what it has in flight (a worker's
+    /// runs, a refresher's refreshes, a frontend's open requests and streams) before it exits.
+    package var drainTimeout: Duration
     package var logLevel: String
 
     /// Reads every common key (all of them, every time, so an access report lists them all).
@@ -26,6 +29,7 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
         keyring = try Keyring(reader: reader)
         outboundPolicy = OutboundPolicy(allowLoopbackHTTP: reader.bool(.allowLoopbackHTTP))
         visibilityTimeout = .milliseconds(try reader.int(.visibilityTimeout, default: 30_000))
+        drainTimeout = .seconds(max(0, try reader.int(.drainSeconds, default: 30)))
         logLevel = reader.string(.logLevel, default: "info")
     }
 
@@ -37,6 +41,7 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
         self.keyring = keyring
         self.outboundPolicy = outboundPolicy
         self.visibilityTimeout = visibilityTimeout
+        self.drainTimeout = .seconds(30)
         self.logLevel = "info"
     }
 
@@ -44,6 +49,7 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
     package static let keys: [ConfigurationKey] = [
         .masterKey, .masterKeyFile, .masterKeyID, .oldMasterKeys, .redisURL, .dataDirectory, .databasePath,
         .allowLoopbackHTTP, .visibilityTimeout, .logLevel,
+        .drainSeconds,
     ]
 
     package var description: String { redactedDescription(of: self, secret: []) }
@@ -64,5 +70,6 @@ extension ConfigurationKey {
                                                             default: .value("off"))
     package static let visibilityTimeout = ConfigurationKey("junction.visibilityTimeoutMS", variable: "JUNCTION_VISIBILITY_TIMEOUT_MS",
                                                             default: .value("30000"))
+    package static let drainSeconds = ConfigurationKey("junction.drainSeconds", variable: "JUNCTION_DRAIN_SECONDS", default: .value("30"))
     package static let logLevel = ConfigurationKey("junction.logLevel", variable: "JUNCTION_LOG_LEVEL", default: .value("info"))
 }

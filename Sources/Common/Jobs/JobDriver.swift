@@ -19,8 +19,11 @@ package protocol JobDriver: Sendable {
     /// Appends a job to its owner's line.
     func enqueue(_ job: JobEnvelope) async throws
     /// Waits up to `timeoutSeconds` for the next job of `kind`, in the driver's fair order,
-    /// and delivers it to `consumer`. `nil` when none came in time.
-    func nextJob(_ kind: JobKind, reader: Reader, consumer: String, timeoutSeconds: Double) async throws -> JobDelivery?
+    /// and delivers it to `consumer`. `nil` when none came in time, or when `claiming`,
+    /// asked right before a job is taken, says no (the consumer began shutting down while
+    /// it waited): the job then stays for another consumer.
+    func nextJob(_ kind: JobKind, reader: Reader, consumer: String, timeoutSeconds: Double,
+                 claiming: @escaping @Sendable () -> Bool) async throws -> JobDelivery?
     /// Acknowledges and removes a finished job.
     func ack(_ delivery: JobDelivery) async throws
     /// Tells the driver that `consumer` still works on `deliveries`.

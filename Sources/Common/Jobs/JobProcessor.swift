@@ -11,15 +11,21 @@ import Synchronization
 /// their kind retries, as refresh jobs, which are at-least-once; reported lost
 /// otherwise, as execute jobs, which are at-most-once: `JobKind.retry`).
 ///
-/// A `Service`: on graceful shutdown it stops taking jobs, finishes those in flight, then
-/// returns.
+/// A `Service`: on graceful shutdown (SIGTERM) it stops taking jobs at once, even one a
+/// waiting read is about to hand it, finishes those in flight for up to
+/// `Options.drainTimeout`, then returns. Jobs still running then are abandoned: their
+/// entries stay pending, and another consumer's reclaim sweep reports them lost (execute)
+/// or runs them again (refresh).
 package struct JobProcessor<Driver: JobDriver>: Service {
     package struct Options: Sendable {
         package var concurrency: Int
         package var visibilityTimeout: Duration
-        package init(concurrency: Int, visibilityTimeout: Duration) {
+        /// How long a graceful shutdown waits for jobs in flight (`JUNCTION_DRAIN_SECONDS`).
+        package var drainTimeout: Duration
+        package init(concurrency: Int, visibilityTimeout: Duration, drainTimeout: Duration = .seconds(30)) {
             self.concurrency = concurrency
             self.visibilityTimeout = visibilityTimeout
+            self.drainTimeout = drainTimeout
         }
     }
 
@@ -46,35 +52,61 @@ package struct JobProcessor<Driver: JobDriver>: Service {
         let slots = AsyncSemaphore(permits: options.concurrency)
         let reader = queue.makeReader(for: kind)
         defer { queue.closeReader(reader) }
+        let stopping = StopFlag()
         logger.info("consuming \(kind.rawValue) jobs", metadata: ["consumer": "\(consumer)", "concurrency": "\(options.concurrency)"])
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.maintenanceLoop() }
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        let maintenance = Task { await self.maintenanceLoop() }
+        // Jobs run in tasks of their own, not children of this one: a job that outlives the
+        // drain deadline must not keep the process from exiting.
+        let jobs = JobTasks()
+        await withGracefulShutdownHandler {
+            var failures = 0
+            while !Task.isCancelled && !stopping.isSet {
                 await slots.acquire()
                 var started = false
                 defer { if !started { slots.release() } }
                 // Waiting for a free slot may outlast the start of a graceful shutdown: claim
-                // nothing more then. (A read already waiting in the driver may still deliver
-                // one job; it is run to the end like the others in flight.)
-                if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                // nothing more then. A read already waiting asks `stopping` before it claims.
+                if Task.isCancelled || stopping.isSet { break }
                 do {
-                    guard let delivery = try await queue.nextJob(kind, reader: reader, consumer: consumer, timeoutSeconds: 1) else { continue }
+                    let delivery = try await queue.nextJob(kind, reader: reader, consumer: consumer, timeoutSeconds: 1,
+                                                           claiming: { !stopping.isSet })
+                    if failures > 0 {
+                        logger.notice("queue reachable again", metadata: ["failedReads": "\(failures)"])
+                        failures = 0
+                    }
+                    guard let delivery else { continue }
                     started = true
                     inFlight.insert(delivery)
-                    group.addTask {
+                    jobs.start {
                         defer { slots.release() }
                         await self.process(delivery)
                     }
                 } catch {
-                    logger.warning("queue read failed; retrying", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .milliseconds(500))
+                    // Redis is away: say so once, then retry quietly and soon, so the consumer
+                    // is back within a fraction of a second of Redis.
+                    if failures == 0 { logger.warning("queue read failed; retrying", metadata: ["error": "\(error)"]) }
+                    failures += 1
+                    try? await Task.sleep(for: .milliseconds(200))
                 }
             }
-            logger.info("stopping: waiting for in-flight \(kind.rawValue) jobs")
-            // Wait for in-flight jobs, then stop the maintenance loop.
-            while inFlight.count > 0 { try? await Task.sleep(for: .milliseconds(50)) }
-            group.cancelAll()
+        } onGracefulShutdown: {
+            stopping.set()
+            // Wakes the loop if it waits for a free slot: it is to stop, not to wait for one.
+            slots.release()
         }
+        let pending = inFlight.count
+        logger.info("stopping: waiting for in-flight \(kind.rawValue) jobs",
+                    metadata: ["jobs": "\(pending)", "deadline": "\(options.drainTimeout)"])
+        let deadline = ContinuousClock.now + options.drainTimeout
+        // (Cancelled rather than shut down gracefully: no waiting at all.)
+        while inFlight.count > 0 && ContinuousClock.now < deadline && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(50)) }
+        if inFlight.count > 0 {
+            logger.warning("drain deadline passed: abandoning in-flight jobs (another consumer reclaims them)",
+                           metadata: ["jobs": "\(inFlight.count)"])
+            jobs.cancelAll()
+        }
+        maintenance.cancel()
+        await maintenance.value
     }
 
     private func process(_ delivery: JobDelivery) async {
@@ -140,6 +172,30 @@ package struct JobProcessor<Driver: JobDriver>: Service {
 /// A consumer name unique to this process: host, pid and a random suffix.
 package func defaultJobConsumerName() -> String {
     "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+}
+
+/// Set once, when a graceful shutdown begins; read from any thread.
+private final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
+}
+
+/// The tasks running jobs, so those still running at the drain deadline can be cancelled.
+private final class JobTasks: Sendable {
+    private let tasks = Mutex<[UUID: Task<Void, Never>]>([:])
+
+    func start(_ body: @escaping @Sendable () async -> Void) {
+        let id = UUID()
+        tasks.withLock { t in
+            t[id] = Task {
+                await body()
+                _ = self.tasks.withLock { $0.removeValue(forKey: id) }
+            }
+        }
+    }
+
+    func cancelAll() { tasks.withLock { $0.values.forEach { $0.cancel() } } }
 }
 
 /// The jobs this process is working on.

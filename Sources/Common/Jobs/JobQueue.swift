@@ -80,8 +80,9 @@ package struct JobQueue: JobDriver {
 
     package func closeReader(_ reader: RedisConnection) { reader.close() }
 
-    package func nextJob(_ kind: JobKind, reader: RedisConnection, consumer: String, timeoutSeconds: Double) async throws -> JobDelivery? {
-        try await nextJob(kind, on: reader, consumer: consumer, timeoutSeconds: timeoutSeconds)
+    package func nextJob(_ kind: JobKind, reader: RedisConnection, consumer: String, timeoutSeconds: Double,
+                         claiming: @escaping @Sendable () -> Bool) async throws -> JobDelivery? {
+        try await nextJob(kind, on: reader, consumer: consumer, timeoutSeconds: timeoutSeconds, claiming: claiming)
     }
 
     /// Waits (blocking on `connection`, off the cooperative pool) for the user that has
@@ -94,16 +95,31 @@ package struct JobQueue: JobDriver {
     /// user's next job, as `claimNext`, in one turn of `connection`'s queue (see
     /// `RedisConnection.pipeline(_:then:)`). `nil` when nobody became ready in time, or
     /// the popped user had no job left.
-    package func nextJob(_ kind: JobKind, on connection: RedisConnection, consumer: String, timeoutSeconds: Double) async throws -> JobDelivery? {
+    ///
+    /// `claiming` is asked once a user is popped, right before the claim: when it says no
+    /// (the consumer began shutting down while it waited), the user goes back in line
+    /// with the score it had, in the same turn, and nothing is claimed. Should the claim
+    /// fail, the user goes back in line too: its job is not stranded in a stream nobody
+    /// is told about.
+    package func nextJob(_ kind: JobKind, on connection: RedisConnection, consumer: String, timeoutSeconds: Double,
+                         claiming: @escaping @Sendable () -> Bool = { true }) async throws -> JobDelivery? {
         let reply = try await connection.pipeline([popCommand(kind, timeoutSeconds: timeoutSeconds)]) { [self] replies in
-            Self.poppedOwner(replies[0]).map { claimCommands(kind, owner: $0, consumer: consumer) }
+            guard let (owner, score) = Self.popped(replies[0]) else { return nil }
+            guard claiming() else { return [["ZADD", readyKey(kind), "NX", score, owner]] }
+            return claimCommands(kind, owner: owner, consumer: consumer)
         }
-        guard let owner = Self.poppedOwner(reply.first[0]) else { return nil }
-        switch reply.then {
-        case .success(let replies)?: return claimed(kind, owner: owner, replies: replies)
-        case .failure(let error)? where error.isNoGroup: return try await claimNext(kind, owner: owner, consumer: consumer)
-        case .failure(let error)?: throw error
-        case nil: return nil
+        guard let (owner, _) = Self.popped(reply.first[0]) else { return nil }
+        do {
+            switch reply.then {
+            case .success(let replies)? where replies.count == 3: return claimed(kind, owner: owner, replies: replies)
+            case .success?: return nil  // put back in line: not claiming any more
+            case .failure(let error)? where error.isNoGroup: return try await claimNext(kind, owner: owner, consumer: consumer)
+            case .failure(let error)?: throw error
+            case nil: return nil
+            }
+        } catch {
+            _ = try? await redis.send("ZADD", readyKey(kind), "NX", Self.nowScore(), owner)
+            throw error
         }
     }
 
@@ -112,8 +128,13 @@ package struct JobQueue: JobDriver {
     }
 
     private static func poppedOwner(_ reply: RESPValue) -> String? {
-        guard let items = reply.array, items.count == 3 else { return nil }
-        return items[1].string
+        popped(reply)?.owner
+    }
+
+    /// The user `BZPOPMIN` popped and the score it had in line.
+    private static func popped(_ reply: RESPValue) -> (owner: String, score: String)? {
+        guard let items = reply.array, items.count == 3, let owner = items[1].string, let score = items[2].string else { return nil }
+        return (owner, score)
     }
 
     /// With the job, in the same round trip: how many entries the stream still holds and
@@ -201,9 +222,17 @@ package struct JobQueue: JobDriver {
                 }
             } while cursor != "0-0"
 
-            let counts = try await redis.pipeline([["XLEN", stream], ["XPENDING", stream, group(kind)]])
-            let length = counts[0].integer ?? 0
-            let pending = counts[1].array?.first?.integer ?? 0
+            let length: Int, pending: Int
+            do {
+                let counts = try await redis.pipeline([["XLEN", stream], ["XPENDING", stream, group(kind)]])
+                (length, pending) = (counts[0].integer ?? 0, counts[1].array?.first?.integer ?? 0)
+            } catch let error as RedisError where error.isNoGroup {
+                // The group is gone (Redis restarted without its data) but the stream is not:
+                // jobs queued since. Without a group nobody has any of them, so all wait.
+                length = try await redis.send("XLEN", stream).integer ?? 0
+                pending = 0
+                if length > 0 { try await ensureGroup(kind, stream: stream) }
+            }
             if length > pending {
                 try await redis.send("ZADD", readyKey(kind), "NX", Self.nowScore(), owner)
             }

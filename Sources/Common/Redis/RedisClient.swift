@@ -36,10 +36,16 @@ package final class RedisClient: Sendable {
     }
 
     /// A dedicated connection for blocking commands (`BZPOPMIN`, `XREAD BLOCK`), which
-    /// must not hold up the pool.
+    /// must not hold up the pool. Its commands block for at most a second or two on the
+    /// server, so a reply that takes longer than `blockingReadTimeout` means the server is
+    /// gone without closing the socket (a host or network failure): the reader gives up
+    /// and reconnects instead of waiting on a dead socket.
     package func makeBlockingConnection(label: String) -> RedisConnection {
-        RedisConnection(url: url, label: label, readTimeout: .seconds(30))
+        RedisConnection(url: url, label: label, readTimeout: Self.blockingReadTimeout)
     }
+
+    /// How long a blocking connection waits for a reply (see `makeBlockingConnection`).
+    package static let blockingReadTimeout = Duration.seconds(5)
 
     package func close() { connections.forEach { $0.close() } }
 }

@@ -10,7 +10,8 @@ import Synchronization
 /// frontend's per-request rate-limit check cheap. A call that finds the connection idle
 /// writes its command itself, without blocking, before handing the wait for the reply
 /// to the queue: Redis then works while the queue's thread wakes up, instead of after.
-/// Reconnects on the next call after a connection error.
+/// Reconnects on the next call after a connection error, and before a call that finds
+/// its idle socket closed by the server (a restarted Redis): `RedisSocketHealth`.
 ///
 /// Whoever sets `draining` owns the hiredis context until it clears it: the queue
 /// while it drains, or, for the moment of its write, a caller that found it idle.
@@ -106,7 +107,13 @@ package final class RedisConnection: @unchecked Sendable {
             return true
         }
         guard owner else { return }
-        if let ctx = context { call.unsent = Self.writeWithoutBlocking(ctx, call.commands) }
+        if let ctx = context {
+            // A socket the server closed (it restarted) would swallow the command: leave the
+            // write to the queue, which reconnects first.
+            if RedisSocketHealth.peerHasClosed(fd: ctx.pointee.fd) { freeContext() } else {
+                call.unsent = Self.writeWithoutBlocking(ctx, call.commands)
+            }
+        }
         let first = call
         queue.async { self.drain(first: first) }
     }
@@ -154,6 +161,11 @@ package final class RedisConnection: @unchecked Sendable {
     /// server error fails only the call whose command caused it; a connection error fails
     /// every call not yet answered.
     private func roundTrip(_ batch: [Pending]) {
+        // Nothing of the batch went out yet: a socket the server closed while it was idle is
+        // replaced now, so the batch reaches the server that is up instead of failing.
+        if let idle = context, batch.allSatisfy({ $0.unsent == nil }), RedisSocketHealth.peerHasClosed(fd: idle.pointee.fd) {
+            freeContext()
+        }
         let ctx: UnsafeMutablePointer<redisContext>
         do { ctx = try connectedContext() } catch {
             for call in batch { call.reply.fail(error) }

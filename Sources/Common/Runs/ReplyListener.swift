@@ -168,6 +168,7 @@ package final class ReplyListener: Service, Sendable {
         var lastExpire = Date.distantPast
         logger.info("listening for job replies", metadata: ["frontend": "\(frontendID)"])
         var lastSweep = ContinuousClock.now
+        var failures = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if ContinuousClock.now - lastSweep >= Self.sweepInterval {
                 lastSweep = .now
@@ -190,9 +191,19 @@ package final class ReplyListener: Service, Sendable {
                 let (last, bulky) = read.withLock { $0 }
                 if let id = last { lastID = id }
                 if !bulky.isEmpty { _ = try? await queue.redis.send(["XDEL", key] + bulky) }
+                if failures > 0 {
+                    logger.notice("reply stream readable again", metadata: ["failedReads": "\(failures)"])
+                    failures = 0
+                }
             } catch {
-                logger.warning("reply stream read failed; retrying", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .milliseconds(500))
+                // Redis is away: say so once, then retry soon and quietly, so replies flow
+                // again within a fraction of a second of Redis. (A Redis that restarted
+                // without its data has no stream: XREAD waits for the first new entry, whose
+                // id is later than `lastID`, and the stream's expiry is set again with it.)
+                if failures == 0 { logger.warning("reply stream read failed; retrying", metadata: ["error": "\(error)"]) }
+                failures += 1
+                lastExpire = .distantPast
+                try? await Task.sleep(for: .milliseconds(200))
             }
         }
     }
