@@ -112,9 +112,6 @@ package struct RedisURL: Sendable, Equatable, CustomStringConvertible, CustomDeb
         JunctionError("invalid_configuration", "REDIS_URL \(problem)")
     }
 
-    /// Whether the connection signs in (`AUTH`) before anything else.
-    package var hasCredentials: Bool { password != nil }
-
     /// The URL with the password shown as `***`.
     package var description: String {
         let auth = password == nil ? "" : "\(user.map(Self.encode) ?? ""):***@"
