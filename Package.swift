@@ -57,6 +57,14 @@ let package = Package(
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
+        // The system's OpenSSL, for Redis over TLS (Debian's hiredis 0.14 has no TLS).
+        // Under Common: the top level keeps only the executables, Common and CHiredis.
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Sources/Common/COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // JSON, typed errors, date/duration and logging helpers, AsyncSemaphore.
         // No Redis, no SQLite, no HTTP.
         .target(
@@ -70,10 +78,11 @@ let package = Package(
             dependencies: ["JunctionCore", crypto],
             path: "Sources/Common/Secrets"
         ),
-        // The hiredis binding: connections, the client, scripts, URLs and a lock.
+        // The hiredis binding: connections (plain, or TLS through OpenSSL), the client,
+        // scripts, URLs and a lock.
         .target(
             name: "Redis",
-            dependencies: ["JunctionCore", "Secrets", "CHiredis", crypto],
+            dependencies: ["JunctionCore", "Secrets", "CHiredis", "COpenSSL", crypto],
             path: "Sources/Common/Redis"
         ),
 
@@ -179,7 +188,7 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["JunctionCore"]),
         // The configuration reader, CommonConfiguration and the key reference (ops/docs/CONFIGURATION.md).
         .testTarget(name: "ConfigTests", dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream", "Config", "TestSupport", configuration]),
-        .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
+        .testTarget(name: "RedisTests", dependencies: ["JunctionCore", "Redis", "TestSupport"]),
         // QueueTests waits for replies with Runs' ReplyListener.
         .testTarget(name: "JobsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport", swiftLog, serviceLifecycle]),
         .testTarget(name: "RunsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport", swiftLog]),

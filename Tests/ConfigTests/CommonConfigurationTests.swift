@@ -112,6 +112,41 @@ final class CommonConfigurationTests: XCTestCase {
         XCTAssertFalse(provider.debugDescription.contains(Self.key), provider.debugDescription)
     }
 
+    func testRedisCredentialsAndTLSAreReadAndThePasswordNeverShows() throws {
+        let ca = TestEnvironment.temporaryDirectory().appendingPathComponent("ca.pem")
+        try "not checked here".write(to: ca, atomically: true, encoding: .utf8)
+        let password = "Redis-Pa55word"
+        let environment = ["JUNCTION_MASTER_KEY": Self.key, "REDIS_URL": "rediss://alice:\(password)@redis.internal:6390/4",
+                           "JUNCTION_REDIS_TLS_CA": ca.path]
+        let recorder = ConfigAccessRecorder()
+        let config = try CommonConfiguration(reader: ConfigReader(environment: environment, keys: CommonConfiguration.keys,
+                                                                  accessReporter: recorder))
+        XCTAssertEqual(config.redisURL.user, "alice")
+        XCTAssertEqual(config.redisURL.password, password)
+        XCTAssertEqual(config.redisURL.database, 4)
+        XCTAssertEqual(config.redisURL.tls?.caFile, ca.path)
+        for text in ["\(config)", String(reflecting: config)] + recorder.events.map({ "\($0)" }) {
+            XCTAssertFalse(text.contains(password), text)
+        }
+        XCTAssertTrue("\(config)".contains("rediss://alice:***@redis.internal:6390/4"), "\(config)")
+        let urlEvent = recorder.events.first { $0.metadata.key.components.joined(separator: ".") == "redis.url" }
+        XCTAssertEqual(try urlEvent?.result.get()?.isSecret, true)
+
+        let key = Self.key
+        let cases: [([String: String], String)] = [
+            (["REDIS_URL": "redis://h", "JUNCTION_REDIS_TLS_CA": ca.path], "REDIS_URL"),
+            (["REDIS_URL": "rediss://h", "JUNCTION_REDIS_TLS_CA": "/nonexistent/ca.pem"], "JUNCTION_REDIS_TLS_CA"),
+            (["REDIS_URL": "rediss://h", "JUNCTION_REDIS_TLS_KEY": ca.path], "JUNCTION_REDIS_TLS_KEY"),
+            (["REDIS_URL": "redis://alice@h"], "REDIS_URL"),
+            (["REDIS_URL": "redis://:\(password)@h:70000"], "REDIS_URL"),
+        ]
+        for (extra, variable) in cases {
+            let error = failure(extra.merging(["JUNCTION_MASTER_KEY": key]) { a, _ in a })
+            XCTAssertEqual(error?.variable, variable, "\(extra)")
+            XCTAssertFalse("\(String(describing: error))".contains(password), "\(String(describing: error))")
+        }
+    }
+
     func testDecimalAndSwitchReadsFollowTheDocumentedRules() throws {
         let key = ConfigurationKey("test.rate", variable: "TEST_RATE", default: .value("20"))
         XCTAssertEqual(try ConfigReader(environment: ["TEST_RATE": "2.5"]).double(key, default: 20), 2.5)

@@ -7,28 +7,41 @@ package final class RedisServer: @unchecked Sendable {
     package private(set) var child: ChildProcess
     package let url: RedisURL
     private let directory: URL
+    private let arguments: [String]
 
-    package init() async throws {
+    /// A plain server: no password, database 0, `url` reaches it.
+    package convenience init() async throws {
+        try await self.init(arguments: { ["--port", "\($0)"] }, url: { .tcp(host: "127.0.0.1", port: $0) })
+    }
+
+    /// A server started with `arguments(port)` (which must make it listen on that port, e.g.
+    /// `--requirepass`, `--user …`, `--port 0 --tls-port P …`); ready once `url(port)` answers
+    /// PING through Junction's own connection.
+    package init(arguments: (Int) -> [String], url: (Int) -> RedisURL) async throws {
         port = TestEnvironment.freePort()
         directory = TestEnvironment.temporaryDirectory()
-        url = .tcp(host: "127.0.0.1", port: port, database: 0)
-        child = try Self.launch(port: port, directory: directory)
+        self.arguments = arguments(port)
+        self.url = url(port)
+        child = try Self.launch(arguments: self.arguments, directory: directory)
         try await waitUntilServing()
     }
 
-    private static func launch(port: Int, directory: URL) throws -> ChildProcess {
+    private static func launch(arguments: [String], directory: URL) throws -> ChildProcess {
         try ChildProcess(try TestEnvironment.redisServer(),
-                         ["--bind", "127.0.0.1", "--port", "\(port)", "--save", "", "--appendonly", "no", "--dir", directory.path],
+                         ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.path] + arguments,
                          environment: [:], log: directory.appendingPathComponent("redis.log"))
     }
 
     private func waitUntilServing() async throws {
         let probe = RedisConnection(url: url)
+        var last = ""
         for _ in 0..<200 {
-            if (try? await probe.send(["PING"])) == .string("PONG") { probe.close(); return }
+            do {
+                if try await probe.send(["PING"]) == .string("PONG") { probe.close(); return }
+            } catch { last = "\(error)" }
             try await Task.sleep(for: .milliseconds(25))
         }
-        throw TestSetupError(message: "redis-server did not start: \(child.log)")
+        throw TestSetupError(message: "redis-server did not start (\(last)): \(child.log)")
     }
 
     package func stop() { child.kill(SIGKILL) }
@@ -36,7 +49,7 @@ package final class RedisServer: @unchecked Sendable {
     /// Starts the server again on the same port after `stop()`: without persistence, as a
     /// Redis restarted by its operator, it has none of the data it had.
     package func start() async throws {
-        child = try Self.launch(port: port, directory: directory)
+        child = try Self.launch(arguments: arguments, directory: directory)
         try await waitUntilServing()
     }
 

@@ -25,6 +25,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,9 @@ class Stack:
     sandbox_concurrency: int | None = None
     execute_timeout_ms: int | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Redis's `requirepass`: set, the stack's redis-server wants it (from a config file, so
+    # it is on no command line) and REDIS_URL carries it.
+    redis_password: str | None = None
 
     procs: dict[str, Proc] = field(default_factory=dict)
     redis_port: int = 0
@@ -197,7 +201,30 @@ class Stack:
 
     @property
     def redis_url(self) -> str:
-        return f"redis://127.0.0.1:{self.redis_port}"
+        auth = f":{urllib.parse.quote(self.redis_password, safe='')}@" if self.redis_password else ""
+        return f"redis://{auth}127.0.0.1:{self.redis_port}"
+
+    def redis_cli(self, *args: str) -> str:
+        """redis-cli against the stack's Redis; the password goes in REDISCLI_AUTH, never argv."""
+        env = dict(os.environ)
+        env.pop("REDISCLI_AUTH", None)
+        if self.redis_password:
+            env["REDISCLI_AUTH"] = self.redis_password
+        return subprocess.run(["redis-cli", "-p", str(self.redis_port), *args], env=env,
+                              capture_output=True, text=True, timeout=10).stdout
+
+    def redis_command(self, *args: str) -> bytes:
+        """One command over a raw socket (after AUTH when the stack has a password); the reply."""
+        def encode(*parts: str) -> bytes:
+            return (f"*{len(parts)}\r\n" + "".join(f"${len(a.encode())}\r\n{a}\r\n" for a in parts)).encode()
+        with socket.create_connection(("127.0.0.1", self.redis_port), timeout=10) as s:
+            if self.redis_password:
+                s.sendall(encode("AUTH", self.redis_password))
+                reply = s.recv(1024)
+                if not reply.startswith(b"+OK"):
+                    raise StackError(f"redis refused AUTH: {reply[:80]!r}")
+            s.sendall(encode(*args))
+            return s.recv(65536)
 
     # ------------------------------------------------------------ processes
     def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None,
@@ -255,8 +282,17 @@ class Stack:
         so a restarted Redis has none of the data it had)."""
         if not (same_port and self.redis_port):
             self.redis_port = free_port()
-        proc = self._spawn("redis", [
-            redis_server_path(), "--bind", "127.0.0.1", "--port", str(self.redis_port),
+        argv = [redis_server_path()]
+        if self.redis_password:
+            self.workdir.mkdir(parents=True, exist_ok=True)
+            conf = self.workdir / "redis.conf"
+            fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                escaped = self.redis_password.replace("\\", "\\\\").replace('"', '\\"')
+                f.write(f'requirepass "{escaped}"\n')
+            argv.append(str(conf))
+        proc = self._spawn("redis", argv + [
+            "--bind", "127.0.0.1", "--port", str(self.redis_port),
             "--save", "", "--appendonly", "no", "--dir", str(self.workdir),
         ])
         deadline = time.monotonic() + 15
@@ -264,10 +300,8 @@ class Stack:
             if not proc.alive():
                 raise self._fail("redis-server exited during start-up", proc)
             try:
-                with socket.create_connection(("127.0.0.1", self.redis_port), timeout=1) as s:
-                    s.sendall(b"*1\r\n$4\r\nPING\r\n")
-                    if s.recv(64).startswith(b"+PONG"):
-                        return
+                if self.redis_command("PING").startswith(b"+PONG"):
+                    return
             except OSError:
                 pass
             time.sleep(0.05)

@@ -253,7 +253,7 @@ async def test_a4_limits_bound_count_and_bytes_with_a_clear_note(astack: Stack) 
 
 
 def redis(stack: Stack, *args: str) -> str:
-    return subprocess.run(["redis-cli", "-p", str(stack.redis_port), *args], capture_output=True, text=True, timeout=10).stdout
+    return stack.redis_cli(*args)
 
 
 async def test_a5_attached_bytes_do_not_stay_in_redis_after_the_run(astack: Stack) -> None:

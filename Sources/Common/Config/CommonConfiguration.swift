@@ -23,7 +23,7 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
 
     /// Reads every common key (all of them, every time, so an access report lists them all).
     package init(reader: ConfigReader) throws {
-        redisURL = try RedisURL(reader.string(.redisURL, default: "redis://127.0.0.1:6379"))
+        redisURL = try Self.redisURL(reader: reader)
         dataDirectory = reader.string(.dataDirectory, default: "./.data")
         databasePath = reader.string(.databasePath) ?? (dataDirectory as NSString).appendingPathComponent("junction.sqlite")
         keyring = try Keyring(reader: reader)
@@ -45,9 +45,31 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
         self.logLevel = "info"
     }
 
+    /// `REDIS_URL` with the TLS settings; errors name the variable at fault and never quote
+    /// the URL (it may hold a password).
+    private static func redisURL(reader: ConfigReader) throws -> RedisURL {
+        let text = reader.string(.redisURL, default: "redis://127.0.0.1:6379")
+        let tls = RedisTLSOptions(caFile: reader.string(.redisTLSCA), certFile: reader.string(.redisTLSCert),
+                                  keyFile: reader.string(.redisTLSKey))
+        if tls.keyFile != nil, tls.certFile == nil {
+            throw ConfigurationError(.redisTLSKey, "JUNCTION_REDIS_TLS_KEY is set without JUNCTION_REDIS_TLS_CERT")
+        }
+        for (key, path) in [(ConfigurationKey.redisTLSCA, tls.caFile), (.redisTLSCert, tls.certFile), (.redisTLSKey, tls.keyFile)] {
+            if let path, !FileManager.default.isReadableFile(atPath: path) {
+                throw ConfigurationError(key, "\(key.variable) names \(path), which is not a readable file")
+            }
+        }
+        do {
+            return try RedisURL(text, tls: tls)
+        } catch let error as JunctionError {
+            throw ConfigurationError(.redisURL, error.message)
+        }
+    }
+
     /// The keys it reads, in the order of the reference.
     package static let keys: [ConfigurationKey] = [
-        .masterKey, .masterKeyFile, .masterKeyID, .oldMasterKeys, .redisURL, .dataDirectory, .databasePath,
+        .masterKey, .masterKeyFile, .masterKeyID, .oldMasterKeys, .redisURL, .redisTLSCA, .redisTLSCert, .redisTLSKey,
+        .dataDirectory, .databasePath,
         .allowLoopbackHTTP, .visibilityTimeout, .logLevel,
         .drainSeconds,
     ]
@@ -56,7 +78,12 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
 }
 
 extension ConfigurationKey {
-    package static let redisURL = ConfigurationKey("redis.url", variable: "REDIS_URL", default: .value("redis://127.0.0.1:6379"))
+    /// Secret: it may hold the password.
+    package static let redisURL = ConfigurationKey("redis.url", variable: "REDIS_URL", default: .value("redis://127.0.0.1:6379"),
+                                                   secret: true)
+    package static let redisTLSCA = ConfigurationKey("junction.redis.tlsCA", variable: "JUNCTION_REDIS_TLS_CA", default: .unset)
+    package static let redisTLSCert = ConfigurationKey("junction.redis.tlsCert", variable: "JUNCTION_REDIS_TLS_CERT", default: .unset)
+    package static let redisTLSKey = ConfigurationKey("junction.redis.tlsKey", variable: "JUNCTION_REDIS_TLS_KEY", default: .unset)
     package static let dataDirectory = ConfigurationKey("junction.dataDir", variable: "JUNCTION_DATA_DIR", default: .value("./.data"))
     package static let databasePath = ConfigurationKey("junction.databasePath", variable: "JUNCTION_DATABASE_PATH",
                                                        default: .derived("`$JUNCTION_DATA_DIR/junction.sqlite`"))

@@ -17,12 +17,33 @@ package enum RESPValue: Sendable, Equatable {
     package var isNull: Bool { self == .null }
 }
 
-/// An error from Redis or from the connection to it.
+/// An error from Redis or from the connection to it. Never carries a password: errors of
+/// the sign-in (`RedisHandshake`) are made without it.
 package struct RedisError: Error, Sendable, CustomStringConvertible {
     package enum Kind: Sendable { case connection, server }
     package var kind: Kind
     package var message: String
+    /// `queue_unauthorized` when Redis refused the credentials or asked for them
+    /// (`WRONGPASS`, `NOAUTH`), `queue_tls_failed` when the TLS handshake failed, else
+    /// `queue_unavailable` (connection) or `queue_error` (any other reply error).
+    package var code: String
     package var description: String { "redis \(kind): \(message)" }
+
+    package init(kind: Kind, message: String, code: String? = nil) {
+        self.kind = kind
+        self.message = message
+        self.code = code ?? Self.code(kind: kind, message: message)
+    }
+
+    private static func code(kind: Kind, message: String) -> String {
+        switch kind {
+        case .connection: return "queue_unavailable"
+        case .server: return message.hasPrefix("NOAUTH") || message.hasPrefix("WRONGPASS") ? "queue_unauthorized" : "queue_error"
+        }
+    }
+
+    /// True when Redis refused or asked for credentials.
+    package var isUnauthorized: Bool { code == "queue_unauthorized" }
 
     /// True for a server-side `NOGROUP` error (the stream or its consumer group is missing).
     package var isNoGroup: Bool { kind == .server && message.hasPrefix("NOGROUP") }

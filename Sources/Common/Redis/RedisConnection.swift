@@ -296,25 +296,21 @@ package final class RedisConnection: @unchecked Sendable {
         return RedisError(kind: .connection, message: message.isEmpty ? "connection lost" : message)
     }
 
+    /// The open context, or a new one: connected (over TLS for `rediss://`), signed in and
+    /// on the URL's database (`RedisHandshake`) before any caller's command goes out.
     private func connectedContext() throws -> UnsafeMutablePointer<redisContext> {
         if let context { return context }
-        let tv = timeval(tv_sec: 5, tv_usec: 0)
-        let ctx: UnsafeMutablePointer<redisContext>?
-        switch url {
-        case .tcp(let host, let port, _): ctx = redisConnectWithTimeout(host, Int32(port), tv)
-        case .unix(let path, _): ctx = redisConnectUnixWithTimeout(path, tv)
-        }
-        guard let ctx else { throw RedisError(kind: .connection, message: "cannot allocate redis context") }
-        if ctx.pointee.err != 0 {
-            let e = dropConnection(ctx)
-            throw RedisError(kind: .connection, message: "cannot connect to \(url): \(e.message)")
-        }
+        let ctx = try RedisTransport.connect(url, timeout: .seconds(5))
         let secs = readTimeout.components.seconds
         redisSetTimeout(ctx, timeval(tv_sec: Int(secs), tv_usec: 0))
-        redisEnableKeepAlive(ctx)
         context = ctx
-        if url.database != 0 {
-            _ = try runLocked([["SELECT", String(url.database)]])
+        let handshake = RedisHandshake.commands(for: url)
+        if !handshake.isEmpty {
+            do { _ = try runLocked(handshake) } catch let error as RedisError {
+                // A refused sign-in leaves nothing usable: close, and try afresh next call.
+                freeContext()
+                throw RedisHandshake.failure(error, url: url)
+            }
         }
         return ctx
     }

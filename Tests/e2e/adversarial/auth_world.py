@@ -226,9 +226,6 @@ def wait_stopped(pid: int, timeout: float = 10) -> None:
 
 
 def redis_command(stack: Stack, *args: str) -> int:
-    payload = f"*{len(args)}\r\n" + "".join(f"${len(a.encode())}\r\n{a}\r\n" for a in args)
-    with socket.create_connection(("127.0.0.1", stack.redis_port), timeout=10) as s:
-        s.sendall(payload.encode())
-        reply = s.recv(1024).decode()
+    reply = stack.redis_command(*args).decode()
     assert reply.startswith(":"), reply
     return int(reply[1:].strip())
