@@ -28,14 +28,16 @@ package final class SQLiteStore: Sendable {
             // skips the fsync per commit (an execution log row per run) that FULL pays.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        writer = try DatabasePool(path: path, configuration: config)
         // Frontend, workers and refreshers open the same file at once; a file lock makes
-        // one of them migrate while the others wait and then find nothing left to do.
+        // one of them migrate while the others wait and then find nothing left to do. It
+        // covers the open too: a new file's switch to WAL can answer "database is locked"
+        // at once to a second opener, without waiting out the busy timeout.
         let lock = open(path + ".migrate-lock", O_CREAT | O_RDWR, 0o600)
         guard lock >= 0 else { throw StoreError.unavailable("cannot open \(path).migrate-lock") }
         defer { close(lock) }
         flock(lock, LOCK_EX)
         defer { flock(lock, LOCK_UN) }
+        writer = try DatabasePool(path: path, configuration: config)
         try Self.migrator.migrate(writer)
         hotPath = try HotPathReader(path: path)
     }
