@@ -86,7 +86,9 @@ def test_ops_run_and_its_token_command_use_the_password(pw_stack: Stack, tmp_pat
                 "JUNCTION_PORT": str(port), "JUNCTION_LOG_LEVEL": "info"})
     log_path = tmp_path / "ops-run.log"
     with open(log_path, "wb") as log:
-        run = subprocess.Popen([str(REPO_ROOT / "ops" / "run")], env={**env, "REDIS_URL": pw_stack.redis_url},
+        # Database 1 of the same server: this stack's own refresher and worker must not take
+        # ops/run's jobs (they would look for its source in their own store and drop them).
+        run = subprocess.Popen([str(REPO_ROOT / "ops" / "run")], env={**env, "REDIS_URL": pw_stack.redis_url + "/1"},
                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
