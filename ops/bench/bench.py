@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 import socket
 import statistics
 import subprocess
@@ -424,28 +425,14 @@ def vm_hwm_kib(pid: int) -> int:
     return 0
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--runs", type=int, default=300, help="timed executes with one client (300)")
-    ap.add_argument("--warmup", type=int, default=20, help="untimed executes first (20)")
-    ap.add_argument("--clients", type=int, default=8, help="concurrent clients for throughput (8)")
-    ap.add_argument("--seconds", type=float, default=10, help="throughput run length (10)")
-    ap.add_argument("--users", type=int, default=0,
-                    help="distinct users (tokens) the clients are spread over; 0 = one per client. "
-                         "Junction caps concurrent runs per user, so fewer users measure that cap")
-    ap.add_argument("--pace-ms", type=float, default=50, help="pause between paced single-client runs (50)")
-    ap.add_argument("--no-floor", action="store_true", help="skip ops/bench/floor.js")
-    ap.add_argument("--catalog-entries", type=int, default=10_000, help="size of the catalog for the catalog() benchmark; 0 skips it")
-    ap.add_argument("--catalog-calls", type=int, default=300, help="catalog() calls timed inside one run (300)")
-    ap.add_argument("--json", type=Path, help="also write the results to this file")
-    args = ap.parse_args()
-
-    results: dict = {"build": build_config()}
+def measure_stack(args: argparse.Namespace, results: dict, store_env: dict[str, str]) -> None:
+    """Starts a private stack on the store `store_env` selects and fills `results` with its
+    latency, paced, throughput, catalog and peak-RSS measures."""
     with tempfile.TemporaryDirectory(prefix="junction-bench-") as tmp:
         # The rate limiter stays on (a Redis round trip whenever this frontend's lease of the
         # user's tokens runs out) but far above what one benchmark user sends.
         stack = Stack(workdir=Path(tmp), with_httpbin=False, extra_env={
-            "JUNCTION_RATE_LIMIT_PER_SECOND": "1000000", "JUNCTION_RATE_LIMIT_BURST": "1000000"})
+            "JUNCTION_RATE_LIMIT_PER_SECOND": "1000000", "JUNCTION_RATE_LIMIT_BURST": "1000000", **store_env})
         stack.start()
         try:
             print(f"stack up at {stack.base_url} ({build_config()} build); measuring...", file=sys.stderr)
@@ -483,6 +470,123 @@ def main() -> int:
             raise
         finally:
             stack.stop()
+
+
+
+def compare_stores(args: argparse.Namespace, results: dict, stores: list[str]) -> None:
+    """The same measures on each store, taking turns (sqlite, postgres, sqlite, …) so both see
+    the same machine; prints the medians over the rounds side by side and the difference
+    against the 15 % target."""
+    from hosts import Host, Postgres  # noqa: E402 (Tests/e2e, on sys.path)
+
+    pg = None
+    if "postgres" in stores:
+        import secrets as _secrets
+        folder = Path(tempfile.mkdtemp(prefix="junction-bench-pg-"))
+        pg = Postgres(Host.local("bench-db", folder), _secrets.token_urlsafe(12), port=free_loopback_port())
+        pg.start()
+        print(f"PostgreSQL {pg.host.address}:{pg.port} up", file=sys.stderr)
+    per_store: dict[str, list[dict]] = {s: [] for s in stores}
+    try:
+        for round_no in range(args.rounds):
+            for store in stores:
+                env: dict[str, str] = {}
+                if store == "postgres":
+                    assert pg is not None
+                    # A fresh database per round, so each starts from an empty catalog.
+                    name = f"bench_{round_no}"
+                    r = pg.host.run(["psql", "-h", str(pg.base), "-p", str(pg.port), "-U", "junction", "-d", "postgres",
+                                     "-c", f"CREATE DATABASE {name}"], user="postgres", cwd=pg.base)
+                    if r.returncode != 0:
+                        raise RuntimeError(f"CREATE DATABASE failed: {r.stdout}{r.stderr}")
+                    env["JUNCTION_DATABASE_URL"] = pg.url.rsplit("/", 1)[0] + "/" + name
+                print(f"round {round_no + 1}/{args.rounds}: {store}", file=sys.stderr)
+                one: dict = {}
+                measure_stack(args, one, env)
+                per_store[store].append(one)
+    finally:
+        if pg is not None:
+            pg.host.procs["postgres"].stop()
+            pg.remove()
+            shutil.rmtree(pg.host.folder, ignore_errors=True)
+
+    def med(values: list[float]) -> float:
+        return statistics.median(values) if values else float("nan")
+
+    measures = [
+        ("paced e2e execute median (ms)", lambda r: r["paced"]["execute"]["median_ms"], False),
+        ("e2e execute, 1 client, median (ms)", lambda r: r["latency_1_client"]["median_ms"], False),
+        (f"throughput, {args.clients} clients (exec/s)", lambda r: r["throughput"]["per_s"], True),
+    ]
+    if args.catalog_entries:
+        measures += [(f"catalog() p99, {args.catalog_entries} entries (ms)", lambda r: r["catalog"]["p99_ms"], False),
+                     (f"catalog() median, {args.catalog_entries} entries (ms)", lambda r: r["catalog"]["median_ms"], False)]
+    summary: dict = {}
+    print()
+    print(f"Junction on each store ({results['build']} build, {args.rounds} rounds taking turns; each cell: the median over "
+          f"the rounds, then every round's value)")
+    header = f"{'measure':<40}" + "".join(f" {s:>30}" for s in stores) + ("   postgres vs sqlite" if len(stores) == 2 else "")
+    print(header)
+    print("-" * len(header))
+    worst = 0.0
+    for label, get, higher_is_better in measures:
+        cells, meds = [], {}
+        for store in stores:
+            values = [get(r) for r in per_store[store]]
+            meds[store] = med(values)
+            cells.append(f"{meds[store]:.2f} ({' / '.join(f'{v:.2f}' for v in values)})")
+        line = f"{label:<40}" + "".join(f" {c:>30}" for c in cells)
+        if set(stores) == {"sqlite", "postgres"}:
+            a, b = meds["sqlite"], meds["postgres"]
+            change = (a - b) / a if higher_is_better else (b - a) / a
+            worst = max(worst, change)
+            line += f"   {change:+.1%} {'slower' if change > 0 else 'faster'}"
+        print(line)
+        summary[label] = meds
+    results["stores"] = per_store
+    results["store_medians"] = summary
+    if set(stores) == {"sqlite", "postgres"}:
+        results["postgres_worst_change"] = worst
+        print(f"\nworst difference, PostgreSQL against SQLite: {worst:+.1%} (target: within 15 %)")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+def free_loopback_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=300, help="timed executes with one client (300)")
+    ap.add_argument("--warmup", type=int, default=20, help="untimed executes first (20)")
+    ap.add_argument("--clients", type=int, default=8, help="concurrent clients for throughput (8)")
+    ap.add_argument("--seconds", type=float, default=10, help="throughput run length (10)")
+    ap.add_argument("--users", type=int, default=0,
+                    help="distinct users (tokens) the clients are spread over; 0 = one per client. "
+                         "Junction caps concurrent runs per user, so fewer users measure that cap")
+    ap.add_argument("--pace-ms", type=float, default=50, help="pause between paced single-client runs (50)")
+    ap.add_argument("--no-floor", action="store_true", help="skip ops/bench/floor.js")
+    ap.add_argument("--catalog-entries", type=int, default=10_000, help="size of the catalog for the catalog() benchmark; 0 skips it")
+    ap.add_argument("--catalog-calls", type=int, default=300, help="catalog() calls timed inside one run (300)")
+    ap.add_argument("--json", type=Path, help="also write the results to this file")
+    ap.add_argument("--stores", default="sqlite",
+                    help="sqlite (default), or sqlite,postgres: the same measures on each store in one run, "
+                         "taking turns --rounds times, next to each other (PostgreSQL on loopback, started here)")
+    ap.add_argument("--rounds", type=int, default=2, help="turns per store with --stores sqlite,postgres (2)")
+    args = ap.parse_args()
+
+    results: dict = {"build": build_config()}
+    stores = [x.strip() for x in args.stores.split(",") if x.strip()]
+    if any(x not in ("sqlite", "postgres") for x in stores):
+        ap.error("--stores takes sqlite and/or postgres")
+    if stores == ["sqlite"]:
+        measure_stack(args, results, {})
+    else:
+        compare_stores(args, results, stores)
+        return 0
 
     results["floor"] = None if args.no_floor else run_floor()
 
