@@ -74,19 +74,19 @@ package struct JobQueue: JobDriver {
     // MARK: consuming
 
     /// A blocking connection of its own: a consumer's `BZPOPMIN` must not hold up others.
-    package func makeReader(for kind: JobKind) -> RedisConnection {
+    package func makeReader(for kind: JobKind) -> RedisBlockingConnection {
         redis.makeBlockingConnection(label: "redis.\(kind.rawValue).pop")
     }
 
-    package func closeReader(_ reader: RedisConnection) { reader.close() }
+    package func closeReader(_ reader: RedisBlockingConnection) { reader.close() }
 
-    package func nextJob(_ kind: JobKind, reader: RedisConnection, consumer: String, timeoutSeconds: Double) async throws -> JobDelivery? {
+    package func nextJob(_ kind: JobKind, reader: RedisBlockingConnection, consumer: String, timeoutSeconds: Double) async throws -> JobDelivery? {
         try await nextJob(kind, on: reader, consumer: consumer, timeoutSeconds: timeoutSeconds)
     }
 
     /// Waits (blocking on `connection`, off the cooperative pool) for the user that has
     /// waited longest. `nil` when nobody became ready within `timeoutSeconds`.
-    package func nextReadyOwner(_ kind: JobKind, on connection: RedisConnection, timeoutSeconds: Double) async throws -> String? {
+    package func nextReadyOwner(_ kind: JobKind, on connection: RedisBlockingConnection, timeoutSeconds: Double) async throws -> String? {
         Self.poppedOwner(try await connection.send(popCommand(kind, timeoutSeconds: timeoutSeconds)))
     }
 
@@ -94,7 +94,7 @@ package struct JobQueue: JobDriver {
     /// user's next job, as `claimNext`, in one turn of `connection`'s queue (see
     /// `RedisConnection.pipeline(_:then:)`). `nil` when nobody became ready in time, or
     /// the popped user had no job left.
-    package func nextJob(_ kind: JobKind, on connection: RedisConnection, consumer: String, timeoutSeconds: Double) async throws -> JobDelivery? {
+    package func nextJob(_ kind: JobKind, on connection: RedisBlockingConnection, consumer: String, timeoutSeconds: Double) async throws -> JobDelivery? {
         let reply = try await connection.pipeline([popCommand(kind, timeoutSeconds: timeoutSeconds)]) { [self] replies in
             Self.poppedOwner(replies[0]).map { claimCommands(kind, owner: $0, consumer: consumer) }
         }

@@ -22,6 +22,11 @@ package struct RedisError: Error, Sendable, CustomStringConvertible {
     package enum Kind: Sendable { case connection, server }
     package var kind: Kind
     package var message: String
+    /// For a server error in a pipeline: every reply (`.null` where a command failed) and
+    /// the message of each failed command by position, so a cluster client can resend only
+    /// the commands a node redirected.
+    package var replies: [RESPValue] = []
+    package var replyErrors: [Int: String] = [:]
     package var description: String { "redis \(kind): \(message)" }
 
     /// True for a server-side `NOGROUP` error (the stream or its consumer group is missing).
