@@ -43,7 +43,7 @@ package final class RedisClient: Sendable {
 
     /// The cluster client when the server is a Redis Cluster node; nil for a single Redis.
     package func cluster() async throws -> RedisCluster? {
-        try await deployment.cluster(url: url, probe: connection, poolSize: connections.count)
+        try await deployment.cluster(url: url, probe: connections[0], poolSize: connections.count)
     }
 
     /// A dedicated connection for blocking commands (`BZPOPMIN`, `XREAD BLOCK`), which
