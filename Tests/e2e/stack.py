@@ -81,6 +81,37 @@ def redis_server_path() -> str:
     return found
 
 
+def redis_command(port: int, *args: str) -> Any:
+    """One command to the redis-server on 127.0.0.1:`port`, its reply decoded (RESP2);
+    a server error raises RuntimeError. Enough to set up a cluster without redis-cli."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        out = f"*{len(args)}\r\n".encode()
+        for a in args:
+            b = str(a).encode()
+            out += f"${len(b)}\r\n".encode() + b + b"\r\n"
+        s.sendall(out)
+        f = s.makefile("rb")
+
+        def read() -> Any:
+            line = f.readline()[:-2]
+            kind, rest = line[:1], line[1:]
+            if kind == b"+":
+                return rest.decode()
+            if kind == b"-":
+                raise RuntimeError(rest.decode())
+            if kind == b":":
+                return int(rest)
+            if kind == b"$":
+                n = int(rest)
+                return None if n < 0 else f.read(n + 2)[:-2].decode()
+            if kind == b"*":
+                n = int(rest)
+                return None if n < 0 else [read() for _ in range(n)]
+            raise RuntimeError(f"unexpected reply {line!r}")
+
+        return read()
+
+
 def gunicorn_path() -> str:
     explicit = os.environ.get("JUNCTION_E2E_GUNICORN")
     if explicit:
@@ -170,9 +201,13 @@ class Stack:
     # Redis's `requirepass`: set, the stack's redis-server wants it (from a config file, so
     # it is on no command line) and REDIS_URL carries it.
     redis_password: str | None = None
+    # Three redis-server primaries forming a Redis Cluster instead of one redis-server;
+    # REDIS_URL names the first (Junction finds the others).
+    redis_cluster: bool = False
 
     procs: dict[str, Proc] = field(default_factory=dict)
     redis_port: int = 0
+    redis_cluster_ports: list[int] = field(default_factory=list)
     httpbin_port: int = 0
     frontend_port: int = 0
     master_key: str = field(default_factory=new_master_key)
@@ -325,6 +360,53 @@ class Stack:
             raise self._fail(f"{name} exited during start-up (code {proc.popen.returncode})", proc)
         return proc
 
+    def start_redis_cluster(self) -> None:
+        """Three cluster-enabled redis-servers, slots split in three (ADDSLOTSRANGE), joined
+        with CLUSTER MEET; returns once every node says cluster_state:ok."""
+        ranges = [(0, 5460), (5461, 10922), (10923, 16383)]
+        used: set[int] = set()
+        procs = []
+        for n in range(3):
+            port, bus = free_port(), free_port()
+            while port in used or bus in used or port == bus:
+                port, bus = free_port(), free_port()
+            used |= {port, bus}
+            node_dir = self.workdir / f"redis-node{n}"
+            node_dir.mkdir(parents=True, exist_ok=True)
+            procs.append((port, bus, self._spawn(f"redis{n}", [
+                redis_server_path(), "--bind", "127.0.0.1", "--port", str(port), "--cluster-enabled", "yes",
+                "--cluster-port", str(bus), "--cluster-config-file", str(node_dir / "nodes.conf"),
+                "--save", "", "--appendonly", "no", "--dir", str(node_dir),
+            ])))
+        self.redis_cluster_ports = [p for p, _, _ in procs]
+        self.redis_port = procs[0][0]
+        for port, _, proc in procs:
+            self._wait_redis(port, proc)
+        for (port, _, _), (lo, hi) in zip(procs, ranges):
+            redis_command(port, "CLUSTER", "ADDSLOTSRANGE", str(lo), str(hi))
+        for port, bus, _ in procs[1:]:
+            redis_command(procs[0][0], "CLUSTER", "MEET", "127.0.0.1", str(port), str(bus))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            infos = [redis_command(p, "CLUSTER", "INFO") for p in self.redis_cluster_ports]
+            if all("cluster_state:ok" in i and "cluster_known_nodes:3" in i for i in infos):
+                return
+            time.sleep(0.1)
+        raise self._fail("the Redis Cluster did not reach cluster_state:ok within 30 s", procs[0][2])
+
+    def _wait_redis(self, port: int, proc: Proc) -> None:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if not proc.alive():
+                raise self._fail("redis-server exited during start-up", proc)
+            try:
+                if redis_command(port, "PING") == "PONG":
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise self._fail("redis-server did not answer PING within 15 s", proc)
+
     def start_httpbin(self) -> None:
         self.httpbin_port = free_port()
         self._spawn("httpbin", [
@@ -396,7 +478,10 @@ class Stack:
         ACTIVE_STACKS.append(self)
         try:
             self.workdir.mkdir(parents=True, exist_ok=True)
-            self.start_redis()
+            if self.redis_cluster:
+                self.start_redis_cluster()
+            else:
+                self.start_redis()
             if self.with_httpbin:
                 self.start_httpbin()  # boots while Junction starts
             self.start_junction()
@@ -421,7 +506,7 @@ class Stack:
 
     def stop(self) -> None:
         # Junction first (it talks to redis), then the upstreams.
-        order = ["frontend", "worker", "refresher", "httpbin", "redis"]
+        order = ["frontend", "worker", "refresher", "httpbin", "redis", "redis0", "redis1", "redis2"]
         order = order[:3] + [n for n in self.procs if n not in order] + order[3:]
         for name in order:
             proc = self.procs.get(name)

@@ -74,20 +74,20 @@ package struct JobQueue: JobDriver {
     // MARK: consuming
 
     /// A blocking connection of its own: a consumer's `BZPOPMIN` must not hold up others.
-    package func makeReader(for kind: JobKind) -> RedisConnection {
+    package func makeReader(for kind: JobKind) -> RedisBlockingConnection {
         redis.makeBlockingConnection(label: "redis.\(kind.rawValue).pop")
     }
 
-    package func closeReader(_ reader: RedisConnection) { reader.close() }
+    package func closeReader(_ reader: RedisBlockingConnection) { reader.close() }
 
-    package func nextJob(_ kind: JobKind, reader: RedisConnection, consumer: String, timeoutSeconds: Double,
+    package func nextJob(_ kind: JobKind, reader: RedisBlockingConnection, consumer: String, timeoutSeconds: Double,
                          claiming: @escaping @Sendable () -> Bool) async throws -> JobDelivery? {
         try await nextJob(kind, on: reader, consumer: consumer, timeoutSeconds: timeoutSeconds, claiming: claiming)
     }
 
     /// Waits (blocking on `connection`, off the cooperative pool) for the user that has
     /// waited longest. `nil` when nobody became ready within `timeoutSeconds`.
-    package func nextReadyOwner(_ kind: JobKind, on connection: RedisConnection, timeoutSeconds: Double) async throws -> String? {
+    package func nextReadyOwner(_ kind: JobKind, on connection: RedisBlockingConnection, timeoutSeconds: Double) async throws -> String? {
         Self.poppedOwner(try await connection.send(popCommand(kind, timeoutSeconds: timeoutSeconds)))
     }
 
@@ -101,7 +101,7 @@ package struct JobQueue: JobDriver {
     /// with the score it had, in the same turn, and nothing is claimed. Should the claim
     /// fail, the user goes back in line too: its job is not stranded in a stream nobody
     /// is told about.
-    package func nextJob(_ kind: JobKind, on connection: RedisConnection, consumer: String, timeoutSeconds: Double,
+    package func nextJob(_ kind: JobKind, on connection: RedisBlockingConnection, consumer: String, timeoutSeconds: Double,
                          claiming: @escaping @Sendable () -> Bool = { true }) async throws -> JobDelivery? {
         let reply = try await connection.pipeline([popCommand(kind, timeoutSeconds: timeoutSeconds)]) { [self] replies in
             guard let (owner, score) = Self.popped(replies[0]) else { return nil }

@@ -27,6 +27,11 @@ package struct RedisError: Error, Sendable, CustomStringConvertible {
     /// (`WRONGPASS`, `NOAUTH`), `queue_tls_failed` when the TLS handshake failed, else
     /// `queue_unavailable` (connection) or `queue_error` (any other reply error).
     package var code: String
+    /// For a server error in a pipeline: every reply (`.null` where a command failed) and
+    /// the message of each failed command by position, so a cluster client can resend only
+    /// the commands a node redirected.
+    package var replies: [RESPValue] = []
+    package var replyErrors: [Int: String] = [:]
     package var description: String { "redis \(kind): \(message)" }
 
     package init(kind: Kind, message: String, code: String? = nil) {

@@ -239,16 +239,22 @@ package final class RedisConnection: @unchecked Sendable {
         var replies: [RESPValue] = []
         replies.reserveCapacity(count)
         var firstServerError: RedisError?
+        var replyErrors: [Int: String] = [:]
         for _ in 0..<count {
             var raw: UnsafeMutableRawPointer?
             if redisGetReply(ctx, &raw) != REDIS_OK || raw == nil { return .failure(dropConnection(ctx)) }
             defer { freeReplyObject(raw) }
             do { replies.append(try Self.convert(raw!.assumingMemoryBound(to: redisReply.self))) } catch let e as RedisError {
                 if firstServerError == nil { firstServerError = e }
+                replyErrors[replies.count] = e.message
                 replies.append(.null)
             } catch { replies.append(.null) }
         }
-        if let firstServerError { return .failure(firstServerError) }
+        if var firstServerError {
+            firstServerError.replies = replies
+            firstServerError.replyErrors = replyErrors
+            return .failure(firstServerError)
+        }
         return .success(replies)
     }
 
