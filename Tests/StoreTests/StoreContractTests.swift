@@ -6,13 +6,22 @@ import Store
 import Upstream
 import XCTest
 
-/// What every store must do, tested only through `JunctionStore` (see `StoreFactory`).
-final class StoreContractTests: XCTestCase {
+/// What every store must do, tested only through `JunctionStore` (see `StoreFactory`):
+/// against SQLite here, against PostgreSQL in `PostgresStoreContractTests`.
+class StoreContractTests: XCTestCase {
+    /// The implementation under test; subclasses name another.
+    class var backend: StoreBackend { .sqlite }
+
     var store: (any JunctionStore)!
     let box = SecretBox(keyring: .random())
 
     override func setUp() async throws {
-        store = try StoreFactory.makeStore()
+        store = try await StoreFactory.makeStore(backend: Self.backend)
+    }
+
+    override func tearDown() async throws {
+        try await StoreFactory.dispose(store)
+        store = nil
     }
 
     private func draft(_ key: String, hint: String, title: String) -> CatalogEntryDraft {
