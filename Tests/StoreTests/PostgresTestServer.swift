@@ -8,7 +8,12 @@ import Store
 /// test gets a database of its own, created here and dropped when it ends.
 enum PostgresTestServer {
     static let variable = "JUNCTION_TEST_DATABASE_URL"
-    static let logger = Logger(label: "junction.tests.postgres")
+    static let logger: Logger = {
+        var logger = Logger(label: "junction.tests.postgres")
+        // PostgresNIO reports connections cancelled by a closing pool at info.
+        logger.logLevel = .warning
+        return logger
+    }()
 
     /// The server's URL; a clear failure when the variable is unset (never a skip).
     static func serverURL() throws -> PostgresURL {
