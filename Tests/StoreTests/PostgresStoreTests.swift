@@ -100,6 +100,23 @@ final class PostgresStoreTests: XCTestCase {
         }
     }
 
+    func testTheOpenerPicksPostgreSQLByURLAndThenWritesNothingLocally() async throws {
+        let url = try await freshDatabase()
+        let folder = TestEnvironment.temporaryDirectory().appendingPathComponent("data")
+        let sqlitePath = folder.appendingPathComponent("junction.sqlite").path
+        let store = try await StoreOpener.open(databaseURL: try PostgresTestServer.urlText(database: url.database), sqlitePath: sqlitePath,
+                                               logger: PostgresTestServer.logger)
+        XCTAssertTrue(store is PostgresStore)
+        let user = try await store.userCreatingIfNeeded(email: "local@example.com")
+        _ = try await store.createAPIToken(owner: user.id, name: "t")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.path), "no data folder, no SQLite file")
+        await (store as? PostgresStore)?.close()
+
+        let sqlite = try await StoreOpener.open(databaseURL: nil, sqlitePath: sqlitePath, logger: PostgresTestServer.logger)
+        XCTAssertTrue(sqlite is SQLiteStore)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: sqlitePath), "unset: the SQLite file")
+    }
+
     func testConcurrentStartersApplyEachMigrationOnce() async throws {
         let url = try await freshDatabase()
         let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
