@@ -47,6 +47,8 @@ let package = Package(
         // Already in the graph through async-http-client; named because Junction imports them.
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // The multi-host store (JUNCTION_DATABASE_URL): PostgreSQL's wire protocol, a pool, TLS.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // MARK: Foundations
@@ -120,13 +122,16 @@ let package = Package(
             ],
             path: "Sources/Common/Upstream"
         ),
-        // SQLite (GRDB): users, sources, catalog, OAuth state, execution logs. It persists
-        // Catalog's and Upstream's value types, so it sits above both.
+        // Users, sources, catalog, OAuth state, execution logs: SQLite (GRDB) embedded, or
+        // PostgreSQL (PostgresNIO) for several hosts. It persists Catalog's and Upstream's
+        // value types, so it sits above both.
         .target(
             name: "Store",
             dependencies: [
-                "JunctionCore", "Secrets", "Catalog", "Upstream", grdb,
+                "JunctionCore", "Secrets", "Catalog", "Upstream", grdb, swiftLog,
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/Common/Store"
         ),
@@ -194,7 +199,13 @@ let package = Package(
         .testTarget(name: "RunsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport", swiftLog]),
         // Search is measured through the store that serves it.
         .testTarget(name: "CatalogTests", dependencies: ["JunctionCore", "Secrets", "Catalog", "Store", "TestSupport", grdb]),
-        .testTarget(name: "StoreTests", dependencies: ["JunctionCore", "Secrets", "Catalog", "Upstream", "Store", "TestSupport", grdb]),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: [
+                "JunctionCore", "Secrets", "Catalog", "Upstream", "Store", "TestSupport", grdb, swiftLog,
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         .testTarget(
             name: "UpstreamTests",
             dependencies: [

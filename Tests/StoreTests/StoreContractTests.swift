@@ -6,15 +6,10 @@ import Store
 import Upstream
 import XCTest
 
-/// What every store must do, tested only through `JunctionStore` (see `StoreFactory`).
-final class StoreContractTests: XCTestCase {
-    var store: (any JunctionStore)!
-    let box = SecretBox(keyring: .random())
-
-    override func setUp() async throws {
-        store = try StoreFactory.makeStore()
-    }
-
+/// What every store must do with sources and catalogs, tested only through `JunctionStore`
+/// (see `StoreContractTestCase`): against SQLite here, against PostgreSQL in
+/// `PostgresStoreContractTests`.
+class StoreContractTests: StoreContractTestCase {
     private func draft(_ key: String, hint: String, title: String) -> CatalogEntryDraft {
         CatalogEntryDraft(operationKey: key, nameHint: hint, kind: .operation, title: title, description: "", inputSchema: .object([:]))
     }
@@ -22,19 +17,6 @@ final class StoreContractTests: XCTestCase {
     private func source(_ owner: String, _ slug: String, baseUrl: String? = nil) async throws -> Source {
         try await store.createSource(owner: owner, draft: SourceDraft(slug: slug, type: .openapi, name: slug, baseUrl: baseUrl,
                                                                       specUrl: "https://\(slug).example/spec"), box: box)
-    }
-
-    /// The error `body` throws, as the store's enum (fails the test otherwise).
-    private func storeError(_ body: () async throws -> Void, line: UInt = #line) async -> StoreError? {
-        do {
-            try await body()
-            XCTFail("expected a StoreError", line: line)
-        } catch let error as StoreError {
-            return error
-        } catch {
-            XCTFail("expected a StoreError, got \(error)", line: line)
-        }
-        return nil
     }
 
     func testUsersAndTokensRoundTripAndRefuseDuplicatesWithTheirCodes() async throws {

@@ -11,6 +11,9 @@ import Upstream
 /// `ops/docs/CONFIGURATION.md`.
 package struct CommonConfiguration: Sendable, CustomStringConvertible {
     package var redisURL: RedisURL
+    /// `postgres://…` of the PostgreSQL store (`StoreOpener`); nil: the SQLite file at
+    /// `databasePath`. Secret: it usually carries the password.
+    package var databaseURL: String?
     package var databasePath: String
     package var dataDirectory: String
     package var keyring: Keyring
@@ -24,6 +27,11 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
     /// Reads every common key (all of them, every time, so an access report lists them all).
     package init(reader: ConfigReader) throws {
         redisURL = try Self.redisURL(reader: reader)
+        databaseURL = reader.string(.databaseURL)
+        if let databaseURL, !["postgres://", "postgresql://"].contains(where: { databaseURL.lowercased().hasPrefix($0) }) {
+            // Not the value: it may hold a password.
+            throw ConfigurationError(.databaseURL, "JUNCTION_DATABASE_URL must be postgres://user:password@host:port/database (or unset for SQLite)")
+        }
         dataDirectory = reader.string(.dataDirectory, default: "./.data")
         databasePath = reader.string(.databasePath) ?? (dataDirectory as NSString).appendingPathComponent("junction.sqlite")
         keyring = try Keyring(reader: reader)
@@ -34,8 +42,9 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
     }
 
     package init(redisURL: RedisURL, databasePath: String, keyring: Keyring, outboundPolicy: OutboundPolicy,
-                 visibilityTimeout: Duration = .seconds(30)) {
+                 visibilityTimeout: Duration = .seconds(30), databaseURL: String? = nil) {
         self.redisURL = redisURL
+        self.databaseURL = databaseURL
         self.databasePath = databasePath
         self.dataDirectory = (databasePath as NSString).deletingLastPathComponent
         self.keyring = keyring
@@ -69,12 +78,12 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
     /// The keys it reads, in the order of the reference.
     package static let keys: [ConfigurationKey] = [
         .masterKey, .masterKeyFile, .masterKeyID, .oldMasterKeys, .redisURL, .redisTLSCA, .redisTLSCert, .redisTLSKey,
-        .dataDirectory, .databasePath,
+        .databaseURL, .dataDirectory, .databasePath,
         .allowLoopbackHTTP, .visibilityTimeout, .logLevel,
         .drainSeconds,
     ]
 
-    package var description: String { redactedDescription(of: self, secret: []) }
+    package var description: String { redactedDescription(of: self, secret: ["databaseURL"]) }
 }
 
 extension ConfigurationKey {
@@ -84,6 +93,7 @@ extension ConfigurationKey {
     package static let redisTLSCA = ConfigurationKey("junction.redis.tlsCA", variable: "JUNCTION_REDIS_TLS_CA", default: .unset)
     package static let redisTLSCert = ConfigurationKey("junction.redis.tlsCert", variable: "JUNCTION_REDIS_TLS_CERT", default: .unset)
     package static let redisTLSKey = ConfigurationKey("junction.redis.tlsKey", variable: "JUNCTION_REDIS_TLS_KEY", default: .unset)
+    package static let databaseURL = ConfigurationKey("junction.databaseURL", variable: "JUNCTION_DATABASE_URL", default: .unset, secret: true)
     package static let dataDirectory = ConfigurationKey("junction.dataDir", variable: "JUNCTION_DATA_DIR", default: .value("./.data"))
     package static let databasePath = ConfigurationKey("junction.databasePath", variable: "JUNCTION_DATABASE_PATH",
                                                        default: .derived("`$JUNCTION_DATA_DIR/junction.sqlite`"))
