@@ -40,12 +40,13 @@ extension Admin {
             // Only to check that the copied secrets open; the copy itself needs no key.
             let keyring = try? Keyring(reader: reader)
             var logger = Logger(label: "junction.migrate-store")
-            logger.logLevel = .warning
+            // What goes wrong is the error this command ends with; the driver's notices are noise here.
+            logger.logLevel = .error
 
             print("copying \(path) into \(target) (one transaction)")
             let copier = StoreCopier(sqlitePath: path, target: target, keyring: keyring, logger: logger)
             let summary = try await copier.copy { table in
-                print("  \(table.name.padding(toLength: 32, withPad: " ", startingAt: 0)) \(table.rows) rows")
+                print("  \(table.name.padding(toLength: 32, withPad: " ", startingAt: 0)) \(table.rows) row\(table.rows == 1 ? "" : "s")")
             }
             for (name, reason) in summary.skipped {
                 print("  \(name.padding(toLength: 32, withPad: " ", startingAt: 0)) not copied: \(reason)")
