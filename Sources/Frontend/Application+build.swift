@@ -10,7 +10,7 @@ import Store
 /// Builds the frontend from its configuration: opens the store and Redis, then
 /// `buildApplication(dependencies:)`.
 func buildApplication(config: FrontendConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
-    let database: any JunctionStore = try SQLiteStore(path: config.common.databasePath)
+    let database = try await StoreOpener.open(databaseURL: config.common.databaseURL, sqlitePath: config.common.databasePath, logger: logger)
     // Secrets stored before origins were recorded: bind them now, not at their first use.
     let legacy = try await database.bindLegacySourceSecrets(box: SecretBox(keyring: config.common.keyring))
     if legacy > 0 { logger.info("bound stored secrets to their origins", metadata: ["count": "\(legacy)"]) }

@@ -19,7 +19,7 @@ struct RefresherMain {
         let config = try RefresherConfiguration(reader: ConfigReader(keys: CommonConfiguration.keys + RefresherConfiguration.keys))
         let common = config.common
         let logger = Logger.junction("refresher", level: common.logLevel)
-        let database: any JunctionStore = try SQLiteStore(path: common.databasePath)
+        let database = try await StoreOpener.open(databaseURL: common.databaseURL, sqlitePath: common.databasePath, logger: logger)
         let queue = JobQueue(redis: RedisClient(url: common.redisURL))
         let http = UpstreamHTTP(client: UpstreamHTTP.makeClient(), policy: common.outboundPolicy)
         let handler = RefreshJobHandler(database: database, queue: queue, http: http, box: SecretBox(keyring: common.keyring),

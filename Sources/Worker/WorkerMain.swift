@@ -26,7 +26,7 @@ struct WorkerMain {
 
 /// Everything a worker process runs, as services (testable without `main`).
 package func buildWorker(config: WorkerConfiguration, logger: Logger) async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
-    let database: any JunctionStore = try SQLiteStore(path: config.common.databasePath)
+    let database = try await StoreOpener.open(databaseURL: config.common.databaseURL, sqlitePath: config.common.databasePath, logger: logger)
     let redis = RedisClient(url: config.common.redisURL)
     let queue = JobQueue(redis: redis)
     let pool = SandboxPool(options: config.sandbox, logger: logger)

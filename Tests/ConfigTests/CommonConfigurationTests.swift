@@ -112,6 +112,29 @@ final class CommonConfigurationTests: XCTestCase {
         XCTAssertFalse(provider.debugDescription.contains(Self.key), provider.debugDescription)
     }
 
+    func testTheDatabaseURLIsASecretThatSelectsPostgreSQL() throws {
+        let unset = try common(["JUNCTION_MASTER_KEY": Self.key])
+        XCTAssertNil(unset.databaseURL, "unset: the SQLite file")
+        let url = "postgres://junction:hunter2@db.example:5432/junction?sslmode=verify-full"
+        let recorder = ConfigAccessRecorder()
+        let config = try CommonConfiguration(reader: ConfigReader(environment: ["JUNCTION_MASTER_KEY": Self.key, "JUNCTION_DATABASE_URL": url],
+                                                                  keys: CommonConfiguration.keys, accessReporter: recorder))
+        XCTAssertEqual(config.databaseURL, url)
+        for text in ["\(config)", String(reflecting: config)] {
+            XCTAssertFalse(text.contains("hunter2"), text)
+            XCTAssertTrue(text.contains("databaseURL: <redacted>"), text)
+        }
+        let events = recorder.events.filter { $0.metadata.key.components.joined(separator: ".") == "junction.databaseURL" }
+        XCTAssertEqual(events.count, 1)
+        for event in events {
+            XCTAssertEqual(try event.result.get()?.isSecret, true)
+            XCTAssertFalse("\(event)".contains("hunter2"), "\(event)")
+        }
+        let error = failure(["JUNCTION_MASTER_KEY": Self.key, "JUNCTION_DATABASE_URL": "mysql://root:hunter2@db/junction"])
+        XCTAssertEqual(error?.variable, "JUNCTION_DATABASE_URL")
+        XCTAssertFalse(error.map { "\($0)" }?.contains("hunter2") ?? true, "the refused value is not repeated")
+    }
+
     func testDecimalAndSwitchReadsFollowTheDocumentedRules() throws {
         let key = ConfigurationKey("test.rate", variable: "TEST_RATE", default: .value("20"))
         XCTAssertEqual(try ConfigReader(environment: ["TEST_RATE": "2.5"]).double(key, default: 20), 2.5)

@@ -87,17 +87,20 @@ final class ConfigurationReferenceTests: XCTestCase {
 
     func testSecretsAreReadAsSecretsAndNeverDescribed() throws {
         let secrets = Self.allKeys.filter(\.isSecret)
-        XCTAssertEqual(Set(secrets.map(\.variable)), ["JUNCTION_MASTER_KEY", "JUNCTION_OLD_MASTER_KEYS", "JUNCTION_OIDC_CLIENT_SECRET"])
+        XCTAssertEqual(Set(secrets.map(\.variable)),
+                       ["JUNCTION_MASTER_KEY", "JUNCTION_OLD_MASTER_KEYS", "JUNCTION_OIDC_CLIENT_SECRET", "JUNCTION_DATABASE_URL"])
         let clientSecret = "oidc-client-secret-\(UUID().uuidString)"
         let oldKey = Data(repeating: 6, count: 32).base64EncodedString()
+        let databasePassword = "db-password-\(UUID().uuidString)"
         let environment = Self.minimal.merging(["JUNCTION_OIDC_CLIENT_SECRET": clientSecret, "JUNCTION_OLD_MASTER_KEYS": "k0:\(oldKey)",
-                                                "JUNCTION_OIDC_ISSUER": "https://id.example", "JUNCTION_OIDC_CLIENT_ID": "junction"]) { $1 }
+                                                "JUNCTION_OIDC_ISSUER": "https://id.example", "JUNCTION_OIDC_CLIENT_ID": "junction",
+                                                "JUNCTION_DATABASE_URL": "postgres://junction:\(databasePassword)@db.example/junction"]) { $1 }
         let recorder = ConfigAccessRecorder()
         let config = try FrontendConfiguration(reader: ConfigReader(environment: environment, keys: CommonConfiguration.keys + FrontendConfiguration.keys,
                                                                     accessReporter: recorder))
         XCTAssertEqual(config.auth.oidcClientSecret, clientSecret)
         for text in ["\(config)", String(reflecting: config), "\(config.auth)"] {
-            for secret in [clientSecret, Self.masterKey, oldKey] {
+            for secret in [clientSecret, Self.masterKey, oldKey, databasePassword] {
                 XCTAssertFalse(text.contains(secret), text)
             }
         }
@@ -105,10 +108,10 @@ final class ConfigurationReferenceTests: XCTestCase {
         XCTAssertTrue("\(config.auth)".contains("oidcClientID: junction"), "\(config.auth)")
         let secretKeys = Set(secrets.map(\.key))
         let events = recorder.events.filter { secretKeys.contains($0.metadata.key.components.joined(separator: ".")) }
-        XCTAssertEqual(events.count, 3)
+        XCTAssertEqual(events.count, 4)
         for event in events {
             XCTAssertEqual(try event.result.get()?.isSecret, true, "\(event.metadata.key)")
-            for secret in [clientSecret, Self.masterKey, oldKey] {
+            for secret in [clientSecret, Self.masterKey, oldKey, databasePassword] {
                 XCTAssertFalse("\(event)".contains(secret), "\(event)")
             }
         }

@@ -57,6 +57,7 @@ final class PostgresUserAuthContractTests: UserAuthContractTests {
     override func testConcurrentFirstSignInsMakeExactlyOneAdmin() async throws { try await super.testConcurrentFirstSignInsMakeExactlyOneAdmin() }
     override func testDisablingAUserEndsItsSessionsRefusesItsTokensAndBumpsTheEpoch() async throws { try await super.testDisablingAUserEndsItsSessionsRefusesItsTokensAndBumpsTheEpoch() }
     override func testPersonalTokensAreListedNewestFirstAndRevokedOnlyByTheirOwner() async throws { try await super.testPersonalTokensAreListedNewestFirstAndRevokedOnlyByTheirOwner() }
+    override func testUsingATokenLeavesTheAuthEpochAlone() async throws { try await super.testUsingATokenLeavesTheAuthEpochAlone() }
     override func testWebSessionsExpireAndEndOnLogout() async throws { try await super.testWebSessionsExpireAndEndOnLogout() }
     override func testTheAllowlistIsIdempotentSortedAndDeletable() async throws { try await super.testTheAllowlistIsIdempotentSortedAndDeletable() }
     override func testIdentitiesLinkByEmailOnceThenBySubjectOnly() async throws { try await super.testIdentitiesLinkByEmailOnceThenBySubjectOnly() }

@@ -27,6 +27,17 @@ enum PostgresTestServer {
         return try PostgresURL(text)
     }
 
+    /// `JUNCTION_TEST_DATABASE_URL` as text, naming `database` instead (what an operator
+    /// would put in `JUNCTION_DATABASE_URL`).
+    static func urlText(database: String) throws -> String {
+        _ = try serverURL()
+        guard var components = URLComponents(string: ProcessInfo.processInfo.environment[variable] ?? "") else {
+            throw StoreError.unavailable("\(variable) is not a URL")
+        }
+        components.path = "/" + database
+        return components.string ?? ""
+    }
+
     /// A new, empty database on the server (`junction_t_<random>`).
     static func createDatabase() async throws -> PostgresURL {
         let server = try serverURL()

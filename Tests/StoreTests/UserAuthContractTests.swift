@@ -112,6 +112,17 @@ class UserAuthContractTests: StoreContractTestCase {
         XCTAssertNotNil(after.first { $0.id == second.id }?.revokedAt, "a revoked token stays listed, marked")
     }
 
+    func testUsingATokenLeavesTheAuthEpochAlone() async throws {
+        let user = try await store.userCreatingIfNeeded(email: "e@example.com")
+        let (raw, _) = try await store.createAPIToken(owner: user.id, name: "cli")
+        let epoch = try await store.authEpoch()
+        for _ in 0..<3 { _ = try await store.authenticate(token: raw) }
+        let listed = try await store.listAPITokens(owner: user.id)
+        XCTAssertNotNil(listed.first?.lastUsedAt, "use is recorded")
+        let after = try await store.authEpoch()
+        XCTAssertEqual(after, epoch, "recording a token's use invalidates no cached answer")
+    }
+
     func testWebSessionsExpireAndEndOnLogout() async throws {
         let user = try await store.userCreatingIfNeeded(email: "s@example.com")
         let expired = try await store.createWebSession(userId: user.id, lifetime: -1)

@@ -11,6 +11,9 @@ import Upstream
 /// `ops/docs/CONFIGURATION.md`.
 package struct CommonConfiguration: Sendable, CustomStringConvertible {
     package var redisURL: RedisURL
+    /// `postgres://…` of the PostgreSQL store (`StoreOpener`); nil: the SQLite file at
+    /// `databasePath`. Secret: it usually carries the password.
+    package var databaseURL: String?
     package var databasePath: String
     package var dataDirectory: String
     package var keyring: Keyring
@@ -21,6 +24,11 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
     /// Reads every common key (all of them, every time, so an access report lists them all).
     package init(reader: ConfigReader) throws {
         redisURL = try RedisURL(reader.string(.redisURL, default: "redis://127.0.0.1:6379"))
+        databaseURL = reader.string(.databaseURL)
+        if let databaseURL, !["postgres://", "postgresql://"].contains(where: { databaseURL.lowercased().hasPrefix($0) }) {
+            // Not the value: it may hold a password.
+            throw ConfigurationError(.databaseURL, "JUNCTION_DATABASE_URL must be postgres://user:password@host:port/database (or unset for SQLite)")
+        }
         dataDirectory = reader.string(.dataDirectory, default: "./.data")
         databasePath = reader.string(.databasePath) ?? (dataDirectory as NSString).appendingPathComponent("junction.sqlite")
         keyring = try Keyring(reader: reader)
@@ -30,8 +38,9 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
     }
 
     package init(redisURL: RedisURL, databasePath: String, keyring: Keyring, outboundPolicy: OutboundPolicy,
-                 visibilityTimeout: Duration = .seconds(30)) {
+                 visibilityTimeout: Duration = .seconds(30), databaseURL: String? = nil) {
         self.redisURL = redisURL
+        self.databaseURL = databaseURL
         self.databasePath = databasePath
         self.dataDirectory = (databasePath as NSString).deletingLastPathComponent
         self.keyring = keyring
@@ -42,15 +51,16 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
 
     /// The keys it reads, in the order of the reference.
     package static let keys: [ConfigurationKey] = [
-        .masterKey, .masterKeyFile, .masterKeyID, .oldMasterKeys, .redisURL, .dataDirectory, .databasePath,
+        .masterKey, .masterKeyFile, .masterKeyID, .oldMasterKeys, .redisURL, .databaseURL, .dataDirectory, .databasePath,
         .allowLoopbackHTTP, .visibilityTimeout, .logLevel,
     ]
 
-    package var description: String { redactedDescription(of: self, secret: []) }
+    package var description: String { redactedDescription(of: self, secret: ["databaseURL"]) }
 }
 
 extension ConfigurationKey {
     package static let redisURL = ConfigurationKey("redis.url", variable: "REDIS_URL", default: .value("redis://127.0.0.1:6379"))
+    package static let databaseURL = ConfigurationKey("junction.databaseURL", variable: "JUNCTION_DATABASE_URL", default: .unset, secret: true)
     package static let dataDirectory = ConfigurationKey("junction.dataDir", variable: "JUNCTION_DATA_DIR", default: .value("./.data"))
     package static let databasePath = ConfigurationKey("junction.databasePath", variable: "JUNCTION_DATABASE_PATH",
                                                        default: .derived("`$JUNCTION_DATA_DIR/junction.sqlite`"))

@@ -2,6 +2,8 @@ import ArgumentParser
 import Config
 import Configuration
 import Foundation
+import JunctionCore
+import Logging
 import Store
 
 /// `junction-frontend admin …`: user and token administration from the shell.
@@ -17,7 +19,9 @@ struct Admin: AsyncParsableCommand {
 
         func run() async throws {
             let common = try CommonConfiguration(reader: ConfigReader(keys: CommonConfiguration.keys))
-            let database: any JunctionStore = try SQLiteStore(path: common.databasePath)
+            // Warnings only (on stderr): stdout is the token.
+            let logger = Logger.junction("admin", level: "warning")
+            let database = try await StoreOpener.open(databaseURL: common.databaseURL, sqlitePath: common.databasePath, logger: logger)
             let user = try await database.userCreatingIfNeeded(email: email)
             let (token, _) = try await database.createAPIToken(owner: user.id, name: name)
             FileHandle.standardError.write(Data("created token '\(name)' for \(user.email)\(user.isAdmin ? " (admin)" : "")\n".utf8))

@@ -46,9 +46,9 @@ package enum PostgresMigrations {
     /// Applies the migrations not applied yet, under the advisory lock; returns the
     /// versions this call applied (empty when another process had done it).
     @discardableResult
-    package static func migrate(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
-        try await client.withConnection { connection in
-            try await PostgresStore.transaction(on: connection, logger: logger) { connection in
+    package static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> [Int] {
+        do {
+            return try await PostgresStore.transaction(on: connection, logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger).collect()
                 try await connection.query("""
                     CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -69,6 +69,8 @@ package enum PostgresMigrations {
                 }
                 return done
             }
+        } catch {
+            throw PostgresStore.storeError(error)
         }
     }
 

@@ -28,21 +28,26 @@ package final class PostgresStore: Sendable {
     deinit { runTask.cancel() }
 
     /// Connects to the database `url` names and applies the migrations it lacks (one
-    /// process at a time, see `PostgresMigrations`). Fails when the server cannot be
-    /// reached, with the redacted URL in the message.
+    /// process at a time, see `PostgresMigrations`). The migrations run on a connection of
+    /// their own made first, so an unreachable server or a refused login fails at once
+    /// (the pool would retry in the background) with the redacted URL in the message.
     package static func open(url: PostgresURL, logger: Logger, maximumConnections: Int = 20) async throws -> PostgresStore {
-        var configuration = try url.clientConfiguration()
-        configuration.options.maximumConnections = max(1, maximumConnections)
-        configuration.options.connectTimeout = .seconds(10)
-        let store = PostgresStore(url: url, client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
         do {
-            let applied = try await PostgresMigrations.migrate(store.client, logger: logger)
-            if !applied.isEmpty { logger.info("applied PostgreSQL migrations", metadata: ["versions": "\(applied)", "database": "\(url)"]) }
+            let connection = try await PostgresConnection.connect(configuration: try url.connectionConfiguration(), id: 0, logger: logger)
+            do {
+                let applied = try await PostgresMigrations.migrate(connection, logger: logger)
+                if !applied.isEmpty { logger.info("applied PostgreSQL migrations", metadata: ["versions": "\(applied)", "database": "\(url)"]) }
+                try await connection.close()
+            } catch {
+                try? await connection.close()
+                throw error
+            }
         } catch {
-            await store.close()
             throw StoreError.unavailable("cannot open the PostgreSQL store at \(url): \(Self.describe(error))")
         }
-        return store
+        var configuration = try url.clientConfiguration()
+        configuration.options.maximumConnections = max(1, maximumConnections)
+        return PostgresStore(url: url, client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
     }
 
     /// Closes every connection; the store answers nothing afterwards.

@@ -95,12 +95,12 @@ package struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         return "postgres://\(auth)@\(hostPart):\(port)/\(database)" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
     }
 
-    /// The TLS setting for PostgresNIO.
-    package func tls() throws -> PostgresClient.Configuration.TLS {
+    /// The TLS configuration `sslmode` asks for; nil for `disable`.
+    func tlsConfiguration() throws -> TLSConfiguration? {
         var config = TLSConfiguration.makeClientConfiguration()
         switch sslMode {
         case .disable:
-            return .disable
+            return nil
         case .prefer, .require:
             config.certificateVerification = .none
         case .verifyCA:
@@ -114,13 +114,27 @@ package struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
             }
             config.trustRoots = .file(sslRootCert)
         }
-        return sslMode == .prefer ? .prefer(config) : .require(config)
+        return config
     }
 
-    /// PostgresNIO's client configuration for this URL.
+    /// PostgresNIO's pool configuration for this URL. The host name is what verify-full
+    /// checks the certificate against (PostgresNIO sends it as SNI unless it is an IP).
     package func clientConfiguration() throws -> PostgresClient.Configuration {
-        // The host name is what verify-full checks the certificate against (PostgresNIO
-        // sends it as SNI unless it is an IP address).
-        PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: try tls())
+        let tls: PostgresClient.Configuration.TLS = switch (sslMode, try tlsConfiguration()) {
+        case (_, nil): .disable
+        case (.prefer, let config?): .prefer(config)
+        case (_, let config?): .require(config)
+        }
+        return PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
+    }
+
+    /// PostgresNIO's configuration of a single connection (the one that migrates at start-up).
+    package func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS = switch (sslMode, try tlsConfiguration()) {
+        case (_, nil): .disable
+        case (.prefer, let config?): .prefer(try NIOSSLContext(configuration: config))
+        case (_, let config?): .require(try NIOSSLContext(configuration: config))
+        }
+        return PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
     }
 }
