@@ -23,7 +23,7 @@ final class PostgresStoreContractTests: StoreContractTests {
         let overridden = try names("PostgresStoreContractTests.swift", #"override func (test\w+)\("#)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
             .filter { $0.hasSuffix("ContractTests.swift") && !$0.hasPrefix("Postgres") }
-        XCTAssertEqual(Set(files), ["StoreContractTests.swift", "UserAuthContractTests.swift"])
+        XCTAssertEqual(Set(files), ["StoreContractTests.swift", "UserAuthContractTests.swift", "CatalogContractTests.swift"])
         for file in files {
             let contract = try names(file, #"\n    func (test\w+)\("#)
             XCTAssertFalse(contract.isEmpty, file)
@@ -69,4 +69,17 @@ final class PostgresUserAuthContractTests: UserAuthContractTests {
     override func testAccessTokensAnswerOnlyForTheirResourceAndOnlyTheirClientRevokes() async throws { try await super.testAccessTokensAnswerOnlyForTheirResourceAndOnlyTheirClientRevokes() }
     override func testAPendingSignInIsTakenOnceAndNotAfterItExpires() async throws { try await super.testAPendingSignInIsTakenOnceAndNotAfterItExpires() }
     override func testAnExecutionRoundTripsExactlyForItsOwner() async throws { try await super.testAnExecutionRoundTripsExactlyForItsOwner() }
+}
+
+/// Every test of `CatalogContractTests`, against PostgreSQL (see `PostgresStoreContractTests`).
+final class PostgresCatalogContractTests: CatalogContractTests {
+    override class var backend: StoreBackend { .postgres }
+
+    override func testCallNamesStayAcrossRefreshesAndNewOnesNeverTakeAnOldName() async throws { try await super.testCallNamesStayAcrossRefreshesAndNewOnesNeverTakeAnOldName() }
+    override func testConcurrentRefreshesOfOneOwnersSourcesNameApart() async throws { try await super.testConcurrentRefreshesOfOneOwnersSourcesNameApart() }
+    override func testSearchFollowsRepeatedRefreshesAndRanksBeforeLimiting() async throws { try await super.testSearchFollowsRepeatedRefreshesAndRanksBeforeLimiting() }
+    override func testFiltersApplyBeforeLimitingAndDisabledSourcesAreHidden() async throws { try await super.testFiltersApplyBeforeLimitingAndDisabledSourcesAreHidden() }
+    override func testCombinedSpecAndLookupsCoverOnlyEnabledSources() async throws { try await super.testCombinedSpecAndLookupsCoverOnlyEnabledSources() }
+    override func testASecondHostSeesCatalogChangesOnItsNextSearch() async throws { try await super.testASecondHostSeesCatalogChangesOnItsNextSearch() }
+    override func testGrantsMCPStateAndTheSchedulersListingsStayWithTheirSource() async throws { try await super.testGrantsMCPStateAndTheSchedulersListingsStayWithTheirSource() }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Store
 import TestSupport
 
@@ -28,10 +29,25 @@ enum StoreFactory {
         }
     }
 
-    /// Closes a store made by `makeStore` and drops its database (PostgreSQL).
-    static func dispose(_ store: (any JunctionStore)?) async throws {
+    /// A second store on the same database as `store`, as another host (PostgreSQL) or
+    /// another process on the host (SQLite) opens it: its own connections and its own
+    /// in-memory caches. Close it with `dispose(_:dropping: false)`.
+    static func openSecondStore(sharing store: any JunctionStore) async throws -> any JunctionStore {
+        switch store {
+        case let sqlite as SQLiteStore:
+            return try SQLiteStore(path: sqlite.writer.path)
+        case let postgres as PostgresStore:
+            return try await PostgresStore.open(url: postgres.url, logger: PostgresTestServer.logger, maximumConnections: 4)
+        default:
+            preconditionFailure("unknown store \(type(of: store))")
+        }
+    }
+
+    /// Closes a store made by `makeStore` and drops its database (PostgreSQL), unless
+    /// `dropping` is false (a second store whose database the first one owns).
+    static func dispose(_ store: (any JunctionStore)?, dropping: Bool = true) async throws {
         guard let postgres = store as? PostgresStore else { return }
         await postgres.close()
-        try await PostgresTestServer.dropDatabase(postgres.url.database)
+        if dropping { try await PostgresTestServer.dropDatabase(postgres.url.database) }
     }
 }

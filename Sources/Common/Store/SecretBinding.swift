@@ -39,6 +39,17 @@ package enum SecretBinding {
         }
     }
 
+    /// The associated data binding a source secret to its owner, its source and the origin
+    /// it may be sent to (every store seals and opens with it).
+    package static func sealingContext(owner: String, sourceID: String, origin: Origin) -> Data {
+        Data("junction/source-secret/v2|owner=\(owner)|source=\(sourceID)|origin=\(origin.serialized)".utf8)
+    }
+
+    /// The associated data binding a source's upstream OAuth grant to its owner and source.
+    package static func oauthGrantContext(owner: String, sourceID: String) -> Data {
+        Data("junction/source-oauth/v1|owner=\(owner)|source=\(sourceID)".utf8)
+    }
+
     private static func baseOrigin(_ text: String) throws -> Origin {
         guard let origin = Origin(string: text) else { throw StoreError.invalidBaseURL }
         return origin

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a source is in its life: registered, waiting for a refresh, being refreshed, usable,
 /// failed, or waiting for its user to sign in. Stored as the raw strings the API has always
 /// shown (`sources.status`); `needs_secret` is not stored but derived (`Source.displayStatus`).
@@ -35,6 +37,10 @@ package enum SourceStatus: String, Sendable, Codable, CaseIterable {
         case .needsSignIn: [.queued, .refreshing, .error, .needsSignIn]
         }
     }
+
+    /// How long a `queued` mark keeps further refresh requests out (`markRefreshQueued`):
+    /// a job lost with a Redis that lost its data must not block refreshes for good.
+    package static let queuedMarkLifetime: TimeInterval = 600
 
     /// Whether a source in this status may move to `next`.
     package func canTransition(to next: SourceStatus) -> Bool { allowedNext.contains(next) }

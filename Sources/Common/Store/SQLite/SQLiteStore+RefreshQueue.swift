@@ -7,7 +7,7 @@ import GRDB
 /// lost with a Redis that lost its data must not block refreshes for good).
 extension SQLiteStore {
     /// How long a `queued` mark keeps further refreshes out.
-    package static let queuedRefreshLifetime: TimeInterval = 600
+    package static let queuedRefreshLifetime = SourceStatus.queuedMarkLifetime
 
     /// Marks the source queued; false when it already was (and nothing changed).
     package func markRefreshQueued(owner: String, id: String, now: Date = Date()) throws -> Bool {

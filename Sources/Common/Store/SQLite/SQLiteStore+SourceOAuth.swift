@@ -21,7 +21,7 @@ extension SQLiteStore {
 
     /// The associated data binding a grant to its owner and source.
     package static func oauthContext(owner: String, sourceID: String) -> Data {
-        Data("junction/source-oauth/v1|owner=\(owner)|source=\(sourceID)".utf8)
+        SecretBinding.oauthGrantContext(owner: owner, sourceID: sourceID)
     }
 
     /// The OAuth grant of a source, opened; nil when the user has not signed in.

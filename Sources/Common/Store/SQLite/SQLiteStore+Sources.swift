@@ -117,7 +117,7 @@ extension SQLiteStore {
     /// The associated data binding a source secret to its owner, its source and the origin
     /// it may be sent to.
     package static func sourceSecretContext(owner: String, sourceID: String, origin: Origin) -> Data {
-        Data("junction/source-secret/v2|owner=\(owner)|source=\(sourceID)|origin=\(origin.serialized)".utf8)
+        SecretBinding.sealingContext(owner: owner, sourceID: sourceID, origin: origin)
     }
 
     /// `secretOrigin`: the origin a source's secret may be sent to. A secret stored before

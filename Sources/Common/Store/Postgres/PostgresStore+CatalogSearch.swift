@@ -1,0 +1,75 @@
+import Catalog
+import Foundation
+import PostgresNIO
+
+/// Ranked catalog search: the in-memory `CatalogSearchIndex`, as in SQLite, cached per
+/// owner by `catalog_versions.version`. Triggers bump the version in the transaction that
+/// changes the owner's entries, whichever host ran it, so every search asks the database
+/// for the version (one round trip, together with the owner's enabled sources) and
+/// rebuilds the index when another process changed the catalog.
+extension PostgresStore {
+    /// Ranked search over the owner's enabled catalog (see `CatalogSearchIndex`); filters
+    /// apply before limiting. User text is only ever split into words.
+    package func searchCatalog(owner: String, query: CatalogQuery) async throws -> [CatalogHit] {
+        // The version and the enabled sources in one statement (one snapshot). Enabling or
+        // disabling a source does not change the entries, so it is read here every time.
+        let rows = try await rows("""
+            SELECT (SELECT version FROM catalog_versions WHERE owner = \(owner)), id, slug, type
+            FROM sources WHERE owner = \(owner) AND enabled
+            """)
+        var version: Int64 = 0
+        var allowed: [String: String] = [:]  // source id → slug
+        for row in rows {
+            var r = PostgresRowReader(row)
+            version = try r.next(Int64?.self) ?? 0
+            let (id, slug, type): (String, String, String) = (try r.next(), try r.next(), try r.next())
+            if let wanted = query.source, wanted != slug { continue }
+            if let wanted = query.type, wanted != type { continue }
+            allowed[id] = slug
+        }
+        // No enabled source (of the wanted one): nothing to rank, and no index to build.
+        guard !allowed.isEmpty else { return [] }
+        let index: CatalogSearchIndex
+        if let cached = catalogIndexes.lookup(owner: owner, version: version) {
+            index = cached
+        } else {
+            index = try await catalogIndex(owner: owner)
+        }
+        let hits = index.search(query.text, matchAll: query.matchAll, limit: query.limit) { document in
+            allowed[document.sourceID] != nil && (query.kind == nil || query.kind == document.kind)
+        }
+        return hits.map { h in
+            let d = h.document
+            return CatalogHit(callName: d.callName, source: allowed[d.sourceID] ?? "", kind: d.kind, title: d.title,
+                              description: d.description, method: d.method, path: d.path, signature: d.signature, matched: h.matched)
+        }
+    }
+
+    /// Builds the owner's index from the rows and caches it under the version read in the
+    /// same REPEATABLE READ snapshot, so an index never carries a newer or older version
+    /// than its documents. The index is built after the connection is back in the pool.
+    func catalogIndex(owner: String, tuning: SearchTuning = .default) async throws -> CatalogSearchIndex {
+        let (version, documents) = try await withTransaction(isolation: "REPEATABLE READ READ ONLY") { connection in
+            let version = try await connection.rows("SELECT version FROM catalog_versions WHERE owner = \(owner)", logger: logger)
+                .first?.decode(Int64.self) ?? 0
+            var documents: [CatalogSearchIndex.Document] = []
+            for row in try await connection.rows("""
+                SELECT callName, sourceId, kind, title, description, method, path, signature, searchName, tags, searchParams, deprecated
+                FROM catalog_entries WHERE owner = \(owner) ORDER BY id
+                """, logger: logger) {
+                var r = PostgresRowReader(row)
+                let callName: String = try r.next(), sourceID: String = try r.next(), kind: String = try r.next()
+                let title: String = try r.next(), description: String = try r.next()
+                let method: String? = try r.next(), path: String? = try r.next(), signature: String = try r.next()
+                let searchName: String = try r.next(), tags: String = try r.next(), searchParams: String = try r.next()
+                documents.append(CatalogSearchIndex.Document(
+                    callName: callName, sourceID: sourceID, kind: kind, title: title, description: description, method: method, path: path,
+                    signature: signature, columns: [searchName, title, description, tags, searchParams], deprecated: try r.next()))
+            }
+            return (version, documents)
+        }
+        let index = CatalogSearchIndex(documents: documents, tuning: tuning)
+        catalogIndexes.store(owner: owner, version: version, index: index)
+        return index
+    }
+}
