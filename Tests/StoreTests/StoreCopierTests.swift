@@ -11,7 +11,8 @@ import XCTest
 
 /// `StoreCopier`: a real SQLite file, filled through `SQLiteStore`, copied into a fresh
 /// database of the test PostgreSQL (`JUNCTION_TEST_DATABASE_URL`), then read back through
-/// `PostgresStore` where it answers already, and with plain SQL for sources and catalogs.
+/// `PostgresStore` as the processes will, and with plain SQL where the stored bytes, ids
+/// and derived columns are the point.
 final class StoreCopierTests: XCTestCase {
     let keyring = Keyring.random()
     var box: SecretBox { SecretBox(keyring: keyring) }
@@ -184,6 +185,25 @@ final class StoreCopierTests: XCTestCase {
         let grants = try await query(target, "SELECT grantSealed FROM source_oauth WHERE sourceId = \(fixture.mcpSource.id)", as: String.self)
         let grant = try box.open(try XCTUnwrap(grants.first), context: SQLiteStore.oauthContext(owner: fixture.member.id, sourceID: fixture.mcpSource.id))
         XCTAssertTrue(grant.contains("\"rt\""), "the upstream OAuth grant opens too")
+
+        // Through the PostgreSQL store, as the processes will read them.
+        let postgres = try await PostgresStore.open(url: target, logger: PostgresTestServer.logger, maximumConnections: 2)
+        defer { Task { await postgres.close() } }
+        let listed = try await postgres.sources(owner: fixture.admin.id)
+        let sqliteListed = try await sqlite.sources(owner: fixture.admin.id)
+        XCTAssertEqual(listed, sqliteListed, "the owner's sources, as SQLite listed them")
+        let opened = try await postgres.sourceSecret(try XCTUnwrap(listed.first), box: box)
+        XCTAssertEqual(opened, Self.secret, "PostgresStore opens the secret with the same keyring")
+        let grantThere = try await postgres.sourceOAuthGrant(owner: fixture.member.id, sourceID: fixture.mcpSource.id, box: box)
+        let grantHere = try await sqlite.sourceOAuthGrant(owner: fixture.member.id, sourceID: fixture.mcpSource.id, box: box)
+        XCTAssertNotNil(grantThere)
+        XCTAssertEqual(grantThere, grantHere)
+        let hits = try await postgres.searchCatalog(owner: fixture.admin.id, query: "repo", limit: 10)
+        let sqliteHits = try await sqlite.searchCatalog(owner: fixture.admin.id, query: "repo", limit: 10)
+        XCTAssertFalse(hits.isEmpty)
+        XCTAssertEqual(hits, sqliteHits, "catalog search ranks the copied entries as SQLite did")
+        let otherHits = try await postgres.searchCatalog(owner: fixture.member.id, query: "repo", limit: 10)
+        XCTAssertEqual(otherHits, [], "and only for their owner")
 
         let slugs = try await query(target, "SELECT slug FROM sources WHERE owner = \(fixture.member.id)", as: String.self)
         XCTAssertEqual(slugs, ["up"], "each source stays with its owner")

@@ -21,19 +21,16 @@ extension Admin {
                 target that already holds data is refused; on any failure nothing is copied.
                 """)
 
-        /// The target's variable, as the processes read it (the store's own key).
-        static let databaseURL = ConfigurationKey("junction.databaseURL", variable: "JUNCTION_DATABASE_URL", default: .unset, secret: true)
-
         @Option(help: "The SQLite file (default: JUNCTION_DATABASE_PATH, else $JUNCTION_DATA_DIR/junction.sqlite).")
         var from: String?
         @Option(help: "The PostgreSQL URL, postgres://user:password@host:port/database (default: JUNCTION_DATABASE_URL).")
         var to: String?
 
         func run() async throws {
-            let reader = ConfigReader(keys: CommonConfiguration.keys + [Self.databaseURL])
+            let reader = ConfigReader(keys: CommonConfiguration.keys)
             let path = from ?? reader.string(.databasePath)
                 ?? (reader.string(.dataDirectory, default: "./.data") as NSString).appendingPathComponent("junction.sqlite")
-            guard let text = to ?? reader.string(Self.databaseURL) else {
+            guard let text = to ?? reader.string(.databaseURL) else {
                 throw ValidationError("name the PostgreSQL database with --to or JUNCTION_DATABASE_URL")
             }
             let target = try PostgresURL(text)
