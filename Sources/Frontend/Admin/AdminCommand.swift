@@ -8,7 +8,7 @@ import Store
 
 /// `junction-frontend admin …`: user and token administration from the shell.
 struct Admin: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Administer users and tokens.", subcommands: [Token.self])
+    static let configuration = CommandConfiguration(abstract: "Administer users and tokens.", subcommands: [Token.self, MigrateStore.self])
 
     struct Token: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
