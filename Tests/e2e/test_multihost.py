@@ -140,7 +140,7 @@ def anyio_backend() -> str:
 
 
 def hello(run: str, sleep: float = 0) -> str:
-    args = json.dumps({"run": run, "sleep": sleep})
+    args = json.dumps({"query": {"run": run, "sleep": sleep}})
     return f"async () => {{ const r = await codemode.mh_hello({args}); return typeof r === 'string' ? JSON.parse(r) : (r.body ?? r); }}"
 
 
