@@ -69,8 +69,10 @@ def redis_answers(port: int) -> bool:
 
 
 def make_stack(tmp_path: Path, **kwargs) -> Stack:
+    # The per-user run cap (4 by default) is not under test here: the concurrent executes
+    # after a restart (6 at once) must not be refused for it.
     env = {"JUNCTION_DRAIN_SECONDS": str(DRAIN_SECONDS), "JUNCTION_RATE_LIMIT_PER_SECOND": "1000",
-           "JUNCTION_RATE_LIMIT_BURST": "1000"}
+           "JUNCTION_RATE_LIMIT_BURST": "1000", "JUNCTION_MAX_RUNS_PER_USER": "16"}
     env.update(kwargs.pop("extra_env", {}))
     return Stack(workdir=tmp_path / "stack", with_httpbin=False, execute_timeout_ms=10_000, extra_env=env, **kwargs)
 
