@@ -8,20 +8,7 @@ extension SQLiteStore {
     /// Registers a source; its secret is sealed with `box`, bound to owner, source and the
     /// origin it may be sent to (see `SecretBinding`).
     package func createSource(owner: String, draft: SourceDraft, box: SecretBox) throws -> Source {
-        let id = UUID().uuidString.lowercased()
-        let now = Date()
-        var sealed: String?
-        var origin: Origin?
-        if let secret = draft.secret {
-            let bound = try SecretBinding.origin(forNewSecretOf: draft.slug, baseUrl: draft.baseUrl, confirmed: draft.secretOrigin)
-            sealed = try box.seal(secret, context: Self.sourceSecretContext(owner: owner, sourceID: id, origin: bound))
-            origin = bound
-        }
-        let source = Source(id: id, owner: owner, slug: draft.slug, type: draft.type, name: draft.name,
-                            baseUrl: draft.baseUrl, specUrl: draft.specUrl, authType: draft.authType,
-                            authHeaderName: draft.authHeaderName, secretSealed: sealed, enabled: true,
-                            status: .pending, entryCount: 0, lastRefreshAt: nil, lastError: nil,
-                            createdAt: now, updatedAt: now, secretOrigin: origin?.serialized)
+        let source = try draft.newSource(owner: owner, box: box)
         do {
             try writer.write { db in try source.insert(db) }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
