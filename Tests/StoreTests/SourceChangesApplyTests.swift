@@ -128,4 +128,33 @@ final class SourceChangesApplyTests: XCTestCase {
         }
         XCTAssertEqual(try changes { $0.status = .queued }.apply(to: failed, box: box).source.status, .queued)
     }
+
+    // MARK: Opening
+
+    func testASecretOpensOnlyOnItsOwnRowAndOrigin() throws {
+        let bearer = try source(auth: .bearer)
+        XCTAssertEqual(try bearer.openSecret(box: box)?.secret, "s3cret")
+        XCTAssertNil(try bearer.openSecret(box: box)?.resealed, "a secret bound to its origin is not written again")
+        var copied = bearer
+        copied.owner = "owner-2"
+        XCTAssertThrowsError(try copied.openSecret(box: box), "a sealed secret copied onto another owner's row does not open")
+        var moved = bearer
+        moved.secretOrigin = "https://evil.example.net:443"
+        XCTAssertThrowsError(try moved.openSecret(box: box), "a changed recorded origin does not open it")
+        var unbound = bearer
+        unbound.secretOrigin = nil
+        XCTAssertThrowsError(try unbound.openSecret(box: box)) { error in
+            guard case StoreError.sourceNeedsSecret = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertNil(try source(auth: .none, secret: nil).openSecret(box: box))
+    }
+
+    func testASecretSealedTheOldWayOpensOnceAndIsResealedForItsOrigin() throws {
+        var legacy = try source(auth: .bearer)
+        legacy.secretSealed = try box.seal("old", context: SecretBox.sourceContext(owner: legacy.owner, sourceID: legacy.id))
+        let opened = try XCTUnwrap(try legacy.openSecret(box: box))
+        XCTAssertEqual(opened.secret, "old")
+        legacy.secretSealed = try XCTUnwrap(opened.resealed)
+        XCTAssertEqual(try open(legacy), "old", "the resealed text is bound to the recorded origin")
+    }
 }

@@ -96,22 +96,16 @@ extension PostgresStore {
         }
     }
 
-    /// Opens a source's secret (see `SQLiteStore.sourceSecret`): the associated data makes a
-    /// secret copied onto another owner's or source's row, or whose recorded origin was
-    /// changed, fail to open; a secret bound to no origin is `source_needs_secret`.
+    /// Opens a source's secret (see `Source.openSecret`), writing back one sealed the old way
+    /// sealed again bound to its recorded origin.
     package func sourceSecret(_ source: Source, box: SecretBox) async throws -> String? {
-        guard let sealed = source.secretSealed else { return nil }
-        guard let origin = source.secretBoundOrigin else { throw StoreError.sourceNeedsSecret(source.slug) }
-        let context = SecretBinding.sealingContext(owner: source.owner, sourceID: source.id, origin: origin)
-        if let secret = try? box.open(sealed, context: context) { return secret }
-        // Sealed before origins were recorded (a database carried over from then): bound
-        // to owner and source only. Seal it again bound to the recorded origin.
-        let secret = try box.open(sealed, context: SecretBox.sourceContext(owner: source.owner, sourceID: source.id))
-        let resealed = try box.seal(secret, context: context)
-        try await rows("""
-            UPDATE sources SET secretSealed = \(resealed)
-            WHERE owner = \(source.owner) AND id = \(source.id) AND secretSealed = \(sealed) AND secretOrigin = \(source.secretOrigin)
-            """)
+        guard let (secret, resealed) = try source.openSecret(box: box) else { return nil }
+        if let resealed {
+            try await rows("""
+                UPDATE sources SET secretSealed = \(resealed)
+                WHERE owner = \(source.owner) AND id = \(source.id) AND secretSealed = \(source.secretSealed) AND secretOrigin = \(source.secretOrigin)
+                """)
+        }
         return secret
     }
 
