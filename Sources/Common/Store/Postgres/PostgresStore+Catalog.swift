@@ -37,7 +37,7 @@ extension PostgresStore {
                 var r = PostgresRowReader(row)
                 nameByKey[try r.next()] = try r.next()
             }
-            var taken = Set(try await connection.rows("""
+            let taken = Set(try await connection.rows("""
                 SELECT callName FROM catalog_entries WHERE owner = \(owner) AND sourceId <> \(sourceID)
                 """, logger: logger).map { try $0.decode(String.self) })
             // Sources named before names stopped repeating their slug keep doing so, so the
@@ -47,37 +47,8 @@ extension PostgresStore {
                 """, logger: logger).isEmpty
             try await connection.rows("DELETE FROM catalog_entries WHERE owner = \(owner) AND sourceId = \(sourceID)", logger: logger)
 
-            // Operations that keep their previous name claim it first, so a new operation
-            // can never take over a name a model already uses.
-            var assigned: [String: String] = [:]
-            for d in drafts { if let name = nameByKey[d.operationKey], !taken.contains(name) { assigned[d.operationKey] = name; taken.insert(name) } }
-            // New operations get names in a deterministic order.
-            for d in drafts.sorted(by: { $0.operationKey < $1.operationKey }) where assigned[d.operationKey] == nil {
-                let base = CallName.base(slug: slug, hint: d.nameHint, repeatingSlug: repeatsSlug)
-                var name = base
-                var n = 2
-                while taken.contains(name) { name = "\(base)_\(n)"; n += 1 }
-                taken.insert(name)
-                assigned[d.operationKey] = name
-            }
-
-            var entries: [(entry: CatalogEntry, searchName: String, searchParams: String)] = []
-            var seenKeys = Set<String>()
-            for (d, r) in zip(drafts, rendered) where seenKeys.insert(d.operationKey).inserted {
-                var entry = CatalogEntry(
-                    owner: owner, sourceId: sourceID, callName: assigned[d.operationKey]!, operationKey: d.operationKey,
-                    kind: d.kind, title: d.title, description: d.description, tags: d.tags.joined(separator: " "),
-                    method: d.method, path: d.path, deprecated: d.deprecated, inputSchema: r.inputSchema,
-                    outputSchema: r.outputSchema, details: r.details)
-                entry.signature = TypeScriptGenerator.signature(callName: entry.callName, rendered: r.signature)
-                entry.declaration = TypeScriptGenerator.declaration(
-                    callName: entry.callName, title: d.title, description: d.description, deprecated: d.deprecated, hints: d.hints,
-                    rendered: r.declaration)
-                // The texts SQLite's catalog_fts holds beside the row (see PostgresMigrations).
-                let searchName = entry.callName + " " + CallName.words(d.nameHint)
-                let searchParams = (d.parameterNames + [d.method ?? "", CallName.words(d.path ?? "")]).joined(separator: " ")
-                entries.append((entry, searchName, searchParams))
-            }
+            let assigned = CallNameAssignment.assign(drafts: drafts, previous: nameByKey, taken: taken, slug: slug, repeatingSlug: repeatsSlug)
+            let entries = IndexedCatalogEntry.entries(owner: owner, sourceID: sourceID, drafts: drafts, rendered: rendered, names: assigned)
             var ids: [String: Int64] = [:]
             var start = 0
             while start < entries.count {
@@ -117,7 +88,7 @@ extension PostgresStore {
     static let catalogLockSpace: Int32 = 0x4341_5441  // "CATA"
 
     /// `INSERT INTO catalog_entries (…, searchName, searchParams) VALUES (…), (…) RETURNING id, callName`.
-    private static func insertEntriesQuery(_ batch: ArraySlice<(entry: CatalogEntry, searchName: String, searchParams: String)>) throws -> PostgresQuery {
+    private static func insertEntriesQuery(_ batch: ArraySlice<IndexedCatalogEntry>) throws -> PostgresQuery {
         let columns = CatalogEntry.columnNames + ["searchName", "searchParams"]
         var bindings = PostgresBindings(capacity: batch.count * columns.count)
         var tuples: [String] = []

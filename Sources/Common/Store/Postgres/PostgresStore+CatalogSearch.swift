@@ -18,31 +18,22 @@ extension PostgresStore {
             FROM sources WHERE owner = \(owner) AND enabled
             """)
         var version: Int64 = 0
-        var allowed: [String: String] = [:]  // source id → slug
+        var scope = CatalogSearchScope(query: query)
         for row in rows {
             var r = PostgresRowReader(row)
             version = try r.next(Int64?.self) ?? 0
             let (id, slug, type): (String, String, String) = (try r.next(), try r.next(), try r.next())
-            if let wanted = query.source, wanted != slug { continue }
-            if let wanted = query.type, wanted != type { continue }
-            allowed[id] = slug
+            scope.admit(id: id, slug: slug, type: type)
         }
         // No enabled source (of the wanted one): nothing to rank, and no index to build.
-        guard !allowed.isEmpty else { return [] }
+        guard !scope.isEmpty else { return [] }
         let index: CatalogSearchIndex
         if let cached = catalogIndexes.lookup(owner: owner, version: version) {
             index = cached
         } else {
             index = try await catalogIndex(owner: owner)
         }
-        let hits = index.search(query.text, matchAll: query.matchAll, limit: query.limit) { document in
-            allowed[document.sourceID] != nil && (query.kind == nil || query.kind == document.kind)
-        }
-        return hits.map { h in
-            let d = h.document
-            return CatalogHit(callName: d.callName, source: allowed[d.sourceID] ?? "", kind: d.kind, title: d.title,
-                              description: d.description, method: d.method, path: d.path, signature: d.signature, matched: h.matched)
-        }
+        return scope.hits(in: index)
     }
 
     /// Builds the owner's index from the rows and caches it under the version read in the

@@ -14,20 +14,7 @@ extension PostgresStore {
     /// source and the origin it may be sent to (see `SecretBinding`). A taken slug is the
     /// insert's conflict, so two hosts registering one slug at once get one source.
     package func createSource(owner: String, draft: SourceDraft, box: SecretBox) async throws -> Source {
-        let id = UUID().uuidString.lowercased()
-        let now = Date()
-        var sealed: String?
-        var origin: Origin?
-        if let secret = draft.secret {
-            let bound = try SecretBinding.origin(forNewSecretOf: draft.slug, baseUrl: draft.baseUrl, confirmed: draft.secretOrigin)
-            sealed = try box.seal(secret, context: SecretBinding.sealingContext(owner: owner, sourceID: id, origin: bound))
-            origin = bound
-        }
-        let source = Source(id: id, owner: owner, slug: draft.slug, type: draft.type, name: draft.name,
-                            baseUrl: draft.baseUrl, specUrl: draft.specUrl, authType: draft.authType,
-                            authHeaderName: draft.authHeaderName, secretSealed: sealed, enabled: true,
-                            status: .pending, entryCount: 0, lastRefreshAt: nil, lastError: nil,
-                            createdAt: now, updatedAt: now, secretOrigin: origin?.serialized)
+        let source = try draft.newSource(owner: owner, box: box)
         let inserted = try await rows(try source.insertQuery(suffix: "ON CONFLICT (owner, slug) DO NOTHING RETURNING id"))
         guard !inserted.isEmpty else { throw StoreError.slugTaken(draft.slug) }
         return source
@@ -94,37 +81,10 @@ extension PostgresStore {
             guard let row = try await connection.rows("""
                 SELECT \(unescaped: Source.selectColumns()) FROM sources WHERE owner = \(owner) AND slug = \(slug) FOR UPDATE
                 """, logger: logger).first else { return nil }
-            var source = try Source(row)
-            // An upstream grant was issued for one MCP server: never send it to another
-            // URL, and forget it when the source stops using OAuth.
-            let movesURL = changes.baseUrl.map { $0 != source.baseUrl } ?? false
-            let leavesOAuth = changes.authType.map { $0 != .oauth } ?? false
-            if source.authType == .oauth && (movesURL || leavesOAuth) {
+            let (source, dropsOAuthGrant) = try changes.apply(to: try Source(row), box: box)
+            if dropsOAuthGrant {
                 try await connection.rows("DELETE FROM source_oauth WHERE owner = \(owner) AND sourceId = \(source.id)", logger: logger)
             }
-            if let name = changes.name { source.name = name }
-            if let baseUrl = changes.baseUrl { source.baseUrl = baseUrl }
-            if let specUrl = changes.specUrl { source.specUrl = specUrl }
-            if let enabled = changes.enabled { source.enabled = enabled }
-            if let authType = changes.authType { source.authType = authType }
-            if let headerName = changes.authHeaderName { source.authHeaderName = headerName }
-            if let secret = changes.secret {
-                if let secret {
-                    let origin = try SecretBinding.origin(forNewSecretOf: slug, baseUrl: source.baseUrl, confirmed: changes.confirmedOrigin)
-                    source.secretSealed = try box.seal(secret, context: SecretBinding.sealingContext(owner: owner, sourceID: source.id, origin: origin))
-                    source.secretOrigin = origin.serialized
-                } else {
-                    source.secretSealed = nil
-                    source.secretOrigin = nil
-                }
-            } else if source.secretSealed != nil {
-                try SecretBinding.checkKept(slug: slug, bound: source.secretBoundOrigin, baseUrl: source.baseUrl, confirmed: changes.confirmedOrigin)
-            }
-            if let status = changes.status {
-                guard source.status.canTransition(to: status) else { throw StoreError.illegalTransition(from: source.status, to: status) }
-                source.status = status
-            }
-            source.updatedAt = Date()
             try await connection.rows("""
                 UPDATE sources SET name = \(source.name), baseUrl = \(source.baseUrl), specUrl = \(source.specUrl),
                     enabled = \(source.enabled), authType = \(source.authType.rawValue), authHeaderName = \(source.authHeaderName),
@@ -136,22 +96,16 @@ extension PostgresStore {
         }
     }
 
-    /// Opens a source's secret (see `SQLiteStore.sourceSecret`): the associated data makes a
-    /// secret copied onto another owner's or source's row, or whose recorded origin was
-    /// changed, fail to open; a secret bound to no origin is `source_needs_secret`.
+    /// Opens a source's secret (see `Source.openSecret`), writing back one sealed the old way
+    /// sealed again bound to its recorded origin.
     package func sourceSecret(_ source: Source, box: SecretBox) async throws -> String? {
-        guard let sealed = source.secretSealed else { return nil }
-        guard let origin = source.secretBoundOrigin else { throw StoreError.sourceNeedsSecret(source.slug) }
-        let context = SecretBinding.sealingContext(owner: source.owner, sourceID: source.id, origin: origin)
-        if let secret = try? box.open(sealed, context: context) { return secret }
-        // Sealed before origins were recorded (a database carried over from then): bound
-        // to owner and source only. Seal it again bound to the recorded origin.
-        let secret = try box.open(sealed, context: SecretBox.sourceContext(owner: source.owner, sourceID: source.id))
-        let resealed = try box.seal(secret, context: context)
-        try await rows("""
-            UPDATE sources SET secretSealed = \(resealed)
-            WHERE owner = \(source.owner) AND id = \(source.id) AND secretSealed = \(sealed) AND secretOrigin = \(source.secretOrigin)
-            """)
+        guard let (secret, resealed) = try source.openSecret(box: box) else { return nil }
+        if let resealed {
+            try await rows("""
+                UPDATE sources SET secretSealed = \(resealed)
+                WHERE owner = \(source.owner) AND id = \(source.id) AND secretSealed = \(source.secretSealed) AND secretOrigin = \(source.secretOrigin)
+                """)
+        }
         return secret
     }
 

@@ -24,7 +24,7 @@ extension SQLiteStore {
                                         arguments: [owner, sourceID]) {
                 nameByKey[row[0]] = row[1]
             }
-            var taken = Set(try String.fetchAll(db, sql: "SELECT callName FROM catalog_entries WHERE owner = ? AND sourceId <> ?",
+            let taken = Set(try String.fetchAll(db, sql: "SELECT callName FROM catalog_entries WHERE owner = ? AND sourceId <> ?",
                                                arguments: [owner, sourceID]))
             // Sources named before names stopped repeating their slug keep doing so, so the
             // new operations of an old source are named like its others.
@@ -34,36 +34,14 @@ extension SQLiteStore {
                            arguments: [owner, sourceID])
             try db.execute(sql: "DELETE FROM catalog_entries WHERE owner = ? AND sourceId = ?", arguments: [owner, sourceID])
 
-            // Operations that keep their previous name claim it first, so a new operation
-            // can never take over a name a model already uses.
-            var assigned: [String: String] = [:]
-            for d in drafts { if let name = nameByKey[d.operationKey], !taken.contains(name) { assigned[d.operationKey] = name; taken.insert(name) } }
-            // New operations get names in a deterministic order.
-            for d in drafts.sorted(by: { $0.operationKey < $1.operationKey }) where assigned[d.operationKey] == nil {
-                let base = CallName.base(slug: source.slug, hint: d.nameHint, repeatingSlug: repeatsSlug)
-                var name = base
-                var n = 2
-                while taken.contains(name) { name = "\(base)_\(n)"; n += 1 }
-                taken.insert(name)
-                assigned[d.operationKey] = name
-            }
-
+            let assigned = CallNameAssignment.assign(drafts: drafts, previous: nameByKey, taken: taken, slug: source.slug,
+                                                     repeatingSlug: repeatsSlug)
             var inserted: [CatalogEntry] = []
-            var seenKeys = Set<String>()
-            for (d, r) in zip(drafts, rendered) where seenKeys.insert(d.operationKey).inserted {
-                var entry = CatalogEntry(
-                    owner: owner, sourceId: sourceID, callName: assigned[d.operationKey]!, operationKey: d.operationKey,
-                    kind: d.kind, title: d.title, description: d.description, tags: d.tags.joined(separator: " "),
-                    method: d.method, path: d.path, deprecated: d.deprecated, inputSchema: r.inputSchema,
-                    outputSchema: r.outputSchema, details: r.details)
-                entry.signature = TypeScriptGenerator.signature(callName: entry.callName, rendered: r.signature)
-                entry.declaration = TypeScriptGenerator.declaration(
-                    callName: entry.callName, title: d.title, description: d.description, deprecated: d.deprecated, hints: d.hints,
-                    rendered: r.declaration)
+            for item in IndexedCatalogEntry.entries(owner: owner, sourceID: sourceID, drafts: drafts, rendered: rendered, names: assigned) {
+                var entry = item.entry
                 try entry.insert(db)
                 try db.execute(sql: "INSERT INTO catalog_fts(rowid, callName, title, description, tags, params) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [entry.id, entry.callName + " " + CallName.words(d.nameHint), entry.title, entry.description, entry.tags,
-                                           (d.parameterNames + [d.method ?? "", CallName.words(d.path ?? "")]).joined(separator: " ")])
+                               arguments: [entry.id, item.searchName, entry.title, entry.description, entry.tags, item.searchParams])
                 inserted.append(entry)
             }
             try db.execute(sql: "DELETE FROM source_specs WHERE owner = ? AND sourceId = ?", arguments: [owner, sourceID])

@@ -84,21 +84,11 @@ extension SQLiteStore {
                 return built
             }
         }
-        var allowed: [String: String] = [:]  // source id → slug
-        for s in try hotPath.rows("SELECT id, slug, type, enabled FROM sources WHERE owner = ?", owner, columns: 4) {
-            guard s[3] == "1" else { continue }
-            if let wanted = query.source, wanted != s[1] { continue }
-            if let wanted = query.type, wanted != s[2] { continue }
-            allowed[s[0]] = s[1]
+        var scope = CatalogSearchScope(query: query)
+        for s in try hotPath.rows("SELECT id, slug, type, enabled FROM sources WHERE owner = ?", owner, columns: 4) where s[3] == "1" {
+            scope.admit(id: s[0], slug: s[1], type: s[2])
         }
-        let hits = index.search(query.text, matchAll: query.matchAll, limit: query.limit) { document in
-            allowed[document.sourceID] != nil && (query.kind == nil || query.kind == document.kind)
-        }
-        return hits.map { h in
-            let d = h.document
-            return CatalogHit(callName: d.callName, source: allowed[d.sourceID] ?? "", kind: d.kind, title: d.title,
-                              description: d.description, method: d.method, path: d.path, signature: d.signature, matched: h.matched)
-        }
+        return scope.hits(in: index)
     }
 
     package static func buildCatalogIndex(_ db: Database, owner: String, tuning: SearchTuning = .default) throws -> CatalogSearchIndex {

@@ -11,37 +11,11 @@ extension SQLiteStore {
     /// from OAuth, deletes its grant.
     package func updateSource(owner: String, slug: String, changes: SourceChanges, box: SecretBox) throws -> Source? {
         try writer.write { db in
-            guard var source = try Source.filter(Column("owner") == owner && Column("slug") == slug).fetchOne(db) else { return nil }
-            // An upstream grant was issued for one MCP server: never send it to another
-            // URL, and forget it when the source stops using OAuth.
-            let movesURL = changes.baseUrl.map { $0 != source.baseUrl } ?? false
-            let leavesOAuth = changes.authType.map { $0 != .oauth } ?? false
-            if source.authType == .oauth && (movesURL || leavesOAuth) {
+            guard let stored = try Source.filter(Column("owner") == owner && Column("slug") == slug).fetchOne(db) else { return nil }
+            let (source, dropsOAuthGrant) = try changes.apply(to: stored, box: box)
+            if dropsOAuthGrant {
                 try db.execute(sql: "DELETE FROM source_oauth WHERE owner = ? AND sourceId = ?", arguments: [owner, source.id])
             }
-            if let name = changes.name { source.name = name }
-            if let baseUrl = changes.baseUrl { source.baseUrl = baseUrl }
-            if let specUrl = changes.specUrl { source.specUrl = specUrl }
-            if let enabled = changes.enabled { source.enabled = enabled }
-            if let authType = changes.authType { source.authType = authType }
-            if let headerName = changes.authHeaderName { source.authHeaderName = headerName }
-            if let secret = changes.secret {
-                if let secret {
-                    let origin = try SecretBinding.origin(forNewSecretOf: slug, baseUrl: source.baseUrl, confirmed: changes.confirmedOrigin)
-                    source.secretSealed = try box.seal(secret, context: Self.sourceSecretContext(owner: owner, sourceID: source.id, origin: origin))
-                    source.secretOrigin = origin.serialized
-                } else {
-                    source.secretSealed = nil
-                    source.secretOrigin = nil
-                }
-            } else if source.secretSealed != nil {
-                try SecretBinding.checkKept(slug: slug, bound: source.secretBoundOrigin, baseUrl: source.baseUrl, confirmed: changes.confirmedOrigin)
-            }
-            if let status = changes.status {
-                guard source.status.canTransition(to: status) else { throw StoreError.illegalTransition(from: source.status, to: status) }
-                source.status = status
-            }
-            source.updatedAt = Date()
             try db.execute(sql: """
                 UPDATE sources SET name = ?, baseUrl = ?, specUrl = ?, enabled = ?, authType = ?, authHeaderName = ?,
                 secretSealed = ?, secretOrigin = ?, status = ?, updatedAt = ? WHERE owner = ? AND id = ?

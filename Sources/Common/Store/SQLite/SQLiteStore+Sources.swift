@@ -8,20 +8,7 @@ extension SQLiteStore {
     /// Registers a source; its secret is sealed with `box`, bound to owner, source and the
     /// origin it may be sent to (see `SecretBinding`).
     package func createSource(owner: String, draft: SourceDraft, box: SecretBox) throws -> Source {
-        let id = UUID().uuidString.lowercased()
-        let now = Date()
-        var sealed: String?
-        var origin: Origin?
-        if let secret = draft.secret {
-            let bound = try SecretBinding.origin(forNewSecretOf: draft.slug, baseUrl: draft.baseUrl, confirmed: draft.secretOrigin)
-            sealed = try box.seal(secret, context: Self.sourceSecretContext(owner: owner, sourceID: id, origin: bound))
-            origin = bound
-        }
-        let source = Source(id: id, owner: owner, slug: draft.slug, type: draft.type, name: draft.name,
-                            baseUrl: draft.baseUrl, specUrl: draft.specUrl, authType: draft.authType,
-                            authHeaderName: draft.authHeaderName, secretSealed: sealed, enabled: true,
-                            status: .pending, entryCount: 0, lastRefreshAt: nil, lastError: nil,
-                            createdAt: now, updatedAt: now, secretOrigin: origin?.serialized)
+        let source = try draft.newSource(owner: owner, box: box)
         do {
             try writer.write { db in try source.insert(db) }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
@@ -77,21 +64,15 @@ extension SQLiteStore {
         }
     }
 
-    /// Opens a source's secret. The associated data makes a secret copied onto another
-    /// owner's or source's row, or whose recorded origin was changed, fail to open. Throws
-    /// `source_needs_secret` for a secret bound to no origin (it is never sent).
+    /// Opens a source's secret (see `Source.openSecret`), writing back one sealed the old way
+    /// sealed again bound to its recorded origin.
     package func sourceSecret(_ source: Source, box: SecretBox) throws -> String? {
-        guard let sealed = source.secretSealed else { return nil }
-        guard let origin = source.secretBoundOrigin else { throw StoreError.sourceNeedsSecret(source.slug) }
-        let context = Self.sourceSecretContext(owner: source.owner, sourceID: source.id, origin: origin)
-        if let secret = try? box.open(sealed, context: context) { return secret }
-        // Sealed before origins were recorded: bound to owner and source only, its origin
-        // recorded by the migration. Seal it again bound to that origin.
-        let secret = try box.open(sealed, context: SecretBox.sourceContext(owner: source.owner, sourceID: source.id))
-        let resealed = try box.seal(secret, context: context)
-        try writer.write { db in
-            try db.execute(sql: "UPDATE sources SET secretSealed = ? WHERE owner = ? AND id = ? AND secretSealed = ? AND secretOrigin = ?",
-                           arguments: [resealed, source.owner, source.id, sealed, source.secretOrigin])
+        guard let (secret, resealed) = try source.openSecret(box: box) else { return nil }
+        if let resealed {
+            try writer.write { db in
+                try db.execute(sql: "UPDATE sources SET secretSealed = ? WHERE owner = ? AND id = ? AND secretSealed = ? AND secretOrigin = ?",
+                               arguments: [resealed, source.owner, source.id, source.secretSealed, source.secretOrigin])
+            }
         }
         return secret
     }
