@@ -42,16 +42,7 @@ class H(http.server.BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError): pass
         else:
             self.send_response(404); self.send_header("Content-Length", "0"); self.end_headers()
-import os, threading
-import time
-parent = os.getppid()
-def watch():
-    while os.getppid() == parent: time.sleep(0.2)
-    os._exit(0)
-threading.Thread(target=watch, daemon=True).start()  # exit with the test process
-s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1])); os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-s.serve_forever()
+serve(http.server.ThreadingHTTPServer(("127.0.0.1", 0), H))
 """#
 
     private var server: ScriptServer?

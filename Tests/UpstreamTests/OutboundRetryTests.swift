@@ -45,14 +45,7 @@ class H(socketserver.BaseRequestHandler):
             self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
 class S(socketserver.ThreadingTCPServer):
     daemon_threads = True
-parent = os.getppid()
-def watch():
-    while os.getppid() == parent: time.sleep(0.2)
-    os._exit(0)
-threading.Thread(target=watch, daemon=True).start()
-s = S(("127.0.0.1", 0), H)
-open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1])); os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-s.serve_forever()
+serve(S(("127.0.0.1", 0), H))
 """#
 
     private var server: ScriptServer?
