@@ -189,7 +189,7 @@ let package = Package(
 
         // Shared helpers: a private redis-server, the programs the tests run, Locked, a
         // recorder of configuration reads.
-        .target(name: "TestSupport", dependencies: ["Redis", configuration], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Redis", "Jobs", swiftLog, configuration], path: "Tests/TestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["JunctionCore"]),
         // The configuration reader, CommonConfiguration and the key reference (ops/docs/CONFIGURATION.md).
         .testTarget(name: "ConfigTests", dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream", "Config", "TestSupport", configuration]),

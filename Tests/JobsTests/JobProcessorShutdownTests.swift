@@ -9,23 +9,7 @@ import XCTest
 
 /// The processor is a `Service`: on graceful shutdown it stops claiming jobs, finishes
 /// (and acknowledges) the ones in flight, and only then returns.
-final class JobProcessorShutdownTests: XCTestCase, @unchecked Sendable {
-    var redis: RedisServer!
-    var client: RedisClient!
-    var queue: JobQueue!
-    let logger = Logger(label: "test")
-
-    override func setUp() async throws {
-        redis = try await RedisServer()
-        client = RedisClient(url: redis.url)
-        queue = JobQueue(redis: client)
-    }
-
-    override func tearDown() async throws {
-        client?.close()
-        redis?.stop()
-    }
-
+final class JobProcessorShutdownTests: QueueTestCase, @unchecked Sendable {
     private struct SlowHandler: JobHandler {
         let started: Locked<[String]>
         let finished: Locked<[String]>

@@ -10,23 +10,7 @@ import XCTest
 /// A consumer keeps serving when Redis restarts without its data (the job streams, their
 /// consumer groups, the ready line and the owners set all gone), and a graceful shutdown
 /// claims nothing more and keeps to its drain deadline.
-final class QueueRestartTests: XCTestCase, @unchecked Sendable {
-    var redis: RedisServer!
-    var client: RedisClient!
-    var queue: JobQueue!
-    let logger = Logger(label: "test")
-
-    override func setUp() async throws {
-        redis = try await RedisServer()
-        client = RedisClient(url: redis.url)
-        queue = JobQueue(redis: client)
-    }
-
-    override func tearDown() async throws {
-        client?.close()
-        redis?.stop()
-    }
-
+final class QueueRestartTests: QueueTestCase, @unchecked Sendable {
     private struct RecordingHandler: JobHandler {
         let handled: Locked<[String]>
         var duration: Duration = .zero

@@ -8,23 +8,7 @@ import Synchronization
 import TestSupport
 import XCTest
 
-final class QueueTests: XCTestCase, @unchecked Sendable {
-    var redis: RedisServer!
-    var client: RedisClient!
-    var queue: JobQueue!
-    let logger = Logger(label: "test")
-
-    override func setUp() async throws {
-        redis = try await RedisServer()
-        client = RedisClient(url: redis.url)
-        queue = JobQueue(redis: client)
-    }
-
-    override func tearDown() async throws {
-        client?.close()
-        redis?.stop()
-    }
-
+final class QueueTests: QueueTestCase, @unchecked Sendable {
     private func take(_ kind: JobKind, consumer: String = "c1") async throws -> JobDelivery? {
         let conn = client.makeBlockingConnection(label: "test.pop")
         defer { conn.close() }

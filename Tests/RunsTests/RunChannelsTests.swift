@@ -8,22 +8,7 @@ import TestSupport
 import XCTest
 
 /// The run's reply, progress and cancel channels: one implementation both ends use.
-final class RunChannelsTests: XCTestCase, @unchecked Sendable {
-    var redis: RedisServer!
-    var client: RedisClient!
-    var queue: JobQueue!
-
-    override func setUp() async throws {
-        redis = try await RedisServer()
-        client = RedisClient(url: redis.url)
-        queue = JobQueue(redis: client)
-    }
-
-    override func tearDown() async throws {
-        client?.close()
-        redis?.stop()
-    }
-
+final class RunChannelsTests: QueueTestCase, @unchecked Sendable {
     func testProgressEventsKeepTheirWireForm() {
         let event = RunProgressEvent(progress: 3, message: "calling a_b")
         XCTAssertEqual(event.json, ["progress": 3, "message": "calling a_b"])

@@ -8,22 +8,7 @@ import XCTest
 
 /// The execute path's queue shortcuts: hand-written job JSON, the run slot and the
 /// enqueue in one round trip, and an owner put back in line only when it has more.
-final class RunQueuePathTests: XCTestCase, @unchecked Sendable {
-    var redis: RedisServer!
-    var client: RedisClient!
-    var queue: JobQueue!
-
-    override func setUp() async throws {
-        redis = try await RedisServer()
-        client = RedisClient(url: redis.url)
-        queue = JobQueue(redis: client)
-    }
-
-    override func tearDown() async throws {
-        client?.close()
-        redis?.stop()
-    }
-
+final class RunQueuePathTests: QueueTestCase, @unchecked Sendable {
     /// The hand-written JSON and the Codable forms read each other (a stream may hold
     /// entries written either way).
     func testJobJSONMatchesCodableForms() throws {
