@@ -67,6 +67,19 @@ final class PostgresStoreTests: XCTestCase {
         }
     }
 
+    func testOnlyVerifyFullOrLoopbackCountsAsSafeFromInterception() throws {
+        // The spellings an operator might use for "this machine" and for "elsewhere".
+        for safe in ["postgres://u:p@127.0.0.1/d", "postgres://u:p@localhost/d", "postgres://u:p@[::1]/d", "postgres://u:p@127.8.9.1:5433/d",
+                     "postgres://u:p@db.example/d?sslmode=verify-full", "postgres://u:p@10.0.0.5/d?sslmode=verify-full&sslrootcert=/ca.pem"] {
+            XCTAssertFalse(try PostgresURL(safe).isExposedToInterception, safe)
+        }
+        for exposed in ["postgres://u:p@db.example/d", "postgres://u:p@10.0.0.5/d?sslmode=require", "postgres://u:p@10.0.0.5/d?sslmode=verify-ca",
+                        "postgres://u:p@127.0.0.1.evil.example/d", "postgres://u:p@localhost.example/d", "postgres://u:p@[::ffff:10.0.0.5]/d",
+                        "postgres://u:p@db.example/d?sslmode=disable"] {
+            XCTAssertTrue(try PostgresURL(exposed).isExposedToInterception, exposed)
+        }
+    }
+
     func testAnUnreachableServerFailsWithTheRedactedURL() async throws {
         let url = try PostgresURL("postgres://junction:hunter2@127.0.0.1:\(TestEnvironment.freePort())/nowhere?sslmode=disable")
         do {

@@ -12,6 +12,11 @@ package enum StoreOpener {
             let url = try PostgresURL(databaseURL)
             let store = try await PostgresStore.open(url: url, logger: logger)
             logger.info("store: PostgreSQL", metadata: ["database": "\(url)"])
+            if url.isExposedToInterception {
+                // libpq's default (prefer) is kept for compatibility; say what it costs.
+                logger.warning("JUNCTION_DATABASE_URL does not verify the server (sslmode=\(url.sslMode.rawValue)): across a network use sslmode=verify-full with sslrootcert",
+                               metadata: ["host": "\(url.host)"])
+            }
             return store
         }
         let store = try SQLiteStore(path: sqlitePath)

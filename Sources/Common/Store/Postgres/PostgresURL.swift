@@ -78,6 +78,17 @@ package struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether the connection checks who answers: only `verify-full` proves the server is
+    /// the host named. Any other mode, to a host other than this machine's loopback, can be
+    /// intercepted on the network (the opener warns).
+    package var isExposedToInterception: Bool {
+        guard sslMode != .verifyFull else { return false }
+        // A dotted IPv4 address in 127.0.0.0/8, spelled out: "127.0.0.1.evil.example" is not one.
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false).map { UInt8($0) }
+        let loopbackV4 = octets.count == 4 && octets.allSatisfy { $0 != nil } && octets[0] == 127
+        return !(loopbackV4 || host == "localhost" || host == "::1")
+    }
+
     /// The same server with another database (tests create one database per test).
     package func with(database: String) -> PostgresURL {
         var copy = self
