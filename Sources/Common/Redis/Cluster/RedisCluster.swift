@@ -16,7 +16,6 @@ package final class RedisCluster: Sendable {
         var map: RedisSlotMap
         var pools: [RedisNodeAddress: NodePool] = [:]
         var refreshing: Task<Void, Never>?
-        var closed = false
     }
 
     /// The URL the client was configured with; node URLs are made from it.
@@ -38,11 +37,6 @@ package final class RedisCluster: Sendable {
 
     /// The current slot map.
     package var slotMap: RedisSlotMap { state.withLock { $0.map } }
-
-    /// The host the seed URL names (what nodes that do not know their address are reached at).
-    var seedHost: String {
-        seed.scheme == .unix ? "127.0.0.1" : seed.host
-    }
 
     /// The URL of one node: the seed's (its user, password and TLS settings), with the
     /// node's host and port.
@@ -249,13 +243,9 @@ package final class RedisCluster: Sendable {
         throw first
     }
 
-    /// Closes every node's connections.
+    /// Closes every node's connections (as with `RedisConnection`, a later call connects again).
     package func close() {
-        let pools = state.withLock { s in
-            s.closed = true
-            return Array(s.pools.values)
-        }
-        pools.forEach { $0.close() }
+        state.withLock { Array($0.pools.values) }.forEach { $0.close() }
     }
 }
 
