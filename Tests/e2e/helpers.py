@@ -13,7 +13,7 @@ import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from stack import Stack
+from stack import Stack, parse_mcp_body
 
 
 @contextlib.asynccontextmanager
@@ -27,6 +27,33 @@ async def mcp_client(stack: Stack, token: str | None = None) -> AsyncIterator[Cl
         transport = streamable_http_client(stack.mcp_url, http_client=http)
         async with Client(transport, mode="legacy", read_timeout_seconds=120) as client:
             yield client
+
+
+STATELESS = "2026-07-28"
+
+
+def execute_stateless(base_url: str, token: str, code: str, timeout: float = 30,
+                      client_name: str = "e2e") -> tuple[int, dict[str, Any]]:
+    """One stateless (2026-07-28) `execute`: no MCP session, so nothing to lose when Redis
+    restarts empty. (HTTP status, the tool result) — or the body's start when not 200."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+               "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": STATELESS,
+               "Mcp-Method": "tools/call", "Mcp-Name": "execute"}
+    meta = {"io.modelcontextprotocol/protocolVersion": STATELESS, "io.modelcontextprotocol/clientCapabilities": {},
+            "io.modelcontextprotocol/clientInfo": {"name": client_name, "version": "1"}}
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "execute", "arguments": {"code": code}, "_meta": meta}}
+    r = httpx.post(f"{base_url}/mcp", headers=headers, json=body, timeout=timeout)
+    if r.status_code != 200:
+        return r.status_code, {"body": r.text[:500]}
+    return 200, parse_mcp_body(r)["result"]
+
+
+def error_name(result: dict[str, Any]) -> str | None:
+    """The `error.name` of a failed tool result (e.g. `queue_unavailable`, `run_lost`)."""
+    if not result.get("isError"):
+        return None
+    return ((result.get("structuredContent") or {}).get("error") or {}).get("name")
 
 
 def tool_payload(result: Any) -> dict[str, Any]:

@@ -26,32 +26,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpers import wait_source
-from stack import DocServer, Stack, parse_mcp_body
+from helpers import error_name, execute_stateless, wait_source
+from stack import DocServer, Stack
 
-MODERN = "2026-07-28"
-META = {"io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {},
-        "io.modelcontextprotocol/clientInfo": {"name": "e2e-faults", "version": "1"}}
 SLOW_CODE = "async () => { await new Promise(r => setTimeout(r, 3000)); return 'slow done' }"
 DRAIN_SECONDS = 10
 
 
 def execute(stack: Stack, code: str, timeout: float = 30, base_url: str | None = None) -> dict:
     """One stateless (2026-07-28) `execute` over an SSE response: the tool result."""
-    headers = {"Authorization": f"Bearer {stack.token}", "Content-Type": "application/json",
-               "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": MODERN,
-               "Mcp-Method": "tools/call", "Mcp-Name": "execute"}
-    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-            "params": {"name": "execute", "arguments": {"code": code}, "_meta": META}}
-    r = httpx.post(f"{base_url or stack.base_url}/mcp", headers=headers, json=body, timeout=timeout)
-    assert r.status_code == 200, r.text[:500]
-    return parse_mcp_body(r)["result"]
-
-
-def error_name(result: dict) -> str | None:
-    if not result.get("isError"):
-        return None
-    return ((result.get("structuredContent") or {}).get("error") or {}).get("name")
+    status, result = execute_stateless(base_url or stack.base_url, stack.token, code, timeout, "e2e-faults")
+    assert status == 200, result
+    return result
 
 
 def value(result: dict):

@@ -25,21 +25,15 @@ from typing import Any
 import httpx
 import pytest
 
+from helpers import error_name, execute_stateless
 from hosts import Host, Network, Postgres, Redis, can_make_namespaces, environment
-from stack import bin_dir, deno_path, new_master_key, parse_mcp_body, redis_server_path
+from stack import bin_dir, deno_path, new_master_key, redis_server_path
 
 pytestmark = pytest.mark.anyio
 
 UPSTREAM_PORT = 18080
 FRONTEND_PORT = 8080
 RECOVERY_LIMIT_S = 2.0
-MODERN = "2026-07-28"
-META = {"io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {},
-        "io.modelcontextprotocol/clientInfo": {"name": "e2e-multihost", "version": "1"}}
-
-
-def error_name(result: dict) -> str | None:
-    return ((result.get("structuredContent") or {}).get("error") or {}).get("name")
 
 
 def host_of(result: dict) -> str:
@@ -101,19 +95,10 @@ class Cluster:
         return httpx.Client(base_url=self.url(i), headers={"Authorization": f"Bearer {self.token}"}, timeout=60)
 
     async def execute(self, i: int, code: str, timeout: float = 60) -> tuple[bool, dict]:
-        """(ok, tool result) of one stateless (2026-07-28) `execute` through frontend i: no
-        MCP session to lose when Redis restarts empty."""
-        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json",
-                   "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": MODERN,
-                   "Mcp-Method": "tools/call", "Mcp-Name": "execute"}
-        body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-                "params": {"name": "execute", "arguments": {"code": code}, "_meta": META}}
-        async with httpx.AsyncClient(timeout=timeout) as http:
-            r = await http.post(self.url(i) + "/mcp", headers=headers, json=body)
-        if r.status_code != 200:
-            return False, {"status": r.status_code, "body": r.text[:500]}
-        result = parse_mcp_body(r)["result"]
-        return not result.get("isError"), result
+        """(ok, tool result) of one stateless `execute` through frontend i: no MCP session to
+        lose when Redis restarts empty."""
+        status, result = await asyncio.to_thread(execute_stateless, self.url(i), self.token, code, timeout, "e2e-multihost")
+        return status == 200 and not result.get("isError"), result
 
     def hits(self, host: Host) -> list[str]:
         path = host.folder / "hits.txt"
