@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import JunctionCore
+import JunctionTracing
 import NIOCore
 import NIOHTTP1
 import NIOHTTPCompression
@@ -107,6 +108,8 @@ package struct UpstreamHTTP: Sendable {
         var method = method
         var body = body
         var headers = headers
+        // The upstream continues the current trace (W3C `traceparent`), when tracing is on.
+        Traces.inject(into: &headers)
         let origin = Origin(url)
         for _ in 0...maxRedirects {
             // Checked as AsyncHTTPClient will read it: the same text, parsed the same way.
