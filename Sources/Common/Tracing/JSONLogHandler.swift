@@ -28,7 +28,7 @@ package struct JSONLogHandler: LogHandler {
     }
 
     /// The fields every line has; metadata with one of these names is written under `meta.<name>`.
-    static let reserved: Set<String> = ["time", "level", "logger", "message", "error", "source"]
+    static let reserved: Set<String> = ["time", "level", "logger", "message", "error"]
 
     package func log(event: LogEvent) {
         var merged = metadata

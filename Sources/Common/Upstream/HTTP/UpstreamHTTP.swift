@@ -47,12 +47,15 @@ package struct UpstreamHTTP: Sendable {
     }
 
     /// The configuration of every outbound client: no redirects of its own, timeouts,
-    /// bounded decompression.
+    /// bounded decompression, no tracing of its own.
     package static func clientConfiguration() -> HTTPClient.Configuration {
         var config = HTTPClient.Configuration()
         config.redirectConfiguration = .disallow
         config.timeout = .init(connect: .seconds(10), read: .seconds(60))
         config.decompression = .enabled(limit: .ratio(50))
+        // No spans of AsyncHTTPClient's own: they would record each URL's query (an API key
+        // of `query` auth travels there) and add a second `traceparent` to ours (`open`).
+        config.tracing.tracer = nil
         return config
     }
 
