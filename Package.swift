@@ -210,7 +210,7 @@ let package = Package(
         // The trace carrier, the JSON log handler, the envelope's trace context.
         .testTarget(name: "TracingTests", dependencies: ["JunctionCore", "JunctionTracing", "Jobs", swiftLog, tracing]),
         // The configuration reader, CommonConfiguration and the key reference (ops/docs/CONFIGURATION.md).
-        .testTarget(name: "ConfigTests", dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream", "Config", "TestSupport", configuration]),
+        .testTarget(name: "ConfigTests", dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream", "Config", "JunctionTracing", "TestSupport", configuration]),
         .testTarget(name: "RedisTests", dependencies: ["JunctionCore", "Redis", "TestSupport"]),
         // QueueTests waits for replies with Runs' ReplyListener.
         .testTarget(name: "JobsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport", swiftLog, serviceLifecycle]),
