@@ -6,7 +6,7 @@ import PackageDescription
 // each library lists only what it imports, so the compiler keeps the rooms apart.
 // Lower layers never import higher ones:
 //
-//   JunctionCore ← Secrets ← Redis ← Jobs ← Runs
+//   JunctionCore ← Secrets ← Redis ← Jobs ← Runs;  JunctionCore ← JunctionTracing ← Jobs, Upstream
 //   JunctionCore ← Catalog;  Secrets ← Upstream
 //   Catalog, Upstream ← Store ← SourceAccess;  Redis, Upstream ← Config
 
@@ -19,6 +19,7 @@ let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
 let configuration = Target.Dependency.product(name: "Configuration", package: "swift-configuration")
+let tracing = Target.Dependency.product(name: "Tracing", package: "swift-distributed-tracing")
 
 let package = Package(
     name: "Junction",
@@ -49,6 +50,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // The multi-host store (JUNCTION_DATABASE_URL): PostgreSQL's wire protocol, a pool, TLS.
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // Traces (OTEL_EXPORTER_OTLP_ENDPOINT): the API every library speaks, and the OTLP
+        // exporter. Only the OTLP/HTTP trait: gRPC would add minutes to every clean build.
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // MARK: Foundations
@@ -88,20 +93,31 @@ let package = Package(
             path: "Sources/Common/Redis"
         ),
 
+        // Traces and log format: the OTLP bootstrap (off unless OTEL_EXPORTER_OTLP_ENDPOINT),
+        // the W3C trace context a job carries, the JSON log handler with the trace id.
+        .target(
+            name: "JunctionTracing",
+            dependencies: [
+                "JunctionCore", swiftLog, serviceLifecycle, tracing,
+                .product(name: "OTel", package: "swift-otel"),
+            ],
+            path: "Sources/Common/Tracing"
+        ),
+
         // MARK: Work through Redis
 
         // Generic job machinery: envelopes, per-user fair streams, the processor service.
         // Knows nothing about runs or sessions.
         .target(
             name: "Jobs",
-            dependencies: ["JunctionCore", "Redis", swiftLog, serviceLifecycle],
+            dependencies: ["JunctionCore", "Redis", "JunctionTracing", tracing, swiftLog, serviceLifecycle],
             path: "Sources/Common/Jobs"
         ),
         // The run contract between frontend and worker: requests and results, run slots,
         // the dispatcher and the reply listener.
         .target(
             name: "Runs",
-            dependencies: ["JunctionCore", "Redis", "Jobs", swiftLog, serviceLifecycle],
+            dependencies: ["JunctionCore", "Redis", "Jobs", "JunctionTracing", tracing, swiftLog, serviceLifecycle],
             path: "Sources/Common/Runs"
         ),
 
@@ -117,7 +133,7 @@ let package = Package(
         .target(
             name: "Upstream",
             dependencies: [
-                "JunctionCore", "Secrets", asyncHTTPClient, crypto, nioCore, nioHTTP1,
+                "JunctionCore", "Secrets", "JunctionTracing", asyncHTTPClient, crypto, nioCore, nioHTTP1,
                 .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
             ],
             path: "Sources/Common/Upstream"
@@ -146,7 +162,7 @@ let package = Package(
         // documented keys and the swift-configuration reader the executables build at start-up.
         .target(
             name: "Config",
-            dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream", configuration],
+            dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream", "JunctionTracing", configuration],
             path: "Sources/Common/Config"
         ),
 
@@ -155,8 +171,8 @@ let package = Package(
         .executableTarget(
             name: "Frontend",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "Config", configuration,
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "Config", "JunctionTracing", configuration,
+                tracing, .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -170,7 +186,7 @@ let package = Package(
             name: "Worker",
             dependencies: [
                 "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config", configuration,
-                asyncHTTPClient, crypto, swiftLog, serviceLifecycle, unixSignals,
+                "JunctionTracing", tracing, asyncHTTPClient, crypto, swiftLog, serviceLifecycle, unixSignals,
             ],
             resources: [
                 .copy("Sandbox/sandbox-host.js"), .copy("Sandbox/sandbox-protocol.js"), .copy("Sandbox/sandbox-worker.js"),
@@ -181,7 +197,7 @@ let package = Package(
             name: "Refresher",
             dependencies: [
                 "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config", configuration,
-                asyncHTTPClient, swiftLog, serviceLifecycle, unixSignals,
+                "JunctionTracing", asyncHTTPClient, swiftLog, serviceLifecycle, unixSignals,
             ]
         ),
 
@@ -191,8 +207,10 @@ let package = Package(
         // recorder of configuration reads.
         .target(name: "TestSupport", dependencies: ["Redis", "Jobs", swiftLog, configuration], path: "Tests/TestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["JunctionCore"]),
+        // The trace carrier, the JSON log handler, the envelope's trace context.
+        .testTarget(name: "TracingTests", dependencies: ["JunctionCore", "JunctionTracing", "Jobs", swiftLog, tracing]),
         // The configuration reader, CommonConfiguration and the key reference (ops/docs/CONFIGURATION.md).
-        .testTarget(name: "ConfigTests", dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream", "Config", "TestSupport", configuration]),
+        .testTarget(name: "ConfigTests", dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream", "Config", "JunctionTracing", "TestSupport", configuration]),
         .testTarget(name: "RedisTests", dependencies: ["JunctionCore", "Redis", "TestSupport"]),
         // QueueTests waits for replies with Runs' ReplyListener.
         .testTarget(name: "JobsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport", swiftLog, serviceLifecycle]),

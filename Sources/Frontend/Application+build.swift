@@ -1,6 +1,7 @@
 import Config
 import Hummingbird
 import Jobs
+import JunctionTracing
 import Logging
 import Redis
 import Runs
@@ -41,7 +42,9 @@ func buildRouter(dependencies d: FrontendDependencies) throws -> Router<Frontend
     let box = SecretBox(keyring: config.common.keyring)
     let auth = Authenticator(database: d.database, publicURL: config.publicURL)
     let router = Router(context: FrontendContext.self)
-    // Router middleware applies to routes added after it: add it first.
+    // Router middleware applies to routes added after it: add it first. The request's span
+    // (tracing on only) is outermost, so error answers are inside it too.
+    if Traces.isEnabled { router.add(middleware: RequestSpanMiddleware<FrontendContext>()) }
     router.add(middleware: SecurityHeadersMiddleware<FrontendContext>())
     router.add(middleware: ErrorMiddleware<FrontendContext>(logger: logger))
     router.get("/healthz") { _, _ in "ok" }

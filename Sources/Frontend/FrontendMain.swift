@@ -3,6 +3,7 @@ import Config
 import Configuration
 import Hummingbird
 import JunctionCore
+import JunctionTracing
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -22,6 +23,7 @@ struct FrontendCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try FrontendConfiguration(reader: ConfigReader(keys: CommonConfiguration.keys + FrontendConfiguration.keys))
+            let telemetry = try Telemetry.bootstrap(config.common.telemetry(process: "frontend"))
             let logger = Logger.junction("frontend", level: config.common.logLevel)
             if config.common.outboundPolicy.allowLoopbackHTTP {
                 logger.warning("development setting JUNCTION_ALLOW_LOOPBACK_HTTP is on: plain-HTTP and loopback upstreams are allowed")
@@ -30,7 +32,10 @@ struct FrontendCommand: AsyncParsableCommand {
             // SIGTERM: stop accepting, finish the open requests and streams (their runs'
             // replies still arrive: the reply listener stops after the server), for at most
             // the drain deadline; then what is left is cancelled.
-            var settings = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            // The span exporter first: services stop last to first, so it flushes the others' spans.
+            let exporter: [ServiceGroupConfiguration.ServiceConfiguration] = telemetry.map { [.init(service: $0)] } ?? []
+            var settings = ServiceGroupConfiguration(services: exporter + [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                     logger: logger)
             settings.maximumGracefulShutdownDuration = config.common.drainTimeout
             try await ServiceGroup(configuration: settings).run()
         }

@@ -4,6 +4,7 @@ import Config
 import Configuration
 import Jobs
 import JunctionCore
+import JunctionTracing
 import Logging
 import Redis
 import Secrets
@@ -18,6 +19,7 @@ struct RefresherMain {
     static func main() async throws {
         let config = try RefresherConfiguration(reader: ConfigReader(keys: CommonConfiguration.keys + RefresherConfiguration.keys))
         let common = config.common
+        let telemetry = try Telemetry.bootstrap(common.telemetry(process: "refresher"))
         let logger = Logger.junction("refresher", level: common.logLevel)
         let database = try await StoreOpener.open(databaseURL: common.databaseURL, sqlitePath: common.databasePath, logger: logger)
         let queue = JobQueue(redis: RedisClient(url: common.redisURL))
@@ -33,7 +35,9 @@ struct RefresherMain {
             interval: config.interval, tick: config.tick, tokenLead: config.tokenLead,
             logger: logger)
         logger.info("refresher ready")
-        var settings = ServiceGroupConfiguration(services: [.init(service: processor), .init(service: scheduler)],
+        // The span exporter first: services stop last to first, so it flushes the others' spans.
+        let exporter: [ServiceGroupConfiguration.ServiceConfiguration] = telemetry.map { [.init(service: $0)] } ?? []
+        var settings = ServiceGroupConfiguration(services: exporter + [.init(service: processor), .init(service: scheduler)],
                                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         settings.maximumGracefulShutdownDuration = common.drainTimeout + .seconds(5)
         try await ServiceGroup(configuration: settings).run()

@@ -3,6 +3,7 @@ import Config
 import Configuration
 import Jobs
 import JunctionCore
+import JunctionTracing
 import Logging
 import Redis
 import Secrets
@@ -17,8 +18,11 @@ import Upstream
 struct WorkerMain {
     static func main() async throws {
         let config = try WorkerConfiguration(reader: ConfigReader(keys: CommonConfiguration.keys + WorkerConfiguration.keys))
+        let telemetry = try Telemetry.bootstrap(config.common.telemetry(process: "worker"))
         let logger = Logger.junction("worker", level: config.common.logLevel)
-        let services = try await buildWorker(config: config, logger: logger)
+        // The span exporter first: services stop last to first, so it flushes the others' spans.
+        let exporter: [ServiceGroupConfiguration.ServiceConfiguration] = telemetry.map { [.init(service: $0)] } ?? []
+        let services = exporter + (try await buildWorker(config: config, logger: logger))
         var settings = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // A backstop: the processor itself gives up on its runs at the drain deadline.
         settings.maximumGracefulShutdownDuration = config.common.drainTimeout + .seconds(5)

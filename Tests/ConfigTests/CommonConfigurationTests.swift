@@ -2,6 +2,7 @@ import Config
 import Configuration
 import Foundation
 import JunctionCore
+import JunctionTracing
 import Redis
 import Secrets
 import TestSupport
@@ -90,6 +91,34 @@ final class CommonConfigurationTests: XCTestCase {
         XCTAssertThrowsError(try common(["JUNCTION_MASTER_KEY": key, "REDIS_URL": "http://x"])) {
             XCTAssertTrue("\($0)".contains("REDIS_URL"), "\($0)")
         }
+    }
+
+    func testTracingIsOnOnlyWithAnOTLPEndpointAndNotSwitchedOff() throws {
+        let key = Self.key
+        let endpoint = "http://127.0.0.1:4318"
+        let cases: [([String: String], Bool)] = [
+            ([:], false),
+            (["OTEL_EXPORTER_OTLP_ENDPOINT": endpoint], true),
+            (["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": endpoint + "/v1/traces"], true),
+            (["OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_SDK_DISABLED": "true"], false),
+            (["OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_TRACES_EXPORTER": "none"], false),
+            (["OTEL_EXPORTER_OTLP_ENDPOINT": ""], false),
+        ]
+        for (environment, on) in cases {
+            let config = try common(environment.merging(["JUNCTION_MASTER_KEY": key]) { $1 })
+            XCTAssertEqual(config.tracingEnabled, on, "\(environment)")
+            XCTAssertEqual(config.telemetry(process: "worker").tracing, on)
+        }
+        XCTAssertEqual(try common(["JUNCTION_MASTER_KEY": key]).telemetry(process: "worker").serviceName, "junction-worker")
+        XCTAssertEqual(try common(["JUNCTION_MASTER_KEY": key, "OTEL_SERVICE_NAME": "edge"]).telemetry(process: "worker").serviceName, "edge")
+    }
+
+    func testTheLogFormatIsTextOrJSONAndAnythingElseStopsStartUp() throws {
+        XCTAssertEqual(try common(["JUNCTION_MASTER_KEY": Self.key]).logFormat, .text)
+        XCTAssertEqual(try common(["JUNCTION_MASTER_KEY": Self.key, "JUNCTION_LOG_FORMAT": "JSON"]).logFormat, .json)
+        let error = failure(["JUNCTION_MASTER_KEY": Self.key, "JUNCTION_LOG_FORMAT": "xml"])
+        XCTAssertEqual(error?.variable, "JUNCTION_LOG_FORMAT")
+        XCTAssertEqual(error?.message, "JUNCTION_LOG_FORMAT must be text or json, got 'xml'")
     }
 
     func testSecretsNeverShowInDescriptionsOrAccessReports() throws {

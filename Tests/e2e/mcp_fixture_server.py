@@ -8,7 +8,8 @@ paging). `--sdk` serves the same tools through the official SDK's MCPServer
 instead of FastMCP. `--token T` requires `Authorization: Bearer T` (FastMCP's
 StaticTokenVerifier). `--page-size N` makes tools/list return N tools per page.
 GET /stats (FastMCP only) reports how many initialize / server/discover requests
-were seen, so tests can check that sessions are reused.
+were seen, so tests can check that sessions are reused; GET /traceparents the W3C
+`traceparent` header of every tools/call (None where it had none).
 """
 
 
@@ -19,6 +20,7 @@ import base64
 import json
 
 COUNTS = {"initialize": 0, "server/discover": 0, "tools/call": 0, "tools/list": 0}
+TRACEPARENTS: list = []
 
 
 def add_tools(mcp, Context) -> None:
@@ -124,6 +126,10 @@ def main() -> None:
     async def stats(_: Request) -> JSONResponse:
         return JSONResponse(COUNTS)
 
+    @mcp.custom_route("/traceparents", methods=["GET"])
+    async def traceparents(_: Request) -> JSONResponse:
+        return JSONResponse(TRACEPARENTS)
+
     app = mcp.http_app(transport="http" if args.transport == "http" else "sse")
 
     async def counting(scope, receive, send):
@@ -141,6 +147,10 @@ def main() -> None:
             method = json.loads(body).get("method")
             if method in COUNTS:
                 COUNTS[method] += 1
+            if method == "tools/call":
+                headers = dict(scope.get("headers") or [])
+                parent = headers.get(b"traceparent")
+                TRACEPARENTS.append(parent.decode("latin-1") if parent is not None else None)
         except Exception:
             pass
         sent = False

@@ -10,6 +10,7 @@ Tests/e2e/stack.py), then over raw JSON-RPC on HTTP (keep-alive, one
     that they see the same machine;
   * executions per second with N concurrent clients for a fixed time;
   * codemode.catalog() inside a run against a large catalog;
+(with --tracing off,on: the first three with tracing off and on, side by side;)
 then runs ops/bench/floor.js on its own (cold worker cost and isolate churn), prints a
 table, the ratios against the targets, and the peak RSS (VmHWM) of each process.
 
@@ -552,6 +553,97 @@ def compare_stores(args: argparse.Namespace, results: dict, stores: list[str]) -
         args.json.write_text(json.dumps(results, indent=2))
 
 
+def compare_tracing(args: argparse.Namespace, results: dict, modes: list[str]) -> None:
+    """The same measures with tracing off and on (and, with --baseline-bin, the binaries of a
+    build from before tracing existed), taking turns --rounds times so every mode sees the
+    same machine. "on" exports every span over OTLP/HTTP to a real receiver
+    (Tests/e2e/otlp_receiver.py, opentelemetry-proto) in a process of its own, with swift-otel's
+    default batching; "off" leaves OTEL_EXPORTER_OTLP_ENDPOINT unset. Prints the medians over
+    the rounds and each mode against "off" (targets: on within 10 %, off within noise of the
+    baseline)."""
+    import os
+
+    receiver = None
+    port = free_loopback_port()
+    if "on" in modes:
+        receiver = subprocess.Popen([sys.executable, str(ROOT / "Tests" / "e2e" / "otlp_receiver.py"), "--port", str(port)],
+                                    stdout=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or receiver.poll() is not None:
+                    raise RuntimeError("the OTLP receiver did not start")
+                time.sleep(0.1)
+        print(f"OTLP receiver on 127.0.0.1:{port}", file=sys.stderr)
+    per_mode: dict[str, list[dict]] = {m: [] for m in modes}
+    saved_bin = os.environ.get("JUNCTION_BIN_DIR")
+    try:
+        for round_no in range(args.rounds):
+            for mode in modes:
+                env = {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}"} if mode == "on" else {}
+                if mode == "baseline":
+                    os.environ["JUNCTION_BIN_DIR"] = str(args.baseline_bin)
+                print(f"round {round_no + 1}/{args.rounds}: tracing {mode}", file=sys.stderr)
+                one: dict = {}
+                try:
+                    measure_stack(args, one, env)
+                finally:
+                    if saved_bin is None:
+                        os.environ.pop("JUNCTION_BIN_DIR", None)
+                    else:
+                        os.environ["JUNCTION_BIN_DIR"] = saved_bin
+                per_mode[mode].append(one)
+    finally:
+        if receiver is not None:
+            receiver.terminate()
+            out, _ = receiver.communicate(timeout=20)
+            results["otlp_receiver"] = out.strip().splitlines()[-1] if out.strip() else ""
+
+    def med(values: list[float]) -> float:
+        return statistics.median(values) if values else float("nan")
+
+    measures = [
+        ("paced e2e execute median (ms)", lambda r: r["paced"]["execute"]["median_ms"], False),
+        ("paced e2e stateless median (ms)", lambda r: r["paced"]["execute_stateless"]["median_ms"], False),
+        ("e2e execute, 1 client, median (ms)", lambda r: r["latency_1_client"]["median_ms"], False),
+        ("e2e execute, 1 client, p99 (ms)", lambda r: r["latency_1_client"]["p99_ms"], False),
+        (f"throughput, {args.clients} clients (exec/s)", lambda r: r["throughput"]["per_s"], True),
+    ]
+    print()
+    print(f"Junction with tracing off and on ({results['build']} build, {args.rounds} rounds taking turns; each cell: "
+          f"the median over the rounds, then every round's value)")
+    others = [m for m in modes if m != "off"]
+    header = f"{'measure':<38}" + "".join(f" {m:>28}" for m in modes) + "".join(f"  {m + ' vs off':>12}" for m in others)
+    print(header)
+    print("-" * len(header))
+    summary: dict = {}
+    for label, get, higher_is_better in measures:
+        meds, cells = {}, []
+        for mode in modes:
+            values = [get(r) for r in per_mode[mode]]
+            meds[mode] = med(values)
+            cells.append(f"{meds[mode]:.2f} ({' / '.join(f'{v:.2f}' for v in values)})")
+        line = f"{label:<38}" + "".join(f" {c:>28}" for c in cells)
+        if "off" in meds:
+            for mode in others:
+                a, b = meds["off"], meds[mode]
+                cost = (a - b) / a if higher_is_better else (b - a) / a
+                summary.setdefault("cost_vs_off", {}).setdefault(mode, {})[label] = cost
+                line += f"  {cost:>+11.1%}"
+        print(line)
+        summary[label] = meds
+    print("\n(positive = costs more than off: slower, or fewer executions per second)")
+    if results.get("otlp_receiver"):
+        print(f"OTLP receiver: {results['otlp_receiver']}")
+    results["tracing"] = per_mode
+    results["tracing_medians"] = summary
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
 def free_loopback_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -575,13 +667,24 @@ def main() -> int:
     ap.add_argument("--stores", default="sqlite",
                     help="sqlite (default), or sqlite,postgres: the same measures on each store in one run, "
                          "taking turns --rounds times, next to each other (PostgreSQL on loopback, started here)")
-    ap.add_argument("--rounds", type=int, default=2, help="turns per store with --stores sqlite,postgres (2)")
+    ap.add_argument("--rounds", type=int, default=2, help="turns per store (or tracing mode) in a comparison (2)")
+    ap.add_argument("--tracing", default="",
+                    help="off,on: the same measures with tracing off and on (exporting to a local OTLP/HTTP receiver), "
+                         "taking turns --rounds times, side by side; add baseline with --baseline-bin")
+    ap.add_argument("--baseline-bin", type=Path,
+                    help="a folder with junction-* binaries built before tracing existed: mode 'baseline' of --tracing")
     args = ap.parse_args()
 
     results: dict = {"build": build_config()}
     stores = [x.strip() for x in args.stores.split(",") if x.strip()]
     if any(x not in ("sqlite", "postgres") for x in stores):
         ap.error("--stores takes sqlite and/or postgres")
+    modes = [x.strip() for x in args.tracing.split(",") if x.strip()]
+    if modes:
+        if any(x not in ("baseline", "off", "on") for x in modes) or ("baseline" in modes and not args.baseline_bin):
+            ap.error("--tracing takes off, on and baseline (which needs --baseline-bin)")
+        compare_tracing(args, results, modes)
+        return 0
     if stores == ["sqlite"]:
         measure_stack(args, results, {})
     else:

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import JunctionCore
+import JunctionTracing
 import Redis
 import Secrets
 import Upstream
@@ -23,6 +24,16 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
     /// runs, a refresher's refreshes, a frontend's open requests and streams) before it exits.
     package var drainTimeout: Duration
     package var logLevel: String
+    /// `JUNCTION_LOG_FORMAT`: swift-log's text lines, or one JSON object per line.
+    package var logFormat: LogFormat = .text
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`: where spans go
+    /// (OTLP/HTTP); tracing is on when either is set (and not switched off by
+    /// `OTEL_SDK_DISABLED` or `OTEL_TRACES_EXPORTER=none`).
+    package var otlpEndpoint: String?
+    package var otlpTracesEndpoint: String?
+    package var otelDisabled = false
+    /// `OTEL_SERVICE_NAME`; nil: `junction-<process>`.
+    package var serviceName: String?
 
     /// Reads every common key (all of them, every time, so an access report lists them all).
     package init(reader: ConfigReader) throws {
@@ -39,6 +50,23 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
         visibilityTimeout = .milliseconds(try reader.int(.visibilityTimeout, default: 30_000))
         drainTimeout = .seconds(max(0, try reader.int(.drainSeconds, default: 30)))
         logLevel = reader.string(.logLevel, default: "info")
+        let format = reader.string(.logFormat, default: "text")
+        guard let logFormat = LogFormat(rawValue: format.lowercased()) else {
+            throw ConfigurationError(.logFormat, "JUNCTION_LOG_FORMAT must be text or json, got '\(format)'")
+        }
+        self.logFormat = logFormat
+        otlpEndpoint = reader.string(.otlpEndpoint)
+        otlpTracesEndpoint = reader.string(.otlpTracesEndpoint)
+        otelDisabled = reader.bool(.otelSDKDisabled) || reader.string(.otelTracesExporter)?.lowercased() == "none"
+        serviceName = reader.string(.otelServiceName)
+    }
+
+    /// Whether spans are exported.
+    package var tracingEnabled: Bool { !otelDisabled && (otlpEndpoint != nil || otlpTracesEndpoint != nil) }
+
+    /// The logging and tracing set-up of the process named `process` (`frontend`, …).
+    package func telemetry(process: String) -> TelemetrySettings {
+        TelemetrySettings(logFormat: logFormat, tracing: tracingEnabled, serviceName: serviceName ?? "junction-\(process)")
     }
 
     package init(redisURL: RedisURL, databasePath: String, keyring: Keyring, outboundPolicy: OutboundPolicy,
@@ -80,7 +108,7 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
         .masterKey, .masterKeyFile, .masterKeyID, .oldMasterKeys, .redisURL, .redisTLSCA, .redisTLSCert, .redisTLSKey,
         .databaseURL, .dataDirectory, .databasePath,
         .allowLoopbackHTTP, .visibilityTimeout, .logLevel,
-        .drainSeconds,
+        .drainSeconds, .logFormat, .otlpEndpoint, .otlpTracesEndpoint, .otelServiceName, .otelSDKDisabled, .otelTracesExporter,
     ]
 
     package var description: String { redactedDescription(of: self, secret: ["databaseURL"]) }
@@ -109,4 +137,12 @@ extension ConfigurationKey {
                                                             default: .value("30000"))
     package static let drainSeconds = ConfigurationKey("junction.drainSeconds", variable: "JUNCTION_DRAIN_SECONDS", default: .value("30"))
     package static let logLevel = ConfigurationKey("junction.logLevel", variable: "JUNCTION_LOG_LEVEL", default: .value("info"))
+    package static let logFormat = ConfigurationKey("junction.logFormat", variable: "JUNCTION_LOG_FORMAT", default: .value("text"))
+    package static let otlpEndpoint = ConfigurationKey("otel.exporter.otlp.endpoint", variable: "OTEL_EXPORTER_OTLP_ENDPOINT", default: .unset)
+    package static let otlpTracesEndpoint = ConfigurationKey("otel.exporter.otlp.traces.endpoint", variable: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                                                             default: .unset)
+    package static let otelServiceName = ConfigurationKey("otel.serviceName", variable: "OTEL_SERVICE_NAME",
+                                                          default: .derived("`junction-frontend`, `junction-worker`, `junction-refresher`"))
+    package static let otelSDKDisabled = ConfigurationKey("otel.sdkDisabled", variable: "OTEL_SDK_DISABLED", default: .value("false"))
+    package static let otelTracesExporter = ConfigurationKey("otel.tracesExporter", variable: "OTEL_TRACES_EXPORTER", default: .value("otlp"))
 }

@@ -1,5 +1,6 @@
 import Foundation
 import JunctionCore
+import JunctionTracing
 
 /// The two kinds of work that travel through Redis.
 package enum JobKind: String, Sendable, Codable, CaseIterable {
@@ -24,9 +25,13 @@ package struct JobEnvelope: Sendable, Codable, Equatable {
     package var attempt: Int
     /// The kind-specific request, as JSON.
     package var body: JSONValue
+    /// The W3C trace context (`traceparent`, `tracestate`) of the span that queued the job,
+    /// so the consumer's spans join its trace; nil when tracing is off.
+    package var trace: [String: String]?
 
+    /// A job; `trace` defaults to the current span's context (nil when tracing is off).
     package init(id: String = UUID().uuidString.lowercased(), kind: JobKind, owner: String, deadline: Date? = nil,
-                 replyTo: String? = nil, attempt: Int = 1, body: JSONValue) {
+                 replyTo: String? = nil, attempt: Int = 1, body: JSONValue, trace: [String: String]? = Traces.currentCarrier()) {
         self.id = id
         self.kind = kind
         self.owner = owner
@@ -35,6 +40,7 @@ package struct JobEnvelope: Sendable, Codable, Equatable {
         self.replyTo = replyTo
         self.attempt = attempt
         self.body = body
+        self.trace = trace
     }
 
     package var isExpired: Bool {
@@ -91,6 +97,7 @@ extension JobEnvelope {
         ]
         if let deadline { o["deadline"] = .number(Double(deadline)) }
         if let replyTo { o["replyTo"] = .string(replyTo) }
+        if let trace { o["trace"] = .object(trace.mapValues { .string($0) }) }
         return JSONValue.object(o).jsonString()
     }
 
@@ -100,7 +107,10 @@ extension JobEnvelope {
               let id = o["id"]?.stringValue, let kind = o["kind"]?.stringValue.flatMap(JobKind.init(rawValue:)),
               let owner = o["owner"]?.stringValue, let createdAt = o["createdAt"]?.numberValue,
               let attempt = o["attempt"]?.intValue, let body = o["body"] else { return nil }
-        self.init(id: id, kind: kind, owner: owner, replyTo: o["replyTo"]?.stringValue, attempt: attempt, body: body)
+        // Only string members: the consumer checks their form before the tracer reads them.
+        let trace = o["trace"]?.objectValue?.compactMapValues(\.stringValue)
+        self.init(id: id, kind: kind, owner: owner, replyTo: o["replyTo"]?.stringValue, attempt: attempt, body: body,
+                  trace: trace?.isEmpty == false ? trace : nil)
         self.createdAt = Int64(createdAt)
         self.deadline = o["deadline"]?.numberValue.map { Int64($0) }
     }

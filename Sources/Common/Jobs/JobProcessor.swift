@@ -1,9 +1,11 @@
 import Foundation
 import JunctionCore
+import JunctionTracing
 import Logging
 import Redis
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// Consumes one kind of job with bounded concurrency: takes the next job in the driver's
 /// fair order (the longest-waiting user's), runs it, acknowledges it. Also keeps its
@@ -119,6 +121,15 @@ package struct JobProcessor<Driver: JobDriver>: Service {
             try? await queue.publishReply(JobReply(jobID: delivery.envelope.id, errorCode: "expired",
                                                    message: "the job expired before a worker could start it"), for: delivery.envelope,
                                           after: handler.commandsBeforeReply(to: delivery.envelope))
+        } else if Traces.isEnabled {
+            // The consumer's side of the trace the producer began (its context rode in the job).
+            let envelope = delivery.envelope
+            await Traces.withSpan("\(kind.rawValue) job", context: Traces.context(continuing: envelope.trace), ofKind: .consumer) { span in
+                span?.attributes["junction.job.id"] = envelope.id
+                span?.attributes["junction.job.attempt"] = envelope.attempt
+                span?.attributes["junction.job.queued_ms"] = Int(Int64(Date().timeIntervalSince1970 * 1000) - envelope.createdAt)
+                await handler.handle(delivery)
+            }
         } else {
             await handler.handle(delivery)
         }

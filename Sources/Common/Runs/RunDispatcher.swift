@@ -1,6 +1,8 @@
 import Foundation
 import Jobs
 import JunctionCore
+import JunctionTracing
+import Tracing
 
 /// Sends `search`/`execute` runs to the workers through the user's job stream and
 /// waits for the reply on this instance's reply stream.
@@ -47,6 +49,21 @@ package struct RunDispatcher: Sendable {
     /// the job. With `progress`, the worker reports the run's steps, for `finish`.
     package func start(_ tool: RunRequest.Tool, code: String, owner: String, session: RunSlots.SessionBinding? = nil,
                progress: Bool = false) async -> Start {
+        guard Traces.isEnabled else { return await enqueue(tool, code: code, owner: owner, session: session, progress: progress) }
+        // The producer's span: the job carries its context to the worker's consumer span.
+        return await Traces.withSpan("\(tool.rawValue) enqueue", ofKind: .producer) { span in
+            let start = await enqueue(tool, code: code, owner: owner, session: session, progress: progress)
+            switch start {
+            case .started(let pending): span?.attributes["junction.job.id"] = pending.jobID
+            case .refused(let result): span?.setStatus(SpanStatus(code: .error, message: result.structured["error"]?["name"]?.stringValue))
+            case .sessionNotFound: span?.setStatus(SpanStatus(code: .error, message: "session_not_found"))
+            }
+            return start
+        }
+    }
+
+    private func enqueue(_ tool: RunRequest.Tool, code: String, owner: String, session: RunSlots.SessionBinding?,
+                         progress: Bool) async -> Start {
         let request = RunRequest(tool: tool, code: code, timeoutMs: timeout.milliseconds, progress: progress)
         // The job expires if no worker starts it in time, so a late start never runs
         // something the caller was already told had failed.

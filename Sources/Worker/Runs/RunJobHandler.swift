@@ -2,10 +2,12 @@ import Catalog
 import Foundation
 import Jobs
 import JunctionCore
+import JunctionTracing
 import Logging
 import Runs
 import Secrets
 import Store
+import Tracing
 
 /// Runs `search` and `execute` jobs in the sandbox, performs their calls on the host,
 /// answers the waiting frontend and writes the execution log.
@@ -169,8 +171,12 @@ package struct RunJobHandler: JobHandler {
         }
         progress?.report("started")
         // The owner decides the host: a host serves one user at a time (SandboxScheduler).
-        let outcome = await pool.run(owner: owner, code: request.code, functions: functions, listing: listing, timeout: timeout,
-                                     cancellation: cancellation, handler: handler)
+        let outcome = await Traces.withSpan("sandbox \(request.tool.rawValue)") { span in
+            let outcome = await pool.run(owner: owner, code: request.code, functions: functions, listing: listing, timeout: timeout,
+                                         cancellation: cancellation, handler: span == nil ? handler : Self.traced(handler))
+            if !outcome.ok { span?.setStatus(SpanStatus(code: .error, message: outcome.errorName)) }
+            return outcome
+        }
         let calls = JSONValue.array(recorder.all)
         if outcome.ok {
             let (shown, blocks) = attachments.attach(to: outcome.result)
@@ -181,6 +187,21 @@ package struct RunJobHandler: JobHandler {
         if let line = outcome.errorLine { error["line"] = .number(Double(line)) }
         if outcome.timedOut { error["limit"] = "wallTime" }
         return RunResult(isError: true, structured: ["error": .object(error), "logs": .array(outcome.logs.map { .string($0) }), "calls": calls])
+    }
+
+    /// `handler` with a client span around each call, a child of the current (sandbox)
+    /// span whichever task the sandbox's messages arrive on; the upstream request made
+    /// inside carries that span's `traceparent`.
+    private static func traced(_ handler: @escaping SandboxCallHandler) -> SandboxCallHandler {
+        let parent = ServiceContext.current
+        return { name, args in
+            await Traces.withSpan("codemode.\(name)", context: parent, ofKind: .client) { span in
+                span?.attributes["junction.call"] = name
+                let result = await handler(name, args)
+                if case .failure(let error) = result { span?.setStatus(SpanStatus(code: .error, message: error.code)) }
+                return result
+            }
+        }
     }
 
     /// The helpers of `search`, also callable in `execute`.

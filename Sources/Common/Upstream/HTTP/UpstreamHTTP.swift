@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import JunctionCore
+import JunctionTracing
 import NIOCore
 import NIOHTTP1
 import NIOHTTPCompression
@@ -46,12 +47,15 @@ package struct UpstreamHTTP: Sendable {
     }
 
     /// The configuration of every outbound client: no redirects of its own, timeouts,
-    /// bounded decompression.
+    /// bounded decompression, no tracing of its own.
     package static func clientConfiguration() -> HTTPClient.Configuration {
         var config = HTTPClient.Configuration()
         config.redirectConfiguration = .disallow
         config.timeout = .init(connect: .seconds(10), read: .seconds(60))
         config.decompression = .enabled(limit: .ratio(50))
+        // No spans of AsyncHTTPClient's own: they would record each URL's query (an API key
+        // of `query` auth travels there) and add a second `traceparent` to ours (`open`).
+        config.tracing.tracer = nil
         return config
     }
 
@@ -107,6 +111,8 @@ package struct UpstreamHTTP: Sendable {
         var method = method
         var body = body
         var headers = headers
+        // The upstream continues the current trace (W3C `traceparent`), when tracing is on.
+        Traces.inject(into: &headers)
         let origin = Origin(url)
         for _ in 0...maxRedirects {
             // Checked as AsyncHTTPClient will read it: the same text, parsed the same way.
