@@ -15,8 +15,8 @@ JUNCTION_RUN_APT_PACKAGES=(libhiredis-dev libsqlite3-dev libssl-dev libcurl4-ope
 # Debian packages only the tests and benchmarks need (ops/test adds them): PostgreSQL for the
 # store tests, chromium for the dashboard tests, wrk for the benchmarks, glewlwyd for the OIDC
 # sign-in tests, openssl for the Redis TLS tests' certificates, systemd for
-# `systemd-analyze verify` of ops/deploy's units.
-JUNCTION_TEST_APT_PACKAGES=(openssl postgresql chromium wrk glewlwyd systemd)
+# `systemd-analyze verify` of ops/deploy's units, sqlite3 for the backup test.
+JUNCTION_TEST_APT_PACKAGES=(openssl postgresql chromium wrk glewlwyd systemd sqlite3)
 
 # Python requirements: ops/requirements-run.txt (deno, the sandbox runtime) is all that
 # running needs; the rest are for the tests and benchmarks.
