@@ -25,7 +25,9 @@ import PostgresNIO
 ///   the name hint's words; `searchParams`: parameter names, method, path words), and each
 ///   process builds the index from rows, cached per owner by `catalog_versions.version`.
 ///   Statement-level triggers bump that version in the transaction that changes the
-///   owner's entries, so a process notices changes made by any other host.
+///   owner's entries, so a process notices changes made by any other host. Since version
+///   2 they also notify every listening process (`PostgresChangeFeed`), as do changes to
+///   sources and the auth epoch's triggers, so a process need not ask on every request.
 /// - The auth epoch has the same triggers as SQLite's (`SQLiteStore+AuthEpoch.swift`).
 package enum PostgresMigrations {
     /// One step of the schema: statements applied in order, in the migration transaction.
@@ -41,6 +43,7 @@ package enum PostgresMigrations {
     /// Every migration, oldest first. Append only: a released migration never changes.
     package static let all: [Migration] = [
         Migration(version: 1, name: "schema", statements: schema),
+        Migration(version: 2, name: "change notifications", statements: changeNotifications),
     ]
 
     /// Applies the migrations not applied yet, under the advisory lock; returns the
@@ -355,6 +358,50 @@ package enum PostgresMigrations {
         """
         CREATE TRIGGER catalog_entries_version_delete AFTER DELETE ON catalog_entries
         REFERENCING OLD TABLE AS changed_entries FOR EACH STATEMENT EXECUTE FUNCTION junction_bump_catalog_versions()
+        """,
+    ]
+
+    // MARK: Version 2: tell every host what changed (`PostgresChangeFeed`).
+
+    /// `pg_notify` on `junction_changes` wherever a cached answer can go stale: `auth` when
+    /// the auth epoch moves, `catalog <owner>` when an owner's entries change or one of
+    /// their sources is added, removed, renamed, retyped, enabled or disabled. PostgreSQL
+    /// sends them when the transaction commits, and drops duplicates within it.
+    private static let changeNotifications: [String] = [
+        """
+        CREATE OR REPLACE FUNCTION junction_bump_auth_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE auth_epoch SET value = value + 1 WHERE id = 1;
+            PERFORM pg_notify('junction_changes', 'auth');
+            RETURN NULL;
+        END
+        $$
+        """,
+        """
+        CREATE OR REPLACE FUNCTION junction_bump_catalog_versions() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO catalog_versions (owner, version)
+            SELECT DISTINCT owner, 1 FROM changed_entries
+            ON CONFLICT (owner) DO UPDATE SET version = catalog_versions.version + 1;
+            PERFORM pg_notify('junction_changes', 'catalog ' || owner) FROM (SELECT DISTINCT owner FROM changed_entries) AS changed;
+            RETURN NULL;
+        END
+        $$
+        """,
+        """
+        CREATE FUNCTION junction_notify_source_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('junction_changes', 'catalog ' || CASE TG_OP WHEN 'DELETE' THEN OLD.owner ELSE NEW.owner END);
+            IF TG_OP = 'UPDATE' AND OLD.owner IS DISTINCT FROM NEW.owner THEN
+                PERFORM pg_notify('junction_changes', 'catalog ' || OLD.owner);
+            END IF;
+            RETURN NULL;
+        END
+        $$
+        """,
+        """
+        CREATE TRIGGER sources_notify_change AFTER INSERT OR DELETE OR UPDATE OF enabled, slug, type, owner ON sources
+        FOR EACH ROW EXECUTE FUNCTION junction_notify_source_change()
         """,
     ]
 }

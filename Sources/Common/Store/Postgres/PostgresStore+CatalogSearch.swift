@@ -1,29 +1,47 @@
 import Catalog
 import Foundation
 import PostgresNIO
+import Synchronization
 
 /// Ranked catalog search: the in-memory `CatalogSearchIndex`, as in SQLite, cached per
 /// owner by `catalog_versions.version`. Triggers bump the version in the transaction that
-/// changes the owner's entries, whichever host ran it, so every search asks the database
-/// for the version (one round trip, together with the owner's enabled sources) and
-/// rebuilds the index when another process changed the catalog.
+/// changes the owner's entries, whichever host ran it, and notify every host of changes to
+/// the owner's entries or sources. A search asks the database for the version (one round
+/// trip, together with the owner's enabled sources) unless the change feed vouches for the
+/// last answer, and rebuilds the index when another process changed the catalog.
 extension PostgresStore {
     /// Ranked search over the owner's enabled catalog (see `CatalogSearchIndex`); filters
     /// apply before limiting. User text is only ever split into words.
     package func searchCatalog(owner: String, query: CatalogQuery) async throws -> [CatalogHit] {
+        // While the change feed vouches for the last read (no notification about this
+        // owner's entries or sources since), neither it nor the index is read again.
+        if let cached = catalogScopes.lookup(owner: owner), changes.withState({ $0.isCurrent(cached.stamp, owner: owner) }) {
+            var scope = CatalogSearchScope(query: query)
+            for source in cached.sources { scope.admit(id: source.id, slug: source.slug, type: source.type) }
+            if scope.isEmpty { return [] }
+            if let index = catalogIndexes.lookup(owner: owner, version: cached.version) { return scope.hits(in: index) }
+        }
+        var scope = CatalogSearchScope(query: query)
+        let stamp = changes.withState { $0.catalogStamp(owner: owner) }
+        hotPathReads.add(1, ordering: .relaxed)
         // The version and the enabled sources in one statement (one snapshot). Enabling or
-        // disabling a source does not change the entries, so it is read here every time.
+        // disabling a source does not change the entries, so it is read here every time
+        // the feed cannot vouch for the last read.
         let rows = try await rows("""
             SELECT (SELECT version FROM catalog_versions WHERE owner = \(owner)), id, slug, type
             FROM sources WHERE owner = \(owner) AND enabled
             """)
         var version: Int64 = 0
-        var scope = CatalogSearchScope(query: query)
+        var sources: [(id: String, slug: String, type: String)] = []
         for row in rows {
             var r = PostgresRowReader(row)
             version = try r.next(Int64?.self) ?? 0
             let (id, slug, type): (String, String, String) = (try r.next(), try r.next(), try r.next())
+            sources.append((id, slug, type))
             scope.admit(id: id, slug: slug, type: type)
+        }
+        if let stamp {
+            catalogScopes.store(owner: owner, scope: .init(version: version, sources: sources, stamp: stamp))
         }
         // No enabled source (of the wanted one): nothing to rank, and no index to build.
         guard !scope.isEmpty else { return [] }

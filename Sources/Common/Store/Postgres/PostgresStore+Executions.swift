@@ -4,7 +4,8 @@ import PostgresNIO
 /// The log of `search` and `execute` runs, per owner.
 extension PostgresStore {
     package func insertExecution(_ log: ExecutionLog) async throws {
-        try await rows(try log.insertQuery())
+        // The log changes no cached answer, and the worker writes one after every run.
+        try await rows(try log.insertQuery(), voidsCaches: false)
     }
 
     /// Newest first; `after` is a keyset cursor (the id of the previous page's last run),

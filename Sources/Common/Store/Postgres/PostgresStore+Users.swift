@@ -2,6 +2,7 @@ import Foundation
 import JunctionCore
 import Logging
 import PostgresNIO
+import Synchronization
 import Secrets
 
 /// Users, personal tokens, browser sessions, the allowlist and the auth epoch.
@@ -166,7 +167,7 @@ extension PostgresStore {
             let tokenID: String = try reader.next()
             let lastUsedAt: Date? = try reader.next()
             if lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
-                _ = try? await rows("UPDATE api_tokens SET lastUsedAt = \(now) WHERE id = \(tokenID) AND owner = \(user.id)")
+                _ = try? await rows("UPDATE api_tokens SET lastUsedAt = \(now) WHERE id = \(tokenID) AND owner = \(user.id)", voidsCaches: false)
             }
             return BearerIdentity(user: user, expiresAt: nil)
         }
@@ -175,8 +176,15 @@ extension PostgresStore {
     }
 
     /// The auth epoch (see `SQLiteStore+AuthEpoch.swift`; the same triggers bump it here).
+    /// From memory while the change feed says the last value read is still current (the
+    /// triggers also notify every host), else one round trip.
     package func authEpoch() async throws -> Int64 {
-        try await rows("SELECT value FROM auth_epoch WHERE id = 1").first?.decode(Int64.self) ?? 0
+        if let cached = changes.withState({ $0.cachedEpoch() }) { return cached }
+        let stamp = changes.withState { $0.authStamp() }
+        hotPathReads.add(1, ordering: .relaxed)
+        let value = try await rows("SELECT value FROM auth_epoch WHERE id = 1").first?.decode(Int64.self) ?? 0
+        changes.withState { $0.epochRead(value, stamp: stamp) }
+        return value
     }
 
     // MARK: Web sessions

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// Junction's store in PostgreSQL, for installations of several hosts: every frontend,
 /// worker and refresher opens the same database (`JUNCTION_DATABASE_URL`) and keeps
@@ -17,12 +18,22 @@ package final class PostgresStore: Sendable {
     private let runTask: Task<Void, Never>
     /// In-memory catalog search indexes of this process, keyed by `catalog_versions`.
     package let catalogIndexes = CatalogIndexCache()
+    /// Each owner's enabled sources as last read, current while `changes` says so.
+    let catalogScopes = PostgresCatalogScopes()
+    /// Change notifications from every host: what keeps the caches above and the auth
+    /// epoch current without a round trip per request.
+    package let changes: PostgresChangeFeed
+    /// Round trips made for the auth epoch and for catalog search scopes (the reads the
+    /// change feed exists to save), for tests and benchmarks.
+    package let hotPathReads = Atomic<Int>(0)
 
-    private init(url: PostgresURL, client: PostgresClient, logger: Logger) {
+    private init(url: PostgresURL, client: PostgresClient, changes: PostgresChangeFeed, logger: Logger) {
         self.url = url
         self.client = client
+        self.changes = changes
         self.logger = logger
         runTask = Task { await client.run() }
+        changes.start()
     }
 
     deinit { runTask.cancel() }
@@ -47,20 +58,26 @@ package final class PostgresStore: Sendable {
         }
         var configuration = try url.clientConfiguration()
         configuration.options.maximumConnections = max(1, maximumConnections)
-        return PostgresStore(url: url, client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
+        return PostgresStore(url: url, client: PostgresClient(configuration: configuration, backgroundLogger: logger),
+                             changes: try PostgresChangeFeed(url: url, logger: logger), logger: logger)
     }
 
     /// Closes every connection; the store answers nothing afterwards.
     package func close() async {
+        await changes.stop()
         runTask.cancel()
         await runTask.value
     }
 
     // MARK: Queries
 
-    /// Runs `query` on a pooled connection and returns every row.
+    /// Runs `query` on a pooled connection and returns every row. Anything but a `SELECT`
+    /// voids this process's cached answers (`PostgresChangeFeed`) once it has run, unless
+    /// `voidsCaches` says it cannot change them (the execution log, "last used" times).
     @discardableResult
-    func rows(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> [PostgresRow] {
+    func rows(_ query: PostgresQuery, voidsCaches: Bool? = nil, file: String = #fileID, line: Int = #line) async throws -> [PostgresRow] {
+        // Even when the statement fails: it may have committed before its answer was lost.
+        defer { if voidsCaches ?? !Self.isSelect(query.sql) { changes.withState { $0.localWrite() } } }
         do {
             return try await client.query(query, logger: logger, file: file, line: line).collect()
         } catch {
@@ -69,9 +86,11 @@ package final class PostgresStore: Sendable {
     }
 
     /// Runs `body` in one transaction on one connection: committed when it returns,
-    /// rolled back when it throws (its error is rethrown as it was).
+    /// rolled back when it throws (its error is rethrown as it was). Unless the
+    /// transaction is `READ ONLY`, it voids this process's cached answers afterwards.
     func withTransaction<T: Sendable>(isolation level: String? = nil,
                                       _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        defer { if !(level?.hasSuffix("READ ONLY") ?? false) { changes.withState { $0.localWrite() } } }
         do {
             return try await client.withConnection { connection in
                 try await Self.transaction(on: connection, logger: logger, isolation: level, body)
@@ -81,6 +100,12 @@ package final class PostgresStore: Sendable {
         } catch {
             throw Self.storeError(error)
         }
+    }
+
+    /// Whether `sql` is a plain `SELECT` (reads only; `SELECT … FOR UPDATE` runs inside
+    /// transactions, which void the caches on their own).
+    static func isSelect(_ sql: String) -> Bool {
+        sql.drop(while: \.isWhitespace).prefix(6).uppercased() == "SELECT"
     }
 
     /// BEGIN, `body`, COMMIT; ROLLBACK and the original error when anything throws.
