@@ -178,3 +178,44 @@ def test_every_binary_starts_with_the_example_settings_and_the_units_environment
         assert (tmp_path / "var-lib-junction" / "junction.sqlite").exists()
     finally:
         stack.stop()
+
+
+def test_junction_admin_runs_as_the_service_user_so_the_store_stays_theirs() -> None:
+    """As root, junction-admin runs the command as JUNCTION_ADMIN_USER (here `nobody`, standing
+    in for `junction`): the SQLite store it creates belongs to that user, not to root. As
+    anyone else it cannot switch users and says so."""
+    import getpass
+    import pwd
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="junction-admin-user-"))
+    try:
+        work.chmod(0o711)
+        (work / "bin").mkdir(mode=0o755)
+        shutil.copy2(DEPLOY / "junction-admin", work / "bin" / "junction-admin")
+        (work / "bin" / "junction-frontend").symlink_to(bin_dir() / "junction-frontend")
+        data = work / "data"
+        data.mkdir(mode=0o750)
+        key = work / "master.key"
+        key.write_text("BQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQU=\n")
+        key.chmod(0o600)
+        env_file = work / "junction.env"
+        env_file.write_text(f"JUNCTION_DATA_DIR={data}\nREDIS_URL=redis://127.0.0.1:1\n")
+        env_file.chmod(0o640)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("JUNCTION_")}
+        env.update({"JUNCTION_ADMIN_ENV_FILE": str(env_file), "JUNCTION_ADMIN_KEY_FILE": str(key), "JUNCTION_ADMIN_USER": "nobody"})
+        nobody = pwd.getpwnam("nobody")
+        if os.geteuid() == 0:
+            os.chown(data, nobody.pw_uid, nobody.pw_gid)
+        r = subprocess.run([str(work / "bin" / "junction-admin"), "user", "--email", "svc@deploy.example", "--password-stdin"],
+                           input="a service-owned password\n", env=env, cwd=work, capture_output=True, text=True, timeout=120)
+        if os.geteuid() != 0:
+            assert r.returncode != 0 and "runuser" in r.stderr, (getpass.getuser(), r.stdout, r.stderr)
+            return
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert r.stdout.strip() == "svc@deploy.example: created as an administrator with a password"
+        store = data / "junction.sqlite"
+        assert store.stat().st_uid == nobody.pw_uid, "the store belongs to the service user, never to root"
+        assert all(p.stat().st_uid == nobody.pw_uid for p in data.iterdir()), list(data.iterdir())
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
