@@ -56,6 +56,9 @@ final class PostgresUserAuthContractTests: UserAuthContractTests {
     override func testAccountsAreFoundByIdAndEmailListedOldestFirstAndKeepTheirPassword() async throws { try await super.testAccountsAreFoundByIdAndEmailListedOldestFirstAndKeepTheirPassword() }
     override func testConcurrentFirstSignInsMakeExactlyOneAdmin() async throws { try await super.testConcurrentFirstSignInsMakeExactlyOneAdmin() }
     override func testDisablingAUserEndsItsSessionsRefusesItsTokensAndBumpsTheEpoch() async throws { try await super.testDisablingAUserEndsItsSessionsRefusesItsTokensAndBumpsTheEpoch() }
+    override func testGrantingAndTakingAdminChangesOnlyThatUserAndBumpsTheEpoch() async throws {
+        try await super.testGrantingAndTakingAdminChangesOnlyThatUserAndBumpsTheEpoch()
+    }
     override func testPersonalTokensAreListedNewestFirstAndRevokedOnlyByTheirOwner() async throws { try await super.testPersonalTokensAreListedNewestFirstAndRevokedOnlyByTheirOwner() }
     override func testUsingATokenLeavesTheAuthEpochAlone() async throws { try await super.testUsingATokenLeavesTheAuthEpochAlone() }
     override func testWebSessionsExpireAndEndOnLogout() async throws { try await super.testWebSessionsExpireAndEndOnLogout() }

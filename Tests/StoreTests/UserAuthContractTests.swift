@@ -91,6 +91,34 @@ class UserAuthContractTests: StoreContractTestCase {
         XCTAssertNil(missing)
     }
 
+    func testGrantingAndTakingAdminChangesOnlyThatUserAndBumpsTheEpoch() async throws {
+        let first = try await store.userCreatingIfNeeded(email: "first@example.com")
+        let bob = try await store.createUser(email: "bob@example.com", isAdmin: false, passwordHash: "pbkdf2$b")
+        let cookie = try await store.createWebSession(userId: bob.id, lifetime: 3600)
+        let epoch = try await store.authEpoch()
+        let granted = try await store.setUserAdmin(id: bob.id, isAdmin: true)
+        XCTAssertEqual(granted?.isAdmin, true)
+        XCTAssertEqual(granted?.email, "bob@example.com")
+        let bumped = try await store.authEpoch()
+        XCTAssertGreaterThan(bumped, epoch, "a cached identity must not keep the old admin flag")
+        let reread = try await store.user(id: bob.id)
+        XCTAssertEqual(reread?.isAdmin, true)
+        let session = try await store.userForWebSession(token: cookie)
+        XCTAssertEqual(session?.isAdmin, true, "the session sees the new flag at once")
+        let hash = try await store.passwordHash(userId: bob.id)
+        XCTAssertEqual(hash, "pbkdf2$b", "the password is kept")
+        let firstAgain = try await store.user(id: first.id)
+        XCTAssertEqual(firstAgain?.isAdmin, true, "other users are untouched")
+
+        let taken = try await store.setUserAdmin(id: bob.id, isAdmin: false)
+        XCTAssertEqual(taken?.isAdmin, false)
+        let listed = try await store.listUsers()
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: listed.map { ($0.email, $0.isAdmin) }),
+                       ["first@example.com": true, "bob@example.com": false])
+        let missing = try await store.setUserAdmin(id: "nope", isAdmin: true)
+        XCTAssertNil(missing)
+    }
+
     func testPersonalTokensAreListedNewestFirstAndRevokedOnlyByTheirOwner() async throws {
         let alice = try await store.userCreatingIfNeeded(email: "alice@example.com")
         let bob = try await store.userCreatingIfNeeded(email: "bob@example.com")

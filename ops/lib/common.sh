@@ -10,11 +10,20 @@
 JUNCTION_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export JUNCTION_ROOT
 
-# Debian packages the build and the tests need.
-JUNCTION_APT_PACKAGES=(libhiredis-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev redis-server openssl postgresql chromium wrk glewlwyd)
+# Debian packages building and running Junction need (ops/run installs only these).
+JUNCTION_RUN_APT_PACKAGES=(libhiredis-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev redis-server)
+# Debian packages only the tests and benchmarks need (ops/test adds them): PostgreSQL for the
+# store tests, chromium for the dashboard tests, wrk for the benchmarks, glewlwyd for the OIDC
+# sign-in tests, openssl for the Redis TLS tests' certificates, systemd for
+# `systemd-analyze verify` of ops/deploy's units, sqlite3 for the backup test.
+JUNCTION_TEST_APT_PACKAGES=(openssl postgresql chromium wrk glewlwyd systemd sqlite3)
+
+# Python requirements: ops/requirements-run.txt (deno, the sandbox runtime) is all that
+# running needs; the rest are for the tests and benchmarks.
+JUNCTION_RUN_REQUIREMENTS="$JUNCTION_ROOT/ops/requirements-run.txt"
 
 # Virtual environments (ignored by git through `.venv*/`).
-JUNCTION_VENV="$JUNCTION_ROOT/.venv"                   # mcp 2.x SDK, pytest, httpx, deno
+JUNCTION_VENV="$JUNCTION_ROOT/.venv"                   # deno (ops/run); + mcp 2.x SDK, pytest, httpx … (ops/test)
 JUNCTION_HTTPBIN_VENV="$JUNCTION_ROOT/.venv-httpbin"   # httpbin + gunicorn (test upstream)
 JUNCTION_MCP1_VENV="$JUNCTION_ROOT/.venv-mcp1"         # mcp 1.x peers: mcpo, mcp-proxy, mcp-server-time/git
 JUNCTION_FASTMCP_VENV="$JUNCTION_ROOT/.venv-fastmcp"   # FastMCP (mcp 2.x) upstream servers and bench peer
@@ -63,9 +72,10 @@ ensure_apt() {
         || die "apt-get install ${missing[*]} failed"
 }
 
-# ensure_system — Debian packages, a Python able to make venvs, and Swift on PATH.
+# ensure_system [PKG...] — the Debian packages running needs plus PKG..., a Python able to
+# make venvs, and Swift on PATH.
 ensure_system() {
-    local pkgs=("${JUNCTION_APT_PACKAGES[@]}")
+    local pkgs=("${JUNCTION_RUN_APT_PACKAGES[@]}" "$@")
     local py="${PYTHON:-python3}"
     if ! command -v "$py" >/dev/null 2>&1; then
         pkgs+=(python3 python3-venv)
@@ -94,11 +104,13 @@ ensure_swift() {
 _sha256() { sha256sum "$1" | awk '{print $1}'; }
 
 # ensure_venv DIR REQUIREMENTS_FILE — create DIR as a venv and install the pinned
-# requirements; does nothing when the stamp says the same file is installed.
+# requirements; does nothing when the stamp says the same file is installed. Each
+# requirements file has its own stamp, so one venv can hold several (.venv: run + tests).
 ensure_venv() {
     local dir="$1" req="$2"
     local py="${PYTHON:-python3}"
-    local stamp="$dir/.junction-requirements.sha256"
+    local stamp
+    stamp="$dir/.junction-$(basename "$req" .txt).sha256"
     local want
     want="$(_sha256 "$req")-$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
     if [[ -x "$dir/bin/python" ]] && "$dir/bin/python" -c 'pass' >/dev/null 2>&1 \
@@ -116,21 +128,35 @@ ensure_venv() {
     printf '%s\n' "$want" >"$stamp"
 }
 
-# ensure_venvs — both virtual environments, and a working deno in .venv.
-ensure_venvs() {
+# ensure_deno — deno (from PyPI) in .venv, checked to run; exports JUNCTION_DENO_BIN.
+ensure_deno() {
+    ensure_venv "$JUNCTION_VENV" "$JUNCTION_RUN_REQUIREMENTS"
+    "$JUNCTION_VENV/bin/deno" --version >/dev/null 2>&1 || die "deno from .venv does not run"
+    export JUNCTION_DENO_BIN="$JUNCTION_VENV/bin/deno"
+}
+
+# ensure_test_venvs — the test and benchmark environments: the MCP SDK, pytest, Playwright,
+# schemathesis … in .venv, and the upstreams' own venvs.
+ensure_test_venvs() {
     ensure_venv "$JUNCTION_VENV" "$JUNCTION_ROOT/ops/requirements.txt"
     ensure_venv "$JUNCTION_HTTPBIN_VENV" "$JUNCTION_ROOT/ops/requirements-httpbin.txt"
     ensure_venv "$JUNCTION_MCP1_VENV" "$JUNCTION_ROOT/ops/requirements-mcp1.txt"
     ensure_venv "$JUNCTION_FASTMCP_VENV" "$JUNCTION_ROOT/ops/requirements-fastmcp.txt"
     ensure_venv "$JUNCTION_OIDC_VENV" "$JUNCTION_ROOT/ops/requirements-oidc.txt"
-    "$JUNCTION_VENV/bin/deno" --version >/dev/null 2>&1 || die "deno from .venv does not run"
-    export JUNCTION_DENO_BIN="$JUNCTION_VENV/bin/deno"
 }
 
-# ensure_all — everything above.
-ensure_all() {
+# ensure_run_deps — what building and running Junction needs, and nothing more (ops/run).
+ensure_run_deps() {
     ensure_system
-    ensure_venvs
+    ensure_deno
+}
+
+# ensure_all — everything: what running needs plus what the tests and benchmarks need
+# (ops/test, ops/bench/*), so a fresh machine can run every test.
+ensure_all() {
+    ensure_system "${JUNCTION_TEST_APT_PACKAGES[@]}"
+    ensure_deno
+    ensure_test_venvs
 }
 
 # free_port — print a TCP port that is free on 127.0.0.1 right now.

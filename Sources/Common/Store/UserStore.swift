@@ -24,6 +24,8 @@ package protocol UserStore: Sendable {
     func passwordHash(userId: String) async throws -> String?
     /// Disables or enables a user; disabling ends their browser sessions at once.
     func setUserDisabled(id: String, disabled: Bool) async throws -> User?
+    /// Makes a user an administrator or takes it away; nil when there is no such user.
+    func setUserAdmin(id: String, isAdmin: Bool) async throws -> User?
 
     /// A user's personal tokens, newest first (hashes included; never expose them).
     func listAPITokens(owner: String) async throws -> [APIToken]

@@ -22,7 +22,7 @@ struct AdminAPI: Sendable {
             guard let email = body["email"]?.stringValue else { throw JunctionError.badRequest("email is required", code: "invalid_email") }
             var hash: String?
             if let password = body["password"]?.stringValue {
-                guard password.count >= 10 else { throw JunctionError.badRequest("password must have at least 10 characters", code: "weak_password") }
+                try PasswordPolicy.check(password)
                 hash = try await PasswordHasher.hash(password)
             }
             let user = try await auth.database.createUser(email: email, isAdmin: body["isAdmin"]?.boolValue ?? false, passwordHash: hash)

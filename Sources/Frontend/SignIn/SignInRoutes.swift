@@ -102,7 +102,7 @@ struct SignInRoutes: Sendable {
         let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         let password = form["password"] ?? ""
         guard email.contains("@"), email.count <= 320 else { return AuthPages.setup(error: "Enter an email address.", status: .badRequest) }
-        guard password.count >= 10 else { return AuthPages.setup(error: "The password must have at least 10 characters.", status: .badRequest) }
+        if let problem = PasswordPolicy.problem(with: password) { return AuthPages.setup(error: problem, status: .badRequest) }
         let hash: String
         do { hash = try await PasswordHasher.hash(password) } catch let error as JunctionError {
             return AuthPages.setup(error: error.message, status: HTTPResponse.Status(code: error.status))

@@ -117,6 +117,11 @@ extension PostgresStore {
         }
     }
 
+    package func setUserAdmin(id: String, isAdmin: Bool) async throws -> User? {
+        try await rows("UPDATE users SET isAdmin = \(isAdmin) WHERE id = \(id) RETURNING \(unescaped: User.selectColumns())")
+            .first.map(User.init)
+    }
+
     // MARK: Personal API tokens
 
     package func listAPITokens(owner: String) async throws -> [APIToken] {

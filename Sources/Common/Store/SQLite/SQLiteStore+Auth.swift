@@ -147,6 +147,16 @@ extension SQLiteStore {
         }
     }
 
+    /// Makes a user an administrator or takes it away (bumps the auth epoch, like any user change).
+    package func setUserAdmin(id: String, isAdmin: Bool) throws -> User? {
+        try writer.write { db in
+            guard var user = try User.fetchOne(db, key: id) else { return nil }
+            user.isAdmin = isAdmin
+            try user.update(db)
+            return user
+        }
+    }
+
     // MARK: Personal API tokens
 
     /// A user's personal tokens, newest first (hashes included; callers must not expose them).
