@@ -582,7 +582,8 @@ def compare_tracing(args: argparse.Namespace, results: dict, modes: list[str]) -
     saved_bin = os.environ.get("JUNCTION_BIN_DIR")
     try:
         for round_no in range(args.rounds):
-            for mode in modes:
+            # Each round starts with another mode, so none always runs first (or last) in a round.
+            for mode in modes[round_no % len(modes):] + modes[:round_no % len(modes)]:
                 env = {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}"} if mode == "on" else {}
                 if mode == "baseline":
                     os.environ["JUNCTION_BIN_DIR"] = str(args.baseline_bin)
@@ -616,7 +617,11 @@ def compare_tracing(args: argparse.Namespace, results: dict, modes: list[str]) -
     print(f"Junction with tracing off and on ({results['build']} build, {args.rounds} rounds taking turns; each cell: "
           f"the median over the rounds, then every round's value)")
     others = [m for m in modes if m != "off"]
-    header = f"{'measure':<38}" + "".join(f" {m:>28}" for m in modes) + "".join(f"  {m + ' vs off':>12}" for m in others)
+    # Two views of each mode's cost against off: of the medians over the rounds, and the
+    # median of the rounds' own differences (each round's modes ran next to each other, so
+    # this one is less moved by the machine's load drifting between rounds).
+    header = (f"{'measure':<38}" + "".join(f" {m:>28}" for m in modes)
+              + "".join(f"  {m + ' vs off':>12} {'paired':>7}" for m in others))
     print(header)
     print("-" * len(header))
     summary: dict = {}
@@ -629,10 +634,12 @@ def compare_tracing(args: argparse.Namespace, results: dict, modes: list[str]) -
         line = f"{label:<38}" + "".join(f" {c:>28}" for c in cells)
         if "off" in meds:
             for mode in others:
-                a, b = meds["off"], meds[mode]
-                cost = (a - b) / a if higher_is_better else (b - a) / a
-                summary.setdefault("cost_vs_off", {}).setdefault(mode, {})[label] = cost
-                line += f"  {cost:>+11.1%}"
+                def cost(a: float, b: float) -> float:
+                    return (a - b) / a if higher_is_better else (b - a) / a
+                of_medians = cost(meds["off"], meds[mode])
+                paired = med([cost(get(o), get(m)) for o, m in zip(per_mode["off"], per_mode[mode])])
+                summary.setdefault("cost_vs_off", {}).setdefault(mode, {})[label] = {"of_medians": of_medians, "paired": paired}
+                line += f"  {of_medians:>+12.1%} {paired:>+7.1%}"
         print(line)
         summary[label] = meds
     print("\n(positive = costs more than off: slower, or fewer executions per second)")
