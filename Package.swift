@@ -19,6 +19,8 @@ let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
 let configuration = Target.Dependency.product(name: "Configuration", package: "swift-configuration")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 
 let package = Package(
     name: "Junction",
@@ -49,6 +51,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // The multi-host store (JUNCTION_DATABASE_URL): PostgreSQL's wire protocol, a pool, TLS.
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // Metrics: the swift-metrics API in the libraries, Prometheus's text format on /metrics.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: Foundations
@@ -88,20 +93,28 @@ let package = Package(
             path: "Sources/Common/Redis"
         ),
 
+        // The metric names, labels and help texts Junction exports, recorded through the
+        // swift-metrics API and exported by a swift-prometheus registry (ops/docs/METRICS.md).
+        .target(
+            name: "JunctionMetrics",
+            dependencies: ["JunctionCore", metrics, .product(name: "Prometheus", package: "swift-prometheus")],
+            path: "Sources/Common/Metrics"
+        ),
+
         // MARK: Work through Redis
 
         // Generic job machinery: envelopes, per-user fair streams, the processor service.
         // Knows nothing about runs or sessions.
         .target(
             name: "Jobs",
-            dependencies: ["JunctionCore", "Redis", swiftLog, serviceLifecycle],
+            dependencies: ["JunctionCore", "Redis", "JunctionMetrics", swiftLog, serviceLifecycle],
             path: "Sources/Common/Jobs"
         ),
         // The run contract between frontend and worker: requests and results, run slots,
         // the dispatcher and the reply listener.
         .target(
             name: "Runs",
-            dependencies: ["JunctionCore", "Redis", "Jobs", swiftLog, serviceLifecycle],
+            dependencies: ["JunctionCore", "Redis", "Jobs", "JunctionMetrics", swiftLog, serviceLifecycle],
             path: "Sources/Common/Runs"
         ),
 
@@ -139,7 +152,7 @@ let package = Package(
         // tokens refreshed under a lock, an MCP client built for it (worker and refresher).
         .target(
             name: "SourceAccess",
-            dependencies: ["JunctionCore", "Secrets", "Redis", "Store", "Upstream", swiftLog],
+            dependencies: ["JunctionCore", "Secrets", "Redis", "Store", "Upstream", "JunctionMetrics", swiftLog],
             path: "Sources/Common/SourceAccess"
         ),
         // The settings every process reads (Redis, database, keyring, outbound policy), the
@@ -150,12 +163,20 @@ let package = Package(
             path: "Sources/Common/Config"
         ),
 
+        // Live status: heartbeats of every process, recent failures, readiness, and the
+        // small HTTP listener serving /metrics, /healthz and /readyz.
+        .target(
+            name: "Status",
+            dependencies: ["JunctionCore", "Redis", "Jobs", "JunctionMetrics", hummingbird, swiftLog, serviceLifecycle],
+            path: "Sources/Common/Status"
+        ),
+
         // MARK: Executables
 
         .executableTarget(
             name: "Frontend",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "Config", configuration,
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "Config", "JunctionMetrics", "Status", configuration,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -169,7 +190,7 @@ let package = Package(
         .executableTarget(
             name: "Worker",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config", configuration,
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config", "JunctionMetrics", "Status", configuration,
                 asyncHTTPClient, crypto, swiftLog, serviceLifecycle, unixSignals,
             ],
             resources: [
@@ -180,7 +201,7 @@ let package = Package(
         .executableTarget(
             name: "Refresher",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config", configuration,
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config", "JunctionMetrics", "Status", configuration,
                 asyncHTTPClient, swiftLog, serviceLifecycle, unixSignals,
             ]
         ),
@@ -219,7 +240,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "TestSupport",
-                "Config", "Frontend", "Worker", "Refresher", configuration,
+                "Config", "Frontend", "Worker", "Refresher", "JunctionMetrics", "Status", configuration,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -3,6 +3,7 @@ import Config
 import Configuration
 import Hummingbird
 import JunctionCore
+import JunctionMetrics
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -26,11 +27,14 @@ struct FrontendCommand: AsyncParsableCommand {
             if config.common.outboundPolicy.allowLoopbackHTTP {
                 logger.warning("development setting JUNCTION_ALLOW_LOOPBACK_HTTP is on: plain-HTTP and loopback upstreams are allowed")
             }
-            let app = try await buildApplication(config: config, logger: logger)
+            JunctionMetricsFactory.bootstrap()
+            let (app, status) = try await buildApplication(config: config, logger: logger)
             // SIGTERM: stop accepting, finish the open requests and streams (their runs'
             // replies still arrive: the reply listener stops after the server), for at most
             // the drain deadline; then what is left is cancelled.
-            var settings = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            // The heartbeat first: services stop last to first, so it is withdrawn after the drain.
+            var settings = ServiceGroupConfiguration(services: status.map { .init(service: $0) } + [.init(service: app)],
+                                                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             settings.maximumGracefulShutdownDuration = config.common.drainTimeout
             try await ServiceGroup(configuration: settings).run()
         }

@@ -4,10 +4,12 @@ import Config
 import Configuration
 import Jobs
 import JunctionCore
+import JunctionMetrics
 import Logging
 import Redis
 import Secrets
 import ServiceLifecycle
+import Status
 import Store
 import UnixSignals
 import Upstream
@@ -19,21 +21,30 @@ struct RefresherMain {
         let config = try RefresherConfiguration(reader: ConfigReader(keys: CommonConfiguration.keys + RefresherConfiguration.keys))
         let common = config.common
         let logger = Logger.junction("refresher", level: common.logLevel)
+        JunctionMetricsFactory.bootstrap()
         let database = try await StoreOpener.open(databaseURL: common.databaseURL, sqlitePath: common.databasePath, logger: logger)
-        let queue = JobQueue(redis: RedisClient(url: common.redisURL))
+        let redis = RedisClient(url: common.redisURL)
+        let queue = JobQueue(redis: redis)
         let http = UpstreamHTTP(client: UpstreamHTTP.makeClient(), policy: common.outboundPolicy)
-        let handler = RefreshJobHandler(database: database, queue: queue, http: http, box: SecretBox(keyring: common.keyring),
+        var handler = RefreshJobHandler(database: database, queue: queue, http: http, box: SecretBox(keyring: common.keyring),
                                         maxSpecBytes: config.maxSpecBytes, limits: config.indexLimits, logger: logger)
+        let consumer = defaultJobConsumerName()
+        let board = StatusBoard(redis: redis, ttl: common.heartbeatInterval * 3)
+        handler.failures = FailureReporter(board: board, processID: consumer)
         let processor = JobProcessor(
             kind: .refresh, queue: queue, handler: handler,
             options: .init(concurrency: config.concurrency, visibilityTimeout: common.visibilityTimeout, drainTimeout: common.drainTimeout),
-            logger: logger)
+            consumer: consumer, logger: logger)
+        let status = StatusServices(kind: "refresher", id: consumer, board: board, storeProbe: { _ = try await database.authEpoch() })
+            .services(heartbeatInterval: common.heartbeatInterval, metricsHost: common.metricsHost, metricsPort: common.metricsPort,
+                      inFlight: { processor.inFlightCount }, logger: logger)
         let scheduler = RefreshScheduler(
             database: database, queue: queue, oauth: handler.oauth,
             interval: config.interval, tick: config.tick, tokenLead: config.tokenLead,
             logger: logger)
         logger.info("refresher ready")
-        var settings = ServiceGroupConfiguration(services: [.init(service: processor), .init(service: scheduler)],
+        // The heartbeat first: services stop last to first, so it is withdrawn after the drain.
+        var settings = ServiceGroupConfiguration(services: status.map { .init(service: $0) } + [.init(service: processor), .init(service: scheduler)],
                                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         settings.maximumGracefulShutdownDuration = common.drainTimeout + .seconds(5)
         try await ServiceGroup(configuration: settings).run()

@@ -1,5 +1,6 @@
 import Foundation
 import JunctionCore
+import JunctionMetrics
 import Logging
 import Redis
 import ServiceLifecycle
@@ -48,6 +49,9 @@ package struct JobProcessor<Driver: JobDriver>: Service {
     }
 
 
+    /// How many jobs this processor is working on now.
+    package var inFlightCount: Int { inFlight.count }
+
     package func run() async throws {
         let slots = AsyncSemaphore(permits: options.concurrency)
         let reader = queue.makeReader(for: kind)
@@ -75,6 +79,8 @@ package struct JobProcessor<Driver: JobDriver>: Service {
                         failures = 0
                     }
                     guard let delivery else { continue }
+                    let waitedMs = Int64(Date().timeIntervalSince1970 * 1000) - delivery.envelope.createdAt
+                    MetricCatalog.queueWait.observe(.milliseconds(max(0, waitedMs)), ["kind": kind.rawValue])
                     started = true
                     inFlight.insert(delivery)
                     jobs.start {

@@ -1,6 +1,7 @@
 import Foundation
 import Jobs
 import JunctionCore
+import JunctionMetrics
 
 /// Sends `search`/`execute` runs to the workers through the user's job stream and
 /// waits for the reply on this instance's reply stream.
@@ -70,6 +71,7 @@ package struct RunDispatcher: Sendable {
             return .started(Pending(jobID: job.id, owner: owner, progress: events))
         case .atCapacity:
             forget(job.id, progress: progress)
+            MetricCatalog.rateLimitRefusals.increment(["limit": "runs"])
             return .refused(.error("you already have \(slots.maxPerUser) runs in progress (limit maxConcurrentRunsPerUser, JUNCTION_MAX_RUNS_PER_USER); wait for one to finish, then try again",
                                    code: "too_many_runs"))
         case .noSession:
