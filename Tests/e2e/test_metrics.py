@@ -24,7 +24,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from helpers import create_source, execute_stateless, wait_source
+from helpers import create_source, execute_stateless, metric_value, scrape_metrics, wait_source
 from stack import ACTIVE_STACKS, REPO_ROOT, Stack
 
 ADMIN = "ops@admin.example"
@@ -67,20 +67,11 @@ def metrics_url(s: Stack, name: str, path: str = "/metrics") -> str:
 
 
 def scrape(s: Stack, name: str) -> dict[str, list[tuple[dict[str, str], float]]]:
-    """The samples of one process's /metrics by sample name, parsed by prometheus_client."""
-    r = httpx.get(metrics_url(s, name), timeout=10)
-    assert r.status_code == 200, r.text
-    assert r.headers["content-type"].startswith("text/plain; version=0.0.4")
-    samples: dict[str, list[tuple[dict[str, str], float]]] = {}
-    for family in text_string_to_metric_families(r.text):
-        for sample in family.samples:
-            samples.setdefault(sample.name, []).append((sample.labels, sample.value))
-    return samples
+    return scrape_metrics(s, name)
 
 
 def value(samples: dict, name: str, **labels: str) -> float:
-    """Sum of the samples of `name` whose labels include `labels`."""
-    return sum(v for l, v in samples.get(name, []) if all(l.get(k) == want for k, want in labels.items()))
+    return metric_value(samples, name, **labels)
 
 
 def documented() -> dict[str, tuple[str, list[str]]]:
