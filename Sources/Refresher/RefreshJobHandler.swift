@@ -86,7 +86,8 @@ package struct RefreshJobHandler: JobHandler {
     /// Counts a finished refresh (`junction_refreshes_total`, `junction_refresh_duration_seconds`)
     /// and lists a failed one on the status page.
     private func account(_ source: Source, outcome: String, code: String?, since started: ContinuousClock.Instant) async {
-        let type = MetricLabel.oneOf(source.type.rawValue, ["openapi", "mcp"])
+        // A closed enum: bounded as it is.
+        let type = source.type.rawValue
         MetricCatalog.refreshes.increment(["source_type": type, "outcome": outcome])
         MetricCatalog.refreshDuration.observe(ContinuousClock.now - started, ["source_type": type])
         if let code { await failures?.report(work: "refresh", detail: type, outcome: outcome, code: code) }

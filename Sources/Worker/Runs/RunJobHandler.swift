@@ -85,9 +85,25 @@ package struct RunJobHandler: JobHandler {
         MetricCatalog.runs.increment(["tool": tool, "outcome": outcome])
         if let duration { MetricCatalog.runDuration.observe(duration, ["tool": tool]) }
         if outcome != "ok" {
-            await failures?.report(work: "run", detail: tool, outcome: outcome, code: result.structured["error"]?["name"]?.stringValue ?? "")
+            await failures?.report(work: "run", detail: tool, outcome: outcome, code: Self.shownCode(result.structured["error"]?["name"]?.stringValue))
         }
     }
+
+    /// What the status page may show of a failed run's error name: a standard JavaScript or
+    /// sandbox error name, or a Junction error code (lower-case words joined by `_`);
+    /// anything else (a name the user's code chose) is `other`.
+    static func shownCode(_ name: String?) -> String {
+        guard let name else { return "" }
+        if standardErrorNames.contains(name) { return name }
+        let words = name.split(separator: "_", omittingEmptySubsequences: false)
+        let junction = name.count <= 40 && !words.isEmpty && words.allSatisfy { !$0.isEmpty && $0.allSatisfy { ("a"..."z").contains($0) } }
+        return junction ? name : "other"
+    }
+
+    static let standardErrorNames: Set<String> = [
+        "Error", "TypeError", "RangeError", "ReferenceError", "SyntaxError", "URIError", "EvalError", "AggregateError",
+        "TimeoutError", "AbortError", "NotCapable", "Cancelled", "SandboxCrashed", "SandboxUnavailable", "UpstreamError",
+    ]
 
     /// `ok`, `error`, `timeout` (the wall-time limit), `cancelled`, `expired` or `lost`.
     static func outcome(of result: RunResult, cancelled: Bool) -> String {
@@ -256,8 +272,8 @@ package struct RunJobHandler: JobHandler {
         }
     }
 
+    /// `type` is a `SourceType`'s raw value: a closed set.
     private static func countCall(type: String, outcome: String, since started: ContinuousClock.Instant) {
-        let type = MetricLabel.oneOf(type, ["openapi", "mcp"])
         MetricCatalog.upstreamCalls.increment(["source_type": type, "outcome": outcome])
         MetricCatalog.upstreamCallDuration.observe(ContinuousClock.now - started, ["source_type": type])
     }
