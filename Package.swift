@@ -20,6 +20,8 @@ let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
 let configuration = Target.Dependency.product(name: "Configuration", package: "swift-configuration")
 let tracing = Target.Dependency.product(name: "Tracing", package: "swift-distributed-tracing")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 
 let package = Package(
     name: "Junction",
@@ -54,6 +56,9 @@ let package = Package(
         // exporter. Only the OTLP/HTTP trait: gRPC would add minutes to every clean build.
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+        // Metrics: the swift-metrics API in the libraries, Prometheus's text format on /metrics.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: Foundations
@@ -103,6 +108,13 @@ let package = Package(
             ],
             path: "Sources/Common/Tracing"
         ),
+        // The metric names, labels and help texts Junction exports, recorded through the
+        // swift-metrics API and exported by a swift-prometheus registry (ops/docs/METRICS.md).
+        .target(
+            name: "JunctionMetrics",
+            dependencies: ["JunctionCore", metrics, .product(name: "Prometheus", package: "swift-prometheus")],
+            path: "Sources/Common/Metrics"
+        ),
 
         // MARK: Work through Redis
 
@@ -110,14 +122,14 @@ let package = Package(
         // Knows nothing about runs or sessions.
         .target(
             name: "Jobs",
-            dependencies: ["JunctionCore", "Redis", "JunctionTracing", tracing, swiftLog, serviceLifecycle],
+            dependencies: ["JunctionCore", "Redis", "JunctionTracing", "JunctionMetrics", tracing, swiftLog, serviceLifecycle],
             path: "Sources/Common/Jobs"
         ),
         // The run contract between frontend and worker: requests and results, run slots,
         // the dispatcher and the reply listener.
         .target(
             name: "Runs",
-            dependencies: ["JunctionCore", "Redis", "Jobs", "JunctionTracing", tracing, swiftLog, serviceLifecycle],
+            dependencies: ["JunctionCore", "Redis", "Jobs", "JunctionTracing", "JunctionMetrics", tracing, swiftLog, serviceLifecycle],
             path: "Sources/Common/Runs"
         ),
 
@@ -155,7 +167,7 @@ let package = Package(
         // tokens refreshed under a lock, an MCP client built for it (worker and refresher).
         .target(
             name: "SourceAccess",
-            dependencies: ["JunctionCore", "Secrets", "Redis", "Store", "Upstream", swiftLog],
+            dependencies: ["JunctionCore", "Secrets", "Redis", "Store", "Upstream", "JunctionMetrics", swiftLog],
             path: "Sources/Common/SourceAccess"
         ),
         // The settings every process reads (Redis, database, keyring, outbound policy), the
@@ -166,13 +178,21 @@ let package = Package(
             path: "Sources/Common/Config"
         ),
 
+        // Live status: heartbeats of every process, recent failures, readiness, and the
+        // small HTTP listener serving /metrics, /healthz and /readyz.
+        .target(
+            name: "Status",
+            dependencies: ["JunctionCore", "Redis", "Jobs", "JunctionMetrics", hummingbird, swiftLog, serviceLifecycle],
+            path: "Sources/Common/Status"
+        ),
+
         // MARK: Executables
 
         .executableTarget(
             name: "Frontend",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "Config", "JunctionTracing", configuration,
-                tracing, .product(name: "Hummingbird", package: "hummingbird"),
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "Config", "JunctionTracing", "JunctionMetrics", "Status",
+                configuration, tracing, .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -185,7 +205,7 @@ let package = Package(
         .executableTarget(
             name: "Worker",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config", configuration,
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config", "JunctionMetrics", "Status", configuration,
                 "JunctionTracing", tracing, asyncHTTPClient, crypto, swiftLog, serviceLifecycle, unixSignals,
             ],
             resources: [
@@ -196,7 +216,7 @@ let package = Package(
         .executableTarget(
             name: "Refresher",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config", configuration,
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config", "JunctionMetrics", "Status", configuration,
                 "JunctionTracing", asyncHTTPClient, swiftLog, serviceLifecycle, unixSignals,
             ]
         ),
@@ -237,7 +257,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "TestSupport",
-                "Config", "Frontend", "Worker", "Refresher", configuration,
+                "Config", "Frontend", "Worker", "Refresher", "JunctionMetrics", "Status", configuration,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

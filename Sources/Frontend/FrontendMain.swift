@@ -3,6 +3,7 @@ import Config
 import Configuration
 import Hummingbird
 import JunctionCore
+import JunctionMetrics
 import JunctionTracing
 import Logging
 import ServiceLifecycle
@@ -28,14 +29,16 @@ struct FrontendCommand: AsyncParsableCommand {
             if config.common.outboundPolicy.allowLoopbackHTTP {
                 logger.warning("development setting JUNCTION_ALLOW_LOOPBACK_HTTP is on: plain-HTTP and loopback upstreams are allowed")
             }
-            let app = try await buildApplication(config: config, logger: logger)
+            JunctionMetricsFactory.bootstrap()
+            let (app, status) = try await buildApplication(config: config, logger: logger)
             // SIGTERM: stop accepting, finish the open requests and streams (their runs'
             // replies still arrive: the reply listener stops after the server), for at most
             // the drain deadline; then what is left is cancelled.
-            // The span exporter first: services stop last to first, so it flushes the others' spans.
+            // The span exporter first, then the heartbeat: services stop last to first, so the
+            // heartbeat is withdrawn after the drain and the exporter flushes the others' spans.
             let exporter: [ServiceGroupConfiguration.ServiceConfiguration] = telemetry.map { [.init(service: $0)] } ?? []
-            var settings = ServiceGroupConfiguration(services: exporter + [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
-                                                     logger: logger)
+            var settings = ServiceGroupConfiguration(services: exporter + status.map { .init(service: $0) } + [.init(service: app)],
+                                                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             settings.maximumGracefulShutdownDuration = config.common.drainTimeout
             try await ServiceGroup(configuration: settings).run()
         }

@@ -2,10 +2,12 @@ import Catalog
 import Foundation
 import Jobs
 import JunctionCore
+import JunctionMetrics
 import Logging
 import Runs
 import Secrets
 import SourceAccess
+import Status
 import Store
 import Upstream
 
@@ -23,6 +25,8 @@ package struct RefreshJobHandler: JobHandler {
     package let logger: Logger
     /// Access tokens of OAuth MCP sources (refreshed under the cross-process lock).
     package let oauth: MCPOAuthTokens
+    /// Where failed refreshes are listed for the admin status page (nil: nowhere).
+    package var failures: FailureReporter?
 
     package init(database: any JunctionStore, queue: JobQueue, http: UpstreamHTTP, box: SecretBox, maxSpecBytes: Int,
                  limits: IndexLimits = .standard, logger: Logger) {
@@ -66,6 +70,32 @@ package struct RefreshJobHandler: JobHandler {
             return 0
         }
         try await database.transitionSource(owner: owner, id: sourceID, to: .refreshing, error: source.lastError)
+        let started = ContinuousClock.now
+        do {
+            let count = try await refreshCatalog(of: source, owner: owner, sourceID: sourceID)
+            await account(source, outcome: "ok", code: nil, since: started)
+            return count
+        } catch {
+            let needsSignIn = (error as? any CodedError).map(Self.isNeedsSignIn) ?? false
+            await account(source, outcome: needsSignIn ? "needs_sign_in" : "error",
+                          code: (error as? any CodedError)?.code ?? "internal_error", since: started)
+            throw error
+        }
+    }
+
+    /// Counts a finished refresh (`junction_refreshes_total`, `junction_refresh_duration_seconds`)
+    /// and lists a failed one on the status page.
+    private func account(_ source: Source, outcome: String, code: String?, since started: ContinuousClock.Instant) async {
+        // A closed enum: bounded as it is.
+        let type = source.type.rawValue
+        MetricCatalog.refreshes.increment(["source_type": type, "outcome": outcome])
+        MetricCatalog.refreshDuration.observe(ContinuousClock.now - started, ["source_type": type])
+        if let code { await failures?.report(work: "refresh", detail: type, outcome: outcome, code: code) }
+    }
+
+    /// Downloads or lists, indexes and stores the catalog of `source`; on failure records
+    /// the error on the source, keeping its previous catalog.
+    private func refreshCatalog(of source: Source, owner: String, sourceID: String) async throws -> Int {
         do {
             let drafts: [CatalogEntryDraft]
             var warnings: [String] = []

@@ -4,11 +4,13 @@ import Config
 import Configuration
 import Jobs
 import JunctionCore
+import JunctionMetrics
 import JunctionTracing
 import Logging
 import Redis
 import Secrets
 import ServiceLifecycle
+import Status
 import Store
 import UnixSignals
 import Upstream
@@ -21,23 +23,32 @@ struct RefresherMain {
         let common = config.common
         let telemetry = try Telemetry.bootstrap(common.telemetry(process: "refresher"))
         let logger = Logger.junction("refresher", level: common.logLevel)
+        JunctionMetricsFactory.bootstrap()
         let database = try await StoreOpener.open(databaseURL: common.databaseURL, sqlitePath: common.databasePath, logger: logger)
-        let queue = JobQueue(redis: RedisClient(url: common.redisURL))
+        let redis = RedisClient(url: common.redisURL)
+        let queue = JobQueue(redis: redis)
         let http = UpstreamHTTP(client: UpstreamHTTP.makeClient(), policy: common.outboundPolicy)
-        let handler = RefreshJobHandler(database: database, queue: queue, http: http, box: SecretBox(keyring: common.keyring),
+        var handler = RefreshJobHandler(database: database, queue: queue, http: http, box: SecretBox(keyring: common.keyring),
                                         maxSpecBytes: config.maxSpecBytes, limits: config.indexLimits, logger: logger)
+        let consumer = defaultJobConsumerName()
+        let board = StatusBoard(redis: redis, ttl: common.heartbeatInterval * 3)
+        handler.failures = FailureReporter(board: board, processID: consumer)
         let processor = JobProcessor(
             kind: .refresh, queue: queue, handler: handler,
             options: .init(concurrency: config.concurrency, visibilityTimeout: common.visibilityTimeout, drainTimeout: common.drainTimeout),
-            logger: logger)
+            consumer: consumer, logger: logger)
+        let status = StatusServices(kind: "refresher", id: consumer, board: board, storeProbe: { _ = try await database.authEpoch() })
+            .services(heartbeatInterval: common.heartbeatInterval, metricsHost: common.metricsHost, metricsPort: common.metricsPort,
+                      inFlight: { processor.inFlightCount }, logger: logger)
         let scheduler = RefreshScheduler(
             database: database, queue: queue, oauth: handler.oauth,
             interval: config.interval, tick: config.tick, tokenLead: config.tokenLead,
             logger: logger)
         logger.info("refresher ready")
-        // The span exporter first: services stop last to first, so it flushes the others' spans.
+        // The span exporter first, then the heartbeat: services stop last to first, so the
+        // heartbeat is withdrawn after the drain and the exporter flushes the others' spans.
         let exporter: [ServiceGroupConfiguration.ServiceConfiguration] = telemetry.map { [.init(service: $0)] } ?? []
-        var settings = ServiceGroupConfiguration(services: exporter + [.init(service: processor), .init(service: scheduler)],
+        var settings = ServiceGroupConfiguration(services: exporter + status.map { .init(service: $0) } + [.init(service: processor), .init(service: scheduler)],
                                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         settings.maximumGracefulShutdownDuration = common.drainTimeout + .seconds(5)
         try await ServiceGroup(configuration: settings).run()

@@ -3,12 +3,14 @@ import Config
 import Configuration
 import Jobs
 import JunctionCore
+import JunctionMetrics
 import JunctionTracing
 import Logging
 import Redis
 import Secrets
 import ServiceLifecycle
 import SourceAccess
+import Status
 import Store
 import UnixSignals
 import Upstream
@@ -19,6 +21,7 @@ struct WorkerMain {
     static func main() async throws {
         let config = try WorkerConfiguration(reader: ConfigReader(keys: CommonConfiguration.keys + WorkerConfiguration.keys))
         let telemetry = try Telemetry.bootstrap(config.common.telemetry(process: "worker"))
+        JunctionMetricsFactory.bootstrap()
         let logger = Logger.junction("worker", level: config.common.logLevel)
         // The span exporter first: services stop last to first, so it flushes the others' spans.
         let exporter: [ServiceGroupConfiguration.ServiceConfiguration] = telemetry.map { [.init(service: $0)] } ?? []
@@ -47,17 +50,23 @@ package func buildWorker(config: WorkerConfiguration, logger: Logger) async thro
                         maxResponseBytes: config.upstreamMaxBytes,
                         oauth: MCPOAuthTokens(database: database, redis: redis, box: box, http: http, logger: logger),
                         logger: logger)
-    let handler = RunJobHandler(database: database, queue: queue, pool: pool, caller: caller, mcp: mcp,
+    var handler = RunJobHandler(database: database, queue: queue, pool: pool, caller: caller, mcp: mcp,
                                 box: box, maxOutputChars: config.maxOutputChars, limits: config.limits, logger: logger)
+    let consumer = defaultJobConsumerName()
+    let board = StatusBoard(redis: redis, ttl: config.common.heartbeatInterval * 3)
+    handler.failures = FailureReporter(board: board, processID: consumer)
     let processor = JobProcessor(
         kind: .execute, queue: queue, handler: handler,
         options: .init(concurrency: config.sandbox.processes * config.sandbox.concurrency, visibilityTimeout: config.common.visibilityTimeout,
                        drainTimeout: config.common.drainTimeout),
-        logger: logger)
+        consumer: consumer, logger: logger)
+    let status = StatusServices(kind: "worker", id: consumer, board: board, storeProbe: { _ = try await database.authEpoch() })
+        .services(heartbeatInterval: config.common.heartbeatInterval, metricsHost: config.common.metricsHost,
+                  metricsPort: config.common.metricsPort, inFlight: { processor.inFlightCount }, logger: logger)
     logger.info("worker ready", metadata: ["sandboxProcesses": "\(config.sandbox.processes)", "deno": "\(config.sandbox.denoPath)"])
     // A graceful shutdown stops services last to first: the processor drains its runs
-    // before the sandbox pool they run in is stopped.
-    return [.init(service: SandboxPoolService(pool: pool, client: http.client)), .init(service: processor)]
+    // before the sandbox pool they run in is stopped, and the heartbeat goes last.
+    return status.map { .init(service: $0) } + [.init(service: SandboxPoolService(pool: pool, client: http.client)), .init(service: processor)]
 }
 
 /// Keeps the sandbox pool and HTTP client alive for the process and stops them at shutdown.
@@ -71,3 +80,4 @@ struct SandboxPoolService: Service {
         try? await client.shutdown()
     }
 }
+

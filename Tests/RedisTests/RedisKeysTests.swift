@@ -19,6 +19,9 @@ final class RedisKeysTests: XCTestCase {
         XCTAssertEqual(RedisKeys.upstreamOAuthStatePrefix, "junction:upstream-oauth:state:")
         XCTAssertEqual(RedisKeys.oauthRefreshLock(owner: "u1", sourceID: "s"), "junction:{u:u1}:oauth-refresh:s")
         XCTAssertEqual(RedisKeys.refreshClaim(owner: "u1", sourceID: "s"), "junction:{u:u1}:refresh-claim:s")
+        XCTAssertEqual(RedisKeys.processHeartbeat(id: "h-1-x"), "junction:{status}:proc:h-1-x")
+        XCTAssertEqual(RedisKeys.processIndex, "junction:{status}:procs")
+        XCTAssertEqual(RedisKeys.recentFailures, "junction:{status}:failures")
     }
 
     /// Redis Cluster hashes only what is inside the first `{…}`: for every per-user key

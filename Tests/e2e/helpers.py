@@ -143,3 +143,22 @@ async def find_call_name(client: Client, slug: str, method: str, path: str, quer
             return e["callName"]
     raise AssertionError(f"no catalog entry for {method} {path} in {slug}; catalog({query!r}) gave: "
                          + json.dumps(entries)[:3000])
+
+
+def scrape_metrics(stack: Stack, name: str) -> dict[str, list[tuple[dict[str, str], float]]]:
+    """The samples of one process's /metrics (its JUNCTION_METRICS_PORT, a Stack with
+    `metrics=True`) by sample name, parsed by prometheus_client's text parser."""
+    from prometheus_client.parser import text_string_to_metric_families
+    r = httpx.get(f"http://127.0.0.1:{stack.metrics_ports[name]}/metrics", timeout=10)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/plain; version=0.0.4")
+    samples: dict[str, list[tuple[dict[str, str], float]]] = {}
+    for family in text_string_to_metric_families(r.text):
+        for sample in family.samples:
+            samples.setdefault(sample.name, []).append((sample.labels, sample.value))
+    return samples
+
+
+def metric_value(samples: dict[str, list[tuple[dict[str, str], float]]], name: str, **labels: str) -> float:
+    """Sum of the samples of `name` whose labels include `labels`."""
+    return sum(v for l, v in samples.get(name, []) if all(l.get(k) == want for k, want in labels.items()))

@@ -204,6 +204,10 @@ class Stack:
     # Three redis-server primaries forming a Redis Cluster instead of one redis-server;
     # REDIS_URL names the first (Junction finds the others).
     redis_cluster: bool = False
+    # Give the frontend, worker and refresher each a metrics listener (JUNCTION_METRICS_PORT)
+    # on a free port of its own: `metrics_ports[name]`.
+    metrics: bool = False
+    metrics_ports: dict[str, int] = field(default_factory=dict)
 
     procs: dict[str, Proc] = field(default_factory=dict)
     redis_port: int = 0
@@ -441,11 +445,16 @@ class Stack:
                 raise StackError(f"{bdir / exe} not found: build first (swift build)")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.frontend_port = free_port()
-        env = self.junction_env()
-        front = self._spawn("frontend", [str(bdir / "junction-frontend"), "serve"], env)
+        def env_of(name: str) -> dict[str, str]:
+            env = self.junction_env()
+            if self.metrics:
+                self.metrics_ports[name] = free_port()
+                env["JUNCTION_METRICS_PORT"] = str(self.metrics_ports[name])
+            return env
+        front = self._spawn("frontend", [str(bdir / "junction-frontend"), "serve"], env_of("frontend"))
         self._wait_http(front, f"{self.base_url}/healthz", timeout)
-        worker = self._spawn("worker", [str(bdir / "junction-worker")], env)
-        refresher = self._spawn("refresher", [str(bdir / "junction-refresher")], env)
+        worker = self._spawn("worker", [str(bdir / "junction-worker")], env_of("worker"))
+        refresher = self._spawn("refresher", [str(bdir / "junction-refresher")], env_of("refresher"))
         time.sleep(0.5)
         for p in (worker, refresher):
             if not p.alive():

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpers import mcp_client, wait_source
+from helpers import mcp_client, metric_value, scrape_metrics, wait_source
 from stack import Stack, free_port, venv_exe
 
 pytestmark = pytest.mark.anyio
@@ -30,7 +30,7 @@ SERVER = str(Path(__file__).parent / "mcp_oauth_server.py")
 
 @pytest.fixture(scope="module")
 def ostack(tmp_path_factory: pytest.TempPathFactory):
-    with Stack(workdir=tmp_path_factory.mktemp("junction-oauth"), with_httpbin=False, execute_timeout_ms=20000,
+    with Stack(workdir=tmp_path_factory.mktemp("junction-oauth"), with_httpbin=False, execute_timeout_ms=20000, metrics=True,
                extra_env={"JUNCTION_UPSTREAM_TIMEOUT_MS": "5000", "JUNCTION_REFRESH_TICK_MS": "500",
                           "JUNCTION_OAUTH_REFRESH_LEAD_MS": "4000", "JUNCTION_REFRESH_INTERVAL_MS": "5000"}) as s:
         yield s
@@ -165,6 +165,13 @@ async def test_oauth_source_full_flow_refresh_on_401_and_needs_sign_in(ostack: S
     ok, payload = await execute(ostack, "async () => await codemode.oa_add({a: 1, b: 1})")
     assert ok and payload["result"] in (2, {"result": 2}), payload
     assert stats(base)["refreshes"] == 1
+    # One refresh in all, by the worker or the refresher (junction_upstream_token_refreshes_total).
+    def token_refreshes(outcome: str) -> float:
+        return sum(metric_value(scrape_metrics(ostack, p), "junction_upstream_token_refreshes_total", outcome=outcome)
+                   for p in ("worker", "refresher"))
+    assert token_refreshes("ok") == 1
+    worker = scrape_metrics(ostack, "worker")
+    assert metric_value(worker, "junction_upstream_calls_total", source_type="mcp", outcome="ok") >= 8
 
     # The refresh token is revoked: the source needs sign-in, and execute says so clearly.
     httpx.post(base + "/test/revoke-refresh")
@@ -176,6 +183,7 @@ async def test_oauth_source_full_flow_refresh_on_401_and_needs_sign_in(ostack: S
     src = oapi.get("/api/v1/sources/oa").json()
     assert src["status"] == "needs_sign_in" and "needs sign-in again" in (src["lastError"] or ""), src
     assert src["entryCount"] == 2, "the catalog is kept"
+    assert token_refreshes("refused") >= 1, "the refused refresh is counted"
 
     # Re-authorisation with forced consent works again, without registering again.
     url = start(oapi, "oa", {"forceConsent": True})

@@ -34,6 +34,12 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
     package var otelDisabled = false
     /// `OTEL_SERVICE_NAME`; nil: `junction-<process>`.
     package var serviceName: String?
+    /// Where the process's own `/metrics`, `/healthz` and `/readyz` listener binds.
+    package var metricsHost: String
+    /// Its port; 0 (the default): no such listener.
+    package var metricsPort: Int
+    /// How often the process publishes its heartbeat (live status); it counts for three of these.
+    package var heartbeatInterval: Duration
 
     /// Reads every common key (all of them, every time, so an access report lists them all).
     package init(reader: ConfigReader) throws {
@@ -50,6 +56,12 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
         visibilityTimeout = .milliseconds(try reader.int(.visibilityTimeout, default: 30_000))
         drainTimeout = .seconds(max(0, try reader.int(.drainSeconds, default: 30)))
         logLevel = reader.string(.logLevel, default: "info")
+        metricsHost = reader.string(.metricsHost, default: "127.0.0.1")
+        metricsPort = try reader.int(.metricsPort, default: 0)
+        if !(0...65535).contains(metricsPort) {
+            throw ConfigurationError(.metricsPort, "JUNCTION_METRICS_PORT must be a port number (0: off)")
+        }
+        heartbeatInterval = .milliseconds(max(100, try reader.int(.heartbeat, default: 5000)))
         let format = reader.string(.logFormat, default: "text")
         guard let logFormat = LogFormat(rawValue: format.lowercased()) else {
             throw ConfigurationError(.logFormat, "JUNCTION_LOG_FORMAT must be text or json, got '\(format)'")
@@ -80,6 +92,9 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
         self.visibilityTimeout = visibilityTimeout
         self.drainTimeout = .seconds(30)
         self.logLevel = "info"
+        self.metricsHost = "127.0.0.1"
+        self.metricsPort = 0
+        self.heartbeatInterval = .seconds(5)
     }
 
     /// `REDIS_URL` with the TLS settings; errors name the variable at fault and never quote
@@ -109,6 +124,7 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
         .databaseURL, .dataDirectory, .databasePath,
         .allowLoopbackHTTP, .visibilityTimeout, .logLevel,
         .drainSeconds, .logFormat, .otlpEndpoint, .otlpTracesEndpoint, .otelServiceName, .otelSDKDisabled, .otelTracesExporter,
+        .metricsHost, .metricsPort, .heartbeat,
     ]
 
     package var description: String { redactedDescription(of: self, secret: ["databaseURL"]) }
@@ -136,6 +152,9 @@ extension ConfigurationKey {
     package static let visibilityTimeout = ConfigurationKey("junction.visibilityTimeoutMS", variable: "JUNCTION_VISIBILITY_TIMEOUT_MS",
                                                             default: .value("30000"))
     package static let drainSeconds = ConfigurationKey("junction.drainSeconds", variable: "JUNCTION_DRAIN_SECONDS", default: .value("30"))
+    package static let metricsHost = ConfigurationKey("junction.metrics.host", variable: "JUNCTION_METRICS_HOST", default: .value("127.0.0.1"))
+    package static let metricsPort = ConfigurationKey("junction.metrics.port", variable: "JUNCTION_METRICS_PORT", default: .value("0"))
+    package static let heartbeat = ConfigurationKey("junction.heartbeatMS", variable: "JUNCTION_HEARTBEAT_MS", default: .value("5000"))
     package static let logLevel = ConfigurationKey("junction.logLevel", variable: "JUNCTION_LOG_LEVEL", default: .value("info"))
     package static let logFormat = ConfigurationKey("junction.logFormat", variable: "JUNCTION_LOG_FORMAT", default: .value("text"))
     package static let otlpEndpoint = ConfigurationKey("otel.exporter.otlp.endpoint", variable: "OTEL_EXPORTER_OTLP_ENDPOINT", default: .unset)

@@ -1,6 +1,7 @@
 import Foundation
 import JunctionCore
 import JunctionTracing
+import JunctionMetrics
 import Logging
 import Redis
 import ServiceLifecycle
@@ -50,6 +51,9 @@ package struct JobProcessor<Driver: JobDriver>: Service {
     }
 
 
+    /// How many jobs this processor is working on now.
+    package var inFlightCount: Int { inFlight.count }
+
     package func run() async throws {
         let slots = AsyncSemaphore(permits: options.concurrency)
         let reader = queue.makeReader(for: kind)
@@ -77,6 +81,8 @@ package struct JobProcessor<Driver: JobDriver>: Service {
                         failures = 0
                     }
                     guard let delivery else { continue }
+                    let waitedMs = Int64(Date().timeIntervalSince1970 * 1000) - delivery.envelope.createdAt
+                    MetricCatalog.queueWait.observe(.milliseconds(max(0, waitedMs)), ["kind": kind.rawValue])
                     started = true
                     inFlight.insert(delivery)
                     jobs.start {

@@ -64,4 +64,16 @@ package enum RedisKeys {
     package static func refreshClaim(owner: String, sourceID: String) -> String {
         "\(namespace):\(userTag(owner)):refresh-claim:\(sourceID)"
     }
+
+    // MARK: Live status
+
+    /// The hash tag of the status keys: they are few and small, and one slot lets a reader
+    /// fetch them all from one node.
+    package static let statusTag = "{status}"
+    /// `junction:{status}:proc:<id>` — one process's heartbeat (a hash that expires unless renewed).
+    package static func processHeartbeat(id: String) -> String { "\(namespace):\(statusTag):proc:\(id)" }
+    /// `junction:{status}:procs` — sorted set of process ids by when they last beat.
+    package static let processIndex = "\(namespace):\(statusTag):procs"
+    /// `junction:{status}:failures` — list of the latest failed runs and refreshes (newest first, capped).
+    package static let recentFailures = "\(namespace):\(statusTag):failures"
 }

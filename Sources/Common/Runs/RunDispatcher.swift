@@ -1,6 +1,7 @@
 import Foundation
 import Jobs
 import JunctionCore
+import JunctionMetrics
 import JunctionTracing
 import Tracing
 
@@ -87,6 +88,7 @@ package struct RunDispatcher: Sendable {
             return .started(Pending(jobID: job.id, owner: owner, progress: events))
         case .atCapacity:
             forget(job.id, progress: progress)
+            MetricCatalog.rateLimitRefusals.increment(["limit": "runs"])
             return .refused(.error("you already have \(slots.maxPerUser) runs in progress (limit maxConcurrentRunsPerUser, JUNCTION_MAX_RUNS_PER_USER); wait for one to finish, then try again",
                                    code: "too_many_runs"))
         case .noSession:

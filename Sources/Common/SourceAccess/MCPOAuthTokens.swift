@@ -1,5 +1,6 @@
 import Foundation
 import JunctionCore
+import JunctionMetrics
 import Logging
 import Redis
 import Secrets
@@ -53,11 +54,20 @@ package struct MCPOAuthTokens: Sendable {
             let changed = staleToken != nil && grant.accessToken != staleToken
             if !grant.expires(within: margin) && (changed || !force) { return grant.accessToken }
             guard let refreshToken = grant.refreshToken else {
+                MetricCatalog.tokenRefreshes.increment(["outcome": "refused"])
                 throw try await markNeedsSignIn(source, grant: &grant, reason: "its access token expired and the server gave no refresh token")
             }
             do {
-                let tokens = try await tokenClient.refresh(refreshToken: refreshToken, resource: grant.resource, client: grant.client,
+                let tokens: UpstreamOAuthTokens
+                do {
+                    tokens = try await tokenClient.refresh(refreshToken: refreshToken, resource: grant.resource, client: grant.client,
                                                            tokenEndpoint: grant.tokenEndpoint)
+                    MetricCatalog.tokenRefreshes.increment(["outcome": "ok"])
+                } catch {
+                    let refused = (error as? UpstreamOAuthTokenFailure)?.isPermanent == true
+                    MetricCatalog.tokenRefreshes.increment(["outcome": refused ? "refused" : "error"])
+                    throw error
+                }
                 grant.apply(tokens)
                 try await database.saveSourceOAuthGrant(owner: source.owner, sourceID: source.id, grant: grant, box: box)
                 logger.info("refreshed upstream OAuth token", metadata: [

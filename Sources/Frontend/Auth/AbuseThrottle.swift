@@ -1,4 +1,5 @@
 import Foundation
+import JunctionMetrics
 import Redis
 import Secrets
 
@@ -89,6 +90,7 @@ struct AbuseThrottle: Sendable {
             }
             if allowed == 1 { return nil }
             let waitMs = max(1, parts[1].integer ?? 1000)
+            MetricCatalog.rateLimitRefusals.increment(["limit": bucket.rawValue])
             return ThrottleRefusal(bucket: bucket, retryAfter: max(1, Int((Double(waitMs) / 1000).rounded(.up))))
         } catch {
             return ThrottleRefusal(bucket: nil, retryAfter: 5)

@@ -8,7 +8,7 @@ struct AdminPage {
 
     func render() -> Response {
         let main: HTML = """
-            <div class="page-head"><h1>Admin</h1></div>
+            <div class="page-head"><h1>Admin</h1><a class="btn" href="/admin/status">Live status</a></div>
             <section class="panel" aria-labelledby="users-h">
               <h2 id="users-h">Users</h2>
               <p class="small muted">A disabled user cannot sign in, and their tokens and sessions stop working at once.</p>

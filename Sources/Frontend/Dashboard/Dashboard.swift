@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import JunctionCore
 import Logging
+import Status
 import Store
 
 /// The dashboard: server-rendered pages for a signed-in person (`/`, `/sources`, `/catalog`,
@@ -11,6 +12,8 @@ import Store
 struct Dashboard: Sendable {
     let auth: Authenticator
     let database: any JunctionStore
+    /// Heartbeats and recent failures (`/admin/status`).
+    let board: StatusBoard
     let config: FrontendConfiguration
     let logger: Logger
 
@@ -35,12 +38,21 @@ struct Dashboard: Sendable {
             try await ExecutionsPage(database: database, session: ctx.requireWebSession()).detail(id: ctx.parameters.get("id") ?? "")
         }
         pages.get("/admin") { _, ctx in
-            let session = try ctx.requireWebSession()
-            guard session.user.isAdmin else { throw JunctionError("forbidden", "only administrators can open this page", status: 403) }
-            return AdminPage(session: session).render()
+            AdminPage(session: try ctx.requireAdmin()).render()
         }
+        pages.get("/admin/status") { _, ctx in try await AdminStatusPage(board: board, session: ctx.requireAdmin()).render() }
+        pages.get("/admin/status/live") { _, ctx in try await AdminStatusPage(board: board, session: ctx.requireAdmin()).liveFragment() }
     }
 
     /// The `/mcp` URL clients use.
     var mcpURL: String { auth.mcpResource }
+}
+
+extension FrontendContext {
+    /// The browser session of an administrator; 403 for anyone else.
+    func requireAdmin() throws -> WebSession {
+        let session = try requireWebSession()
+        guard session.user.isAdmin else { throw JunctionError("forbidden", "only administrators can open this page", status: 403) }
+        return session
+    }
 }

@@ -35,8 +35,9 @@ enum Layout {
     }
 
     /// A full dashboard page for a signed-in person.
+    /// `page` names the page for the script (default: the section's name).
     static func page(title: String, section: Section, session: WebSession, status: HTTPResponse.Status = .ok,
-                     main: HTML) -> Response {
+                     page: String? = nil, main: HTML) -> Response {
         let nav = HTML.join(Section.allCases.filter { $0 != .admin || session.user.isAdmin }.map { s in
             let current: HTML = s == section ? " aria-current=\"page\"" : ""
             return "<li><a href=\"\(s.path)\"\(current)>\(s.title)</a></li>"
@@ -60,7 +61,7 @@ enum Layout {
             </main>
             <div id="toast" class="toast" role="status" aria-live="polite"></div>
             """
-        return document(title: title, status: status, csrf: session.csrfToken, page: section.rawValue, body: body)
+        return document(title: title, status: status, csrf: session.csrfToken, page: page ?? section.rawValue, body: body)
     }
 
     /// A complete HTML document with the stylesheet and the app script.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import JunctionCore
+import JunctionMetrics
 import Logging
 import Runs
 import Store
@@ -60,6 +61,7 @@ struct MCPEndpoint: Sendable {
     /// request goes ahead: the run itself will then report the queue as unavailable.
     func rateLimit(_ user: User) async -> Response? {
         guard limiter.isEnabled, case .limited(let ms)? = try? await limiter.take(owner: user.id) else { return nil }
+        MetricCatalog.rateLimitRefusals.increment(["limit": "mcp"])
         let seconds = max(1, Int((Double(ms) / 1000).rounded(.up)))
         return JSONResponse.make(
             JSONRPC.error(id: .null, code: JSONRPC.serverError,

@@ -201,7 +201,22 @@
     loadAllow();
   }
 
+  // The admin status page: its live panel is the server's own fragment, fetched again
+  // every few seconds (every value in it is escaped by HTML.escape).
+  function initStatus() {
+    const panel = $("#status-live");
+    if (!panel) return;
+    setInterval(async () => {
+      try {
+        const r = await fetch("/admin/status/live", { credentials: "same-origin", headers: { "Accept": "text/html" } });
+        if (r.status === 401 || r.redirected) { location.reload(); return; }
+        if (r.ok) panel.innerHTML = await r.text();
+      } catch (err) { /* the next tick tries again */ }
+    }, 5000);
+  }
+
   const page = document.body.dataset.page;
+  if (page === "admin-status") initStatus();
   if (page === "sources") initSources();
   if (page === "catalog") initCatalog();
   if (page === "endpoint") initEndpoint();

@@ -2,11 +2,14 @@ import Catalog
 import Foundation
 import Jobs
 import JunctionCore
+import JunctionMetrics
 import JunctionTracing
 import Logging
 import Runs
 import Secrets
+import Status
 import Store
+import Synchronization
 import Tracing
 
 /// Runs `search` and `execute` jobs in the sandbox, performs their calls on the host,
@@ -21,6 +24,8 @@ package struct RunJobHandler: JobHandler {
     package let maxOutputChars: Int
     package let limits: RunLimits
     package let logger: Logger
+    /// Where failed runs are listed for the admin status page (nil: nowhere).
+    package var failures: FailureReporter?
     private let cancels: CancelWatcher
 
     package init(database: any JunctionStore, queue: JobQueue, pool: SandboxPool, caller: OpenAPICaller, mcp: MCPCaller? = nil, box: SecretBox,
@@ -70,6 +75,49 @@ package struct RunJobHandler: JobHandler {
         ])
         await writeLog(envelope: envelope, request: request, result: result, duration: ContinuousClock.now - started,
                  status: cancelled.isSet ? "cancelled" : nil)
+        await account(tool: request?.tool.rawValue ?? "unknown", result: result, cancelled: cancelled.isSet,
+                      duration: ContinuousClock.now - started)
+    }
+
+    /// Counts a finished run (`junction_runs_total`, `junction_run_duration_seconds`) and
+    /// lists it on the status page when it failed.
+    private func account(tool: String, result: RunResult, cancelled: Bool, duration: Duration?) async {
+        let tool = MetricLabel.oneOf(tool, ["execute", "search"])
+        let outcome = Self.outcome(of: result, cancelled: cancelled)
+        MetricCatalog.runs.increment(["tool": tool, "outcome": outcome])
+        if let duration { MetricCatalog.runDuration.observe(duration, ["tool": tool]) }
+        if outcome != "ok" {
+            await failures?.report(work: "run", detail: tool, outcome: outcome, code: Self.shownCode(result.structured["error"]?["name"]?.stringValue))
+        }
+    }
+
+    /// What the status page may show of a failed run's error name: a standard JavaScript or
+    /// sandbox error name, or a Junction error code (lower-case words joined by `_`);
+    /// anything else (a name the user's code chose) is `other`.
+    static func shownCode(_ name: String?) -> String {
+        guard let name else { return "" }
+        if standardErrorNames.contains(name) { return name }
+        let words = name.split(separator: "_", omittingEmptySubsequences: false)
+        let junction = name.count <= 40 && !words.isEmpty && words.allSatisfy { !$0.isEmpty && $0.allSatisfy { ("a"..."z").contains($0) } }
+        return junction ? name : "other"
+    }
+
+    static let standardErrorNames: Set<String> = [
+        "Error", "TypeError", "RangeError", "ReferenceError", "SyntaxError", "URIError", "EvalError", "AggregateError",
+        "TimeoutError", "AbortError", "NotCapable", "Cancelled", "SandboxCrashed", "SandboxUnavailable", "UpstreamError",
+    ]
+
+    /// `ok`, `error`, `timeout` (the wall-time limit), `cancelled`, `expired` or `lost`.
+    static func outcome(of result: RunResult, cancelled: Bool) -> String {
+        if cancelled { return "cancelled" }
+        guard result.isError, let error = result.structured["error"] else { return "ok" }
+        if error["limit"]?.stringValue == "wallTime" { return "timeout" }
+        switch error["name"]?.stringValue {
+        case "cancelled"?, "Cancelled"?: return "cancelled"
+        case "expired"?: return "expired"
+        case "run_lost"?: return "lost"
+        default: return "error"
+        }
     }
 
     /// Runs `body` until it ends or the run's caller asks to cancel it (the cancel key
@@ -121,6 +169,8 @@ package struct RunJobHandler: JobHandler {
         try? await queue.publishReply(reply, for: envelope)
         await writeLog(envelope: envelope, request: try? envelope.parameters(as: RunRequest.self),
                  result: .error(reply.errorMessage ?? "lost", code: "run_lost"), duration: .zero, status: "lost")
+        await account(tool: (try? envelope.parameters(as: RunRequest.self))?.tool.rawValue ?? "unknown",
+                      result: .error("lost", code: "run_lost"), cancelled: false, duration: nil)
     }
 
     private func run(_ request: RunRequest, owner: String, deadline: Int64?, progress: RunProgress?, gate: StartGate,
@@ -222,16 +272,47 @@ package struct RunJobHandler: JobHandler {
                 return .failure(CatalogSearch.unknownName("codemode.\(name) is not a function of your enabled sources", name: name,
                                                           pool: await suggestionPool(owner: owner, name: name)))
             }
-            let secret = try await database.sourceSecret(source, box: box)
-            if source.type == .mcp {
-                return .success(try await mcp.call(entry: entry, source: source, secret: secret, args: args, attachments: attachments))
+            let started = ContinuousClock.now
+            let type = source.type.rawValue
+            do {
+                let secret = try await database.sourceSecret(source, box: box)
+                let value = source.type == .mcp
+                    ? try await mcp.call(entry: entry, source: source, secret: secret, args: args, attachments: attachments)
+                    : try await caller.call(entry: entry, source: source, secret: secret, args: args)
+                Self.countCall(type: type, outcome: Self.callOutcome(value, type: source.type), since: started)
+                return .success(value)
+            } catch {
+                Self.countCall(type: type, outcome: Self.callOutcome(error), since: started)
+                throw error
             }
-            return .success(try await caller.call(entry: entry, source: source, secret: secret, args: args))
         } catch let error as any CodedError {
             return .failure(JunctionError(error))
         } catch {
             logger.error("upstream call failed", metadata: ["call": "\(name)", "error": "\(error)"])
             return .failure(JunctionError("internal_error", "the call failed inside Junction"))
+        }
+    }
+
+    /// `type` is a `SourceType`'s raw value: a closed set.
+    private static func countCall(type: String, outcome: String, since started: ContinuousClock.Instant) {
+        MetricCatalog.upstreamCalls.increment(["source_type": type, "outcome": outcome])
+        MetricCatalog.upstreamCallDuration.observe(ContinuousClock.now - started, ["source_type": type])
+    }
+
+    /// An answered call: `ok`, or for OpenAPI `http_4xx`/`http_5xx` by the upstream's status.
+    static func callOutcome(_ value: JSONValue, type: SourceType) -> String {
+        guard type == .openapi, let status = value["status"]?.intValue else { return "ok" }
+        return status >= 500 ? "http_5xx" : status >= 400 ? "http_4xx" : "ok"
+    }
+
+    /// A failed call: `tool_error`, `timeout`, `refused` (the outbound policy or the secret's
+    /// origin said no) or `error`.
+    static func callOutcome(_ error: any Error) -> String {
+        switch (error as? any CodedError)?.code {
+        case "tool_error"?: "tool_error"
+        case "upstream_timeout"?: "timeout"
+        case "outbound_forbidden"?, "secret_origin_mismatch"?, "source_needs_secret"?: "refused"
+        default: "error"
         }
     }
 

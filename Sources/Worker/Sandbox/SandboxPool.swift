@@ -1,5 +1,6 @@
 import Foundation
 import JunctionCore
+import JunctionMetrics
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -177,7 +178,10 @@ package actor SandboxPool {
     private func process(at index: Int) async throws -> SandboxProcess {
         if let p = slots[index], p.isAlive { return p }
         if let task = starting[index] { return try await task.value }
-        if slots[index] != nil { logger.warning("replacing dead sandbox host", metadata: ["slot": "\(index)"]) }
+        if slots[index] != nil {
+            MetricCatalog.sandboxCrashes.increment()
+            logger.warning("replacing dead sandbox host", metadata: ["slot": "\(index)"])
+        }
         let options = self.options
         let logger = self.logger
         let task = Task {

@@ -1,5 +1,6 @@
 import Foundation
 import JunctionCore
+import JunctionMetrics
 import Logging
 import Synchronization
 #if canImport(Glibc)
@@ -196,6 +197,7 @@ package final class SandboxProcess: Sendable {
                     cont.resume(returning: .failure("SandboxUnavailable", "the sandbox host process is not running"))
                     return
                 }
+                MetricCatalog.isolatesCreated.increment()
                 send(message)
                 // A cancel that came before the run was registered reached the host ahead of
                 // the run itself, which then would never be stopped: send it again after.

@@ -4,6 +4,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import JunctionCore
+import JunctionMetrics
+import Status
 import Store
 import XCTest
 
@@ -213,6 +215,65 @@ final class FrontendRouteTests: XCTestCase {
             try await client.execute(uri: "/healthz", method: .get) { response in
                 XCTAssertEqual(response.status, .ok)
                 XCTAssertEqual(String(buffer: response.body), "ok")
+            }
+        }
+    }
+
+    /// `/readyz` asks Redis and the store; `/metrics` is never on the public listener; the
+    /// HTTP metrics name the route pattern, never the path asked for, whatever the path.
+    func testReadinessAndRouteLabelsOfOddPaths() async throws {
+        JunctionMetricsFactory.bootstrap()
+        let f = try await FrontendFixture()
+        let marker = "odd\(UInt32.random(in: 0...UInt32.max))"
+        try await f.app().test(.router) { client in
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                XCTAssertEqual(response.status, .ok)
+                XCTAssertEqual(String(buffer: response.body), #"{"checks":{"redis":"ok","store":"ok"},"status":"ready"}"#)
+            }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                XCTAssertEqual(response.status, .notFound)
+            }
+            for path in ["/\(marker)", "/api/v1/sources/\(marker)", "//api/v1/sources/\(marker)/", "/executions/\(marker)",
+                         "/\(marker)/%2e%2e/x", "/assets/\(marker).js"] {
+                try await client.execute(uri: path, method: .get, headers: f.bearer(f.userToken)) { _ in }
+            }
+            try await client.execute(uri: "/\(marker)", method: .init("BREW")!) { _ in }
+        }
+        let text = String(decoding: JunctionMetricsFactory.exposition(), as: UTF8.self)
+        let series = text.split(separator: "\n").filter { $0.hasPrefix("junction_http_requests_total{") }
+        XCTAssertFalse(series.isEmpty)
+        XCTAssertFalse(text.contains(marker), "no path asked for became a label value")
+        XCTAssertTrue(series.contains { $0.contains(#"route="unmatched",method="GET",status="404""#) }, "\(series)")
+        XCTAssertTrue(series.contains { $0.contains(#"route="unmatched",method="other""#) }, "\(series)")
+        XCTAssertTrue(series.contains { $0.contains(#"route="/readyz",method="GET",status="200""#) }, "\(series)")
+        XCTAssertTrue(series.contains { $0.contains(#"route="/api/v1/sources/"#) && $0.contains(#"status="404""#) }, "\(series)")
+    }
+
+    /// `/admin/status` lists the processes that beat and the recorded failures for an
+    /// administrator; a plain user gets 403 and sees none of it.
+    func testAdminStatusPageIsForAdministratorsOnly() async throws {
+        let f = try await FrontendFixture()
+        let board = f.dependencies.board
+        try await board.publish(ProcessHeartbeat(kind: "worker", id: "host-42-abc", host: "host<b>", pid: 42, started: Date(), inFlight: 2))
+        await board.record(RecentFailure(work: "run", detail: "execute", outcome: "timeout", code: "TimeoutError", processID: "host-42-abc"))
+        let adminCookie = try f.database.createWebSession(userId: f.admin.id, lifetime: 3600)
+        let admin: HTTPFields = [.cookie: "\(Authenticator.sessionCookie)=\(adminCookie)"]
+        try await f.app().test(.router) { client in
+            for path in ["/admin/status", "/admin/status/live"] {
+                try await client.execute(uri: path, method: .get, headers: f.session()) { response in
+                    XCTAssertEqual(response.status, .forbidden, path)
+                    XCTAssertFalse(String(buffer: response.body).contains("host-42-abc"), path)
+                }
+                try await client.execute(uri: path, method: .get, headers: admin) { response in
+                    XCTAssertEqual(response.status, .ok, path)
+                    let page = String(buffer: response.body)
+                    XCTAssertTrue(page.contains(#"data-process="host-42-abc" data-kind="worker""#), page)
+                    XCTAssertTrue(page.contains("host&lt;b&gt;"), "escaped")
+                    XCTAssertTrue(page.contains("TimeoutError") && page.contains("timeout"))
+                }
+            }
+            try await client.execute(uri: "/admin/status", method: .get) { response in
+                XCTAssertEqual(response.status, .seeOther, "anonymous: to sign-in")
             }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import JunctionCore
+import JunctionMetrics
 import Logging
 import TestSupport
 @testable import Worker
@@ -74,6 +75,8 @@ final class SandboxMemoryBombTests: XCTestCase, @unchecked Sendable {
     }
 
     func testABombFailsAloneAndRunsSharingItsHostAreServed() async throws {
+        JunctionMetricsFactory.bootstrap()
+        let (crashesBefore, isolatesBefore) = (Self.counter("junction_sandbox_crashes_total"), Self.counter("junction_sandbox_isolates_created_total"))
         let pool = try await pool(concurrency: 4)
         defer { Task { await pool.shutdown() } }
         let calls = Locked<[String]>([])
@@ -104,5 +107,16 @@ final class SandboxMemoryBombTests: XCTestCase, @unchecked Sendable {
         // The pool goes on serving.
         let after = await pool.run(owner: "alice", code: "async () => 'fine'", functions: [], timeout: .seconds(10), handler: handler)
         XCTAssertEqual(after.result, "fine", "\(after)")
+        // Counted: the crashed host (and the bomb's own host when it ran again alone) replaced,
+        // and an isolate for every run handed to a host, the runs run again included.
+        XCTAssertGreaterThanOrEqual(Self.counter("junction_sandbox_crashes_total") - crashesBefore, 1)
+        XCTAssertGreaterThanOrEqual(Self.counter("junction_sandbox_isolates_created_total") - isolatesBefore, 6)
+    }
+
+    /// An unlabelled counter's value in this process's metrics (0 before its first use).
+    static func counter(_ name: String) -> Double {
+        let text = String(decoding: JunctionMetricsFactory.exposition(), as: UTF8.self)
+        let line = text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+        return line.flatMap { Double($0.split(separator: " ")[1]) } ?? 0
     }
 }
