@@ -10,7 +10,7 @@ import Tracing
 /// of the caller's span when the request carries a well-formed W3C `traceparent`, else the
 /// root of a new trace. Only `traceparent`/`tracestate` are read, and only after
 /// `TraceCarrier` checked their form: a malformed or oversized one is ignored. The span lasts
-/// until the response body is written (an event stream included), and records the method,
+/// until the response is complete (an event stream: until its end), and records the method,
 /// path, route and status; never headers, query or body. A debug line logs each request
 /// inside the span, so it carries the trace id.
 struct RequestSpanMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -43,7 +43,14 @@ struct RequestSpanMiddleware<Context: RequestContext>: RouterMiddleware {
             finish(span, context: context, method: method, status: response.status.code, started: started)
             if response.status.code >= 500 { span.setStatus(SpanStatus(code: .error)) }
             let body = response.body
-            response.body = ResponseBody(contentLength: body.contentLength) { writer in
+            guard body.contentLength == nil else {
+                // A body of known length is complete already: wrapping it in a closure would
+                // turn Hummingbird's one write of head and body into several.
+                span.end()
+                return response
+            }
+            // A stream (SSE): the span lasts until its last event is written.
+            response.body = ResponseBody { writer in
                 defer { span.end() }
                 try await body.write(writer)
             }
