@@ -36,7 +36,9 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="module")
 def sandbox_stack(tmp_path_factory: pytest.TempPathFactory):
     s = Stack(workdir=tmp_path_factory.mktemp("adv-sandbox"), execute_timeout_ms=5000,
-              extra_env={"JUNCTION_SANDBOX_HEAP_MB": "128"})
+              # The per-user run cap (4) is not what these tests attack; under load B's five
+              # runs 0.15 s apart can overlap past it and be refused too_many_runs.
+              extra_env={"JUNCTION_SANDBOX_HEAP_MB": "128", "JUNCTION_MAX_RUNS_PER_USER": "16"})
     s.start()
     try:
         yield s
