@@ -142,11 +142,18 @@ let package = Package(
             dependencies: ["JunctionCore", "Secrets", "Redis", "Store", "Upstream", swiftLog],
             path: "Sources/Common/SourceAccess"
         ),
+        // Operator-declared stdio MCP servers, each user's instance in its own bubblewrap
+        // sandbox: declarations, the sandbox command, the instance manager and its Redis lease.
+        .target(
+            name: "Stdio",
+            dependencies: ["JunctionCore", "Redis", "Upstream", swiftLog],
+            path: "Sources/Common/Stdio"
+        ),
         // The settings every process reads (Redis, database, keyring, outbound policy), the
         // documented keys and the swift-configuration reader the executables build at start-up.
         .target(
             name: "Config",
-            dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream", configuration],
+            dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream", "Stdio", configuration],
             path: "Sources/Common/Config"
         ),
 
@@ -155,7 +162,7 @@ let package = Package(
         .executableTarget(
             name: "Frontend",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "Config", configuration,
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "Stdio", "Config", configuration,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -169,7 +176,7 @@ let package = Package(
         .executableTarget(
             name: "Worker",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config", configuration,
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Stdio", "Config", configuration,
                 asyncHTTPClient, crypto, swiftLog, serviceLifecycle, unixSignals,
             ],
             resources: [
@@ -180,7 +187,7 @@ let package = Package(
         .executableTarget(
             name: "Refresher",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config", configuration,
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Stdio", "Config", configuration,
                 asyncHTTPClient, swiftLog, serviceLifecycle, unixSignals,
             ]
         ),
@@ -193,6 +200,8 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["JunctionCore"]),
         // The configuration reader, CommonConfiguration and the key reference (ops/docs/CONFIGURATION.md).
         .testTarget(name: "ConfigTests", dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream", "Config", "TestSupport", configuration]),
+        // Stdio servers: the sandbox command (pure) and real sandboxed instances (bubblewrap).
+        .testTarget(name: "StdioTests", dependencies: ["JunctionCore", "Redis", "Upstream", "Stdio", "TestSupport", swiftLog]),
         .testTarget(name: "RedisTests", dependencies: ["JunctionCore", "Redis", "TestSupport"]),
         // QueueTests waits for replies with Runs' ReplyListener.
         .testTarget(name: "JobsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport", swiftLog, serviceLifecycle]),
@@ -218,7 +227,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "TestSupport",
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Stdio", "TestSupport",
                 "Config", "Frontend", "Worker", "Refresher", configuration,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -8,6 +8,7 @@ import Logging
 import Redis
 import Secrets
 import ServiceLifecycle
+import Stdio
 import Store
 import UnixSignals
 import Upstream
@@ -20,10 +21,14 @@ struct RefresherMain {
         let common = config.common
         let logger = Logger.junction("refresher", level: common.logLevel)
         let database = try await StoreOpener.open(databaseURL: common.databaseURL, sqlitePath: common.databasePath, logger: logger)
-        let queue = JobQueue(redis: RedisClient(url: common.redisURL))
+        let redis = RedisClient(url: common.redisURL)
+        let queue = JobQueue(redis: redis)
         let http = UpstreamHTTP(client: UpstreamHTTP.makeClient(), policy: common.outboundPolicy)
         let handler = RefreshJobHandler(database: database, queue: queue, http: http, box: SecretBox(keyring: common.keyring),
-                                        maxSpecBytes: config.maxSpecBytes, limits: config.indexLimits, logger: logger)
+                                        maxSpecBytes: config.maxSpecBytes, limits: config.indexLimits,
+                                        stdio: StdioInstanceManager.forProcess(servers: common.stdioServers, settings: common.stdio,
+                                                                                              redis: redis, role: "refresher", logger: logger),
+                                        logger: logger)
         let processor = JobProcessor(
             kind: .refresh, queue: queue, handler: handler,
             options: .init(concurrency: config.concurrency, visibilityTimeout: common.visibilityTimeout, drainTimeout: common.drainTimeout),
@@ -37,6 +42,7 @@ struct RefresherMain {
                                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         settings.maximumGracefulShutdownDuration = common.drainTimeout + .seconds(5)
         try await ServiceGroup(configuration: settings).run()
+        await handler.stdio?.stopAll()
         try await http.client.shutdown()
     }
 }

@@ -12,6 +12,7 @@ export JUNCTION_ROOT
 
 # Debian packages the build and the tests need.
 JUNCTION_APT_PACKAGES=(libhiredis-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev redis-server openssl postgresql chromium wrk glewlwyd)
+JUNCTION_APT_PACKAGES+=(bubblewrap) # stdio MCP servers run in it (a run dependency)
 
 # Virtual environments (ignored by git through `.venv*/`).
 JUNCTION_VENV="$JUNCTION_ROOT/.venv"                   # mcp 2.x SDK, pytest, httpx, deno

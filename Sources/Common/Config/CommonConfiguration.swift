@@ -3,6 +3,7 @@ import Foundation
 import JunctionCore
 import Redis
 import Secrets
+import Stdio
 import Upstream
 
 /// Configuration shared by every Junction process: Redis, the database, the keyring and
@@ -23,6 +24,11 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
     /// runs, a refresher's refreshes, a frontend's open requests and streams) before it exits.
     package var drainTimeout: Duration
     package var logLevel: String
+    /// The stdio servers the operator declared (`JUNCTION_STDIO_SERVERS`; none when unset).
+    package var stdioServers: StdioServerList
+    /// How stdio instances run (workers and refreshers); `cgroupRoot` nil: the default root
+    /// (`StdioPidsCgroup.defaultRoot()`), found by the process that runs instances.
+    package var stdio: StdioInstanceManager.Settings
 
     /// Reads every common key (all of them, every time, so an access report lists them all).
     package init(reader: ConfigReader) throws {
@@ -39,6 +45,25 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
         visibilityTimeout = .milliseconds(try reader.int(.visibilityTimeout, default: 30_000))
         drainTimeout = .seconds(max(0, try reader.int(.drainSeconds, default: 30)))
         logLevel = reader.string(.logLevel, default: "info")
+        let serversPath = reader.string(.stdioServers)
+        do {
+            stdioServers = try StdioServerList.load(path: serversPath)
+        } catch let error as JunctionError {
+            throw ConfigurationError(.stdioServers, error.message)
+        }
+        let stdioRoot = reader.string(.stdioDataDirectory) ?? (dataDirectory as NSString).appendingPathComponent("stdio")
+        stdio = StdioInstanceManager.Settings(
+            dataRoot: Self.absolute(stdioRoot),
+            limits: StdioLimits(memoryMB: max(64, try reader.int(.stdioMemoryMB, default: 1024)),
+                                cpuSeconds: max(1, try reader.int(.stdioCPUSeconds, default: 600)),
+                                processes: max(4, try reader.int(.stdioProcesses, default: 64))),
+            idleTimeout: .milliseconds(max(100, try reader.int(.stdioIdle, default: 300_000))),
+            startTimeout: .milliseconds(max(100, try reader.int(.stdioStartTimeout, default: 20_000))),
+            cgroupRoot: reader.string(.stdioCgroup))
+    }
+
+    private static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
     }
 
     package init(redisURL: RedisURL, databasePath: String, keyring: Keyring, outboundPolicy: OutboundPolicy,
@@ -52,6 +77,8 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
         self.visibilityTimeout = visibilityTimeout
         self.drainTimeout = .seconds(30)
         self.logLevel = "info"
+        self.stdioServers = StdioServerList()
+        self.stdio = StdioInstanceManager.Settings(dataRoot: Self.absolute((dataDirectory as NSString).appendingPathComponent("stdio")))
     }
 
     /// `REDIS_URL` with the TLS settings; errors name the variable at fault and never quote
@@ -81,6 +108,7 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
         .databaseURL, .dataDirectory, .databasePath,
         .allowLoopbackHTTP, .visibilityTimeout, .logLevel,
         .drainSeconds,
+        .stdioServers, .stdioDataDirectory, .stdioIdle, .stdioStartTimeout, .stdioMemoryMB, .stdioCPUSeconds, .stdioProcesses, .stdioCgroup,
     ]
 
     package var description: String { redactedDescription(of: self, secret: ["databaseURL"]) }
@@ -109,4 +137,16 @@ extension ConfigurationKey {
                                                             default: .value("30000"))
     package static let drainSeconds = ConfigurationKey("junction.drainSeconds", variable: "JUNCTION_DRAIN_SECONDS", default: .value("30"))
     package static let logLevel = ConfigurationKey("junction.logLevel", variable: "JUNCTION_LOG_LEVEL", default: .value("info"))
+    package static let stdioServers = ConfigurationKey("junction.stdio.servers", variable: "JUNCTION_STDIO_SERVERS", default: .unset)
+    package static let stdioDataDirectory = ConfigurationKey("junction.stdio.dataDir", variable: "JUNCTION_STDIO_DATA_DIR",
+                                                             default: .derived("`$JUNCTION_DATA_DIR/stdio`"))
+    package static let stdioIdle = ConfigurationKey("junction.stdio.idleMS", variable: "JUNCTION_STDIO_IDLE_MS", default: .value("300000"))
+    package static let stdioStartTimeout = ConfigurationKey("junction.stdio.startTimeoutMS", variable: "JUNCTION_STDIO_START_TIMEOUT_MS",
+                                                            default: .value("20000"))
+    package static let stdioMemoryMB = ConfigurationKey("junction.stdio.memoryMB", variable: "JUNCTION_STDIO_MEMORY_MB", default: .value("1024"))
+    package static let stdioCPUSeconds = ConfigurationKey("junction.stdio.cpuSeconds", variable: "JUNCTION_STDIO_CPU_SECONDS",
+                                                          default: .value("600"))
+    package static let stdioProcesses = ConfigurationKey("junction.stdio.processes", variable: "JUNCTION_STDIO_PROCESSES", default: .value("64"))
+    package static let stdioCgroup = ConfigurationKey("junction.stdio.cgroup", variable: "JUNCTION_STDIO_CGROUP",
+                                                      default: .derived("`/sys/fs/cgroup/pids/junction-stdio` when writable"))
 }

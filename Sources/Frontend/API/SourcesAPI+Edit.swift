@@ -34,6 +34,9 @@ extension SourcesAPI {
             throw JunctionError.badRequest("the type cannot be changed; register a new source instead")
         }
 
+        if source.type == .stdio, let field = ["baseUrl", "specUrl", "auth"].first(where: { object[$0] != nil }) {
+            throw JunctionError.badRequest("a stdio source has no \(field); its name and enabled can be changed (for other secrets, register it again)")
+        }
         var changes = SourceChanges()
         var needsRefresh = false
         if let value = object["name"] {

@@ -201,6 +201,10 @@ package struct RunJobHandler: JobHandler {
                 return .failure(CatalogSearch.unknownName("codemode.\(name) is not a function of your enabled sources", name: name,
                                                           pool: await suggestionPool(owner: owner, name: name)))
             }
+            if source.type == .stdio {
+                return .success(try await mcp.callStdio(entry: entry, source: source, secrets: try source.openStdioSecrets(box: box),
+                                                        args: args, attachments: attachments))
+            }
             let secret = try await database.sourceSecret(source, box: box)
             if source.type == .mcp {
                 return .success(try await mcp.call(entry: entry, source: source, secret: secret, args: args, attachments: attachments))

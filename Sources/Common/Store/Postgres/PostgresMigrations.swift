@@ -41,6 +41,7 @@ package enum PostgresMigrations {
     /// Every migration, oldest first. Append only: a released migration never changes.
     package static let all: [Migration] = [
         Migration(version: 1, name: "schema", statements: schema),
+        Migration(version: 2, name: "stdio-sources", statements: ["ALTER TABLE sources ADD COLUMN stdioServer text"]),
     ]
 
     /// Applies the migrations not applied yet, under the advisory lock; returns the
