@@ -96,6 +96,14 @@ def test_bad_input_gets_clear_errors(sstack: Stack) -> None:
         assert "k-very-secret" not in r.text and r.json()["auth"]["hasSecret"] is True
         assert wait_source(api, "keyed")["status"] == "ready"
         assert "k-very-secret" not in api.get("/api/v1/sources").text
+        # Secrets are rotated by PATCH (all of them); undeclared ones are refused there too.
+        r = api.patch("/api/v1/sources/keyed", json={"secrets": {"OTHER": "x"}})
+        assert r.status_code == 400 and r.json()["error"]["code"] == "stdio_secret_unknown", r.text
+        r = api.patch("/api/v1/sources/keyed", json={"secrets": {"API_KEY": "k-rotated"}, "name": "Keyed"})
+        assert r.status_code == 200 and "k-rotated" not in r.text and r.json()["name"] == "Keyed", r.text
+        assert wait_source(api, "keyed")["status"] == "ready"
+        r = api.patch("/api/v1/sources/keyed", json={"baseUrl": "https://example.com/mcp"})
+        assert r.status_code == 400, r.text
         # A server that exits at start-up: its stderr tail in lastError.
         assert register(api, {"slug": "broken", "server": "broken"}).status_code == 201
         src = wait_source(api, "broken")

@@ -55,6 +55,8 @@ package actor StdioInstanceManager {
         var lastUsed = ContinuousClock.now
         var cgroup: String?
         var leased: Bool
+        /// When the lease was last renewed (or taken).
+        var renewedAt = ContinuousClock.now
     }
 
     package let servers: StdioServerList
@@ -238,7 +240,19 @@ package actor StdioInstanceManager {
             }
             guard instance.leased, let lease else { continue }
             let state: (held: Bool, wanted: Bool)
-            do { state = try await lease.renew(owner: key.owner, sourceID: key.sourceID) } catch { continue }
+            do {
+                state = try await lease.renew(owner: key.owner, sourceID: key.sourceID)
+                if state.held, instances[key]?.process === instance.process { instances[key]?.renewedAt = .now }
+            } catch {
+                // Redis away: once the lease may have expired, another host may start the
+                // instance on the same data, so this one stops (when idle).
+                guard ContinuousClock.now - instance.renewedAt > lease.ttl, instances[key]?.process === instance.process,
+                      instances[key]?.inFlight == 0 else { continue }
+                logger.warning("cannot renew the stdio lease; stopping the instance", metadata: ["instance": "\(key)", "error": "\(error)"])
+                instances.removeValue(forKey: key)
+                await retire(key, instance)
+                continue
+            }
             guard instances[key]?.process === instance.process, instances[key]?.inFlight == 0 else { continue }
             if !state.held || state.wanted {
                 logger.info(state.held ? "handing stdio instance to another host" : "stdio lease lost; stopping the instance",

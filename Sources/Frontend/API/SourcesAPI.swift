@@ -124,8 +124,22 @@ struct SourcesAPI: Sendable {
             throw JunctionError.badRequest("a stdio source needs server: the name of a declared stdio server", code: "stdio_server_unknown")
         }
         let server = try config.common.stdioServers.server(named: name)
+        let secrets = try Self.stdioSecrets(body["secrets"], server: server)
+        let displayName = body["name"]?.stringValue.map { String($0.prefix(200)) } ?? slug
+        let source = try await database.createSource(
+            owner: user.id,
+            draft: SourceDraft(slug: slug, type: .stdio, name: displayName, baseUrl: nil, specUrl: nil, stdioServer: server.name,
+                               stdioSecrets: secrets),
+            box: box)
+        try await enqueueRefresh(source)
+        return JSONResponse.make(Self.render(source), status: .created)
+    }
+
+    /// The values for every secret `server` declares, checked: each named by the server,
+    /// a non-empty string, none missing.
+    static func stdioSecrets(_ raw: JSONValue?, server: StdioServerDeclaration) throws -> [String: String] {
         var secrets: [String: String] = [:]
-        if let raw = body["secrets"], !raw.isNull {
+        if let raw, !raw.isNull {
             guard let object = raw.objectValue else { throw JunctionError.badRequest("secrets must be an object of strings") }
             for (key, value) in object {
                 guard server.secrets.contains(key) else {
@@ -142,14 +156,7 @@ struct SourcesAPI: Sendable {
             throw JunctionError.badRequest("stdio server \(server.name) needs the secret \(missing) (secrets: {\"\(missing)\": \"…\"})",
                                            code: "stdio_secret_missing")
         }
-        let displayName = body["name"]?.stringValue.map { String($0.prefix(200)) } ?? slug
-        let source = try await database.createSource(
-            owner: user.id,
-            draft: SourceDraft(slug: slug, type: .stdio, name: displayName, baseUrl: nil, specUrl: nil, stdioServer: server.name,
-                               stdioSecrets: secrets),
-            box: box)
-        try await enqueueRefresh(source)
-        return JSONResponse.make(Self.render(source), status: .created)
+        return secrets
     }
 
     func enqueueRefresh(_ source: Source) async throws {
