@@ -167,6 +167,24 @@ final class StdioInstanceTests: XCTestCase {
         XCTAssertNil(holder)
     }
 
+    func testAnInstanceWhoseLeaseCannotBeRenewedStops() async throws {
+        let server = try await RedisServer()
+        let redis = RedisClient(url: server.url)
+        defer { redis.close() }
+        let host = fixture.manager(lease: StdioLease(redis: redis, holder: "host-a", ttl: .milliseconds(600)))
+        _ = try await StdioFixture.probe(host, owner: "alice", "whoami")
+        let maybePid = await host.pid(key("alice"))
+        let pid = try XCTUnwrap(maybePid)
+        try await Task.sleep(for: .milliseconds(900))
+        let stillRunning = await host.running.count
+        XCTAssertEqual(stillRunning, 1, "renewed while Redis answers")
+        server.stop()
+        try await Task.sleep(for: .milliseconds(2000))
+        let running = await host.running
+        XCTAssertTrue(running.isEmpty, "the lease may have expired: another host could start it")
+        XCTAssertEqual(kill(pid, 0), -1)
+    }
+
     func testABusyInstanceIsNotTakenByAnotherHostUntilItIsIdle() async throws {
         let server = try await RedisServer()
         let redis = RedisClient(url: server.url)
