@@ -103,6 +103,25 @@ final class StdioInstanceTests: XCTestCase {
         XCTAssertEqual(starts, 3)
     }
 
+    func testAnInstanceThatMissesACallDeadlineIsReplaced() async throws {
+        let manager = fixture.manager()
+        _ = try await StdioFixture.probe(manager, owner: "alice", "whoami")
+        let began = ContinuousClock.now
+        do {
+            _ = try await manager.callTool(key("alice"), server: "probe", name: "probe", arguments: ["action": "sleep", "arg": "30"],
+                                           timeout: .milliseconds(500))
+            XCTFail("the call must time out")
+        } catch {
+            XCTAssertEqual((error as? any CodedError)?.code, "upstream_timeout", "\(error)")
+        }
+        let who = try await StdioFixture.probe(manager, owner: "alice", "whoami")
+        XCTAssertTrue(who.hasPrefix("PID"), who)
+        // The stuck server (it ignores the end of stdin while it sleeps) is killed after the grace period.
+        XCTAssertLessThan(ContinuousClock.now - began, .seconds(8), "not stuck behind the sleeping call")
+        let starts = await manager.starts
+        XCTAssertEqual(starts, 2)
+    }
+
     func testAnIdleInstanceIsStoppedAndStartsAgainWhenNeeded() async throws {
         let manager = fixture.manager(idle: .milliseconds(400))
         _ = try await manager.callTool(key("alice"), server: "time", name: "get_current_time", arguments: ["timezone": "UTC"], timeout: .seconds(30))

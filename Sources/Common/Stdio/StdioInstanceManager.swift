@@ -137,7 +137,17 @@ package actor StdioInstanceManager {
                 instances[key]?.lastUsed = .now
             }
         }
-        return try await body(process)
+        do {
+            return try await body(process)
+        } catch UpstreamError.timeout(let message) {
+            // A server that missed a deadline may be stuck for good (most answer one request
+            // at a time): the next call gets a fresh instance.
+            if instances[key]?.process === process, let stuck = instances.removeValue(forKey: key) {
+                logger.warning("stdio instance missed a deadline; stopping it", metadata: ["instance": "\(key)"])
+                await retire(key, stuck)
+            }
+            throw UpstreamError.timeout(message)
+        }
     }
 
     private func instance(_ key: Key, server: StdioServerDeclaration, secrets: [String: String], fingerprint: String) async throws -> StdioProcess {

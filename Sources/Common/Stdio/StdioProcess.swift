@@ -26,7 +26,6 @@ package final class StdioProcess: Sendable {
         var alive = true
         var reaped = false
         var exitDescription = ""
-        var exited: [CheckedContinuation<Void, Never>] = []
     }
 
     /// Most stderr kept for error messages.
@@ -131,29 +130,14 @@ package final class StdioProcess: Sendable {
     /// Waits until the process has ended, at most `timeout`; whether it has.
     @discardableResult
     package func waitForExit(timeout: Duration) async -> Bool {
-        let waiter = Task {
-            await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
-                let done = state.withLock { s -> Bool in
-                    if s.reaped { return true }
-                    s.exited.append(cont)
-                    return false
-                }
-                if done { cont.resume() }
-            }
+        // Polled: it runs only when an instance stops, and a waiter that outlived its
+        // deadline must not keep the caller waiting for a process that ignores stdin's end.
+        let deadline = ContinuousClock.now + timeout
+        while !state.withLock({ $0.reaped }) {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(10))
         }
-        let timer = Task {
-            try? await Task.sleep(for: timeout)
-        }
-        _ = await Task {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await waiter.value }
-                group.addTask { await timer.value }
-                await group.next()
-                group.cancelAll()
-            }
-        }.value
-        timer.cancel()
-        return state.withLock { $0.reaped }
+        return true
     }
 
     /// Ends the process: stdin closed (the transport's way to ask it to stop), then SIGKILL
@@ -236,11 +220,9 @@ package final class StdioProcess: Sendable {
         } else {
             description = "was killed by signal \(status & 0x7F)"
         }
-        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+        state.withLock { s in
             s.reaped = true
             s.exitDescription = description
-            defer { s.exited = [] }
-            return s.exited
         }
         // Give the stderr reader a moment to take the last words.
         usleep(20_000)
@@ -249,7 +231,6 @@ package final class StdioProcess: Sendable {
             cont.resume(throwing: UpstreamError.disconnected(
                 "the stdio server \(description)" + (tail.isEmpty ? "" : "; its stderr ends: \(Self.lastLines(tail))")))
         }
-        waiters.forEach { $0.resume() }
     }
 
     /// The last few lines of `text`, for messages.
