@@ -170,11 +170,18 @@ let package = Package(
             dependencies: ["JunctionCore", "Secrets", "Redis", "Store", "Upstream", "JunctionMetrics", swiftLog],
             path: "Sources/Common/SourceAccess"
         ),
+        // Operator-declared stdio MCP servers, each user's instance in its own bubblewrap
+        // sandbox: declarations, the sandbox command, the instance manager and its Redis lease.
+        .target(
+            name: "Stdio",
+            dependencies: ["JunctionCore", "Redis", "Upstream", swiftLog],
+            path: "Sources/Common/Stdio"
+        ),
         // The settings every process reads (Redis, database, keyring, outbound policy), the
         // documented keys and the swift-configuration reader the executables build at start-up.
         .target(
             name: "Config",
-            dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream", "JunctionTracing", configuration],
+            dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream", "JunctionTracing", "Stdio", configuration],
             path: "Sources/Common/Config"
         ),
 
@@ -191,8 +198,8 @@ let package = Package(
         .executableTarget(
             name: "Frontend",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "Config", "JunctionTracing", "JunctionMetrics", "Status",
-                configuration, tracing, .product(name: "Hummingbird", package: "hummingbird"),
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "Stdio", "Config", "JunctionTracing", "JunctionMetrics",
+                "Status", configuration, tracing, .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -205,8 +212,8 @@ let package = Package(
         .executableTarget(
             name: "Worker",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config", "JunctionMetrics", "Status", configuration,
-                "JunctionTracing", tracing, asyncHTTPClient, crypto, swiftLog, serviceLifecycle, unixSignals,
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Stdio", "Config", "JunctionMetrics", "Status",
+                configuration, "JunctionTracing", tracing, asyncHTTPClient, crypto, swiftLog, serviceLifecycle, unixSignals,
             ],
             resources: [
                 .copy("Sandbox/sandbox-host.js"), .copy("Sandbox/sandbox-protocol.js"), .copy("Sandbox/sandbox-worker.js"),
@@ -216,8 +223,8 @@ let package = Package(
         .executableTarget(
             name: "Refresher",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Config", "JunctionMetrics", "Status", configuration,
-                "JunctionTracing", asyncHTTPClient, swiftLog, serviceLifecycle, unixSignals,
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Stdio", "Config", "JunctionMetrics", "Status",
+                configuration, "JunctionTracing", asyncHTTPClient, swiftLog, serviceLifecycle, unixSignals,
             ]
         ),
 
@@ -231,6 +238,8 @@ let package = Package(
         .testTarget(name: "TracingTests", dependencies: ["JunctionCore", "JunctionTracing", "Jobs", swiftLog, tracing]),
         // The configuration reader, CommonConfiguration and the key reference (ops/docs/CONFIGURATION.md).
         .testTarget(name: "ConfigTests", dependencies: ["JunctionCore", "Secrets", "Redis", "Upstream", "Config", "JunctionTracing", "TestSupport", configuration]),
+        // Stdio servers: the sandbox command (pure) and real sandboxed instances (bubblewrap).
+        .testTarget(name: "StdioTests", dependencies: ["JunctionCore", "Redis", "Upstream", "Stdio", "TestSupport", swiftLog]),
         .testTarget(name: "RedisTests", dependencies: ["JunctionCore", "Redis", "TestSupport"]),
         // QueueTests waits for replies with Runs' ReplyListener.
         .testTarget(name: "JobsTests", dependencies: ["JunctionCore", "Jobs", "Redis", "Runs", "TestSupport", swiftLog, serviceLifecycle]),
@@ -256,7 +265,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "TestSupport",
+                "JunctionCore", "Secrets", "Redis", "Jobs", "Runs", "Catalog", "Upstream", "Store", "SourceAccess", "Stdio", "TestSupport",
                 "Config", "Frontend", "Worker", "Refresher", "JunctionMetrics", "Status", configuration,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

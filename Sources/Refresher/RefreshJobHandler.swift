@@ -7,6 +7,7 @@ import Logging
 import Runs
 import Secrets
 import SourceAccess
+import Stdio
 import Status
 import Store
 import Upstream
@@ -27,9 +28,12 @@ package struct RefreshJobHandler: JobHandler {
     package let oauth: MCPOAuthTokens
     /// Where failed refreshes are listed for the admin status page (nil: nowhere).
     package var failures: FailureReporter?
+    /// Instances of stdio servers, started to list their tools (nil: none declared).
+    package let stdio: StdioInstanceManager?
 
     package init(database: any JunctionStore, queue: JobQueue, http: UpstreamHTTP, box: SecretBox, maxSpecBytes: Int,
-                 limits: IndexLimits = .standard, logger: Logger) {
+                 limits: IndexLimits = .standard, stdio: StdioInstanceManager? = nil, logger: Logger) {
+        self.stdio = stdio
         self.database = database
         self.queue = queue
         self.http = http
@@ -122,6 +126,9 @@ package struct RefreshJobHandler: JobHandler {
             case .mcp:
                 drafts = try await MCPCatalogFetcher(database: database, http: http, box: box, oauth: oauth, logger: logger).drafts(for: source)
                 if drafts.count > limits.maxOperations { throw limits.tooManyOperations(drafts.count, what: "tools") }
+            case .stdio:
+                drafts = try await stdioDrafts(source)
+                if drafts.count > limits.maxOperations { throw limits.tooManyOperations(drafts.count, what: "tools") }
             }
             let writeStarted = ContinuousClock.now
             // The catalog is usable; what was skipped is shown where the error would be.
@@ -138,6 +145,27 @@ package struct RefreshJobHandler: JobHandler {
             throw error
         } catch {
             _ = try? await database.transitionSource(owner: owner, id: sourceID, to: .error, error: "refresh failed: \(error)")
+            throw error
+        }
+    }
+
+    /// Lists a stdio source's tools in the user's own instance, under the same lease as the
+    /// workers' (a worker holding it warm hands it over when idle), and stops it at once:
+    /// refreshers keep no instances warm.
+    private func stdioDrafts(_ source: Source) async throws -> [CatalogEntryDraft] {
+        guard let stdio else {
+            throw JunctionError("stdio_unavailable", "this refresher runs no stdio servers (JUNCTION_STDIO_SERVERS is unset here)", status: 503)
+        }
+        let key = StdioInstanceManager.Key(owner: source.owner, sourceID: source.id)
+        let secrets = try source.openStdioSecrets(box: box)
+        do {
+            let tools = try await stdio.listTools(key, server: source.stdioServer ?? "", secrets: secrets)
+            await stdio.stop(key)
+            logger.info("listed stdio MCP tools", metadata: ["source": "\(source.slug)", "server": "\(source.stdioServer ?? "")",
+                                                             "tools": "\(tools.count)"])
+            return MCPToolIndexer.drafts(tools)
+        } catch {
+            await stdio.stop(key)
             throw error
         }
     }

@@ -11,6 +11,7 @@ import Redis
 import Secrets
 import ServiceLifecycle
 import Status
+import Stdio
 import Store
 import UnixSignals
 import Upstream
@@ -29,7 +30,10 @@ struct RefresherMain {
         let queue = JobQueue(redis: redis)
         let http = UpstreamHTTP(client: UpstreamHTTP.makeClient(), policy: common.outboundPolicy)
         var handler = RefreshJobHandler(database: database, queue: queue, http: http, box: SecretBox(keyring: common.keyring),
-                                        maxSpecBytes: config.maxSpecBytes, limits: config.indexLimits, logger: logger)
+                                        maxSpecBytes: config.maxSpecBytes, limits: config.indexLimits,
+                                        stdio: StdioInstanceManager.forProcess(servers: common.stdioServers, settings: common.stdio,
+                                                                               redis: redis, role: "refresher", logger: logger),
+                                        logger: logger)
         let consumer = defaultJobConsumerName()
         let board = StatusBoard(redis: redis, ttl: common.heartbeatInterval * 3)
         handler.failures = FailureReporter(board: board, processID: consumer)
@@ -52,6 +56,7 @@ struct RefresherMain {
                                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         settings.maximumGracefulShutdownDuration = common.drainTimeout + .seconds(5)
         try await ServiceGroup(configuration: settings).run()
+        await handler.stdio?.stopAll()
         try await http.client.shutdown()
     }
 }

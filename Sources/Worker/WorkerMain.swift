@@ -11,6 +11,7 @@ import Secrets
 import ServiceLifecycle
 import SourceAccess
 import Status
+import Stdio
 import Store
 import UnixSignals
 import Upstream
@@ -46,10 +47,12 @@ package func buildWorker(config: WorkerConfiguration, logger: Logger) async thro
     caller.maxResponseBytes = config.upstreamMaxBytes
     let box = SecretBox(keyring: config.common.keyring)
     let sessions = MCPSessionPool(idleTimeout: config.mcpIdleTimeout, logger: logger)
+    let stdio = StdioInstanceManager.forProcess(servers: config.common.stdioServers, settings: config.common.stdio, redis: redis,
+                                                role: "worker", logger: logger)
     let mcp = MCPCaller(database: database, http: http, pool: sessions, timeout: config.upstreamTimeout,
                         maxResponseBytes: config.upstreamMaxBytes,
                         oauth: MCPOAuthTokens(database: database, redis: redis, box: box, http: http, logger: logger),
-                        logger: logger)
+                        stdio: stdio, logger: logger)
     var handler = RunJobHandler(database: database, queue: queue, pool: pool, caller: caller, mcp: mcp,
                                 box: box, maxOutputChars: config.maxOutputChars, limits: config.limits, logger: logger)
     let consumer = defaultJobConsumerName()
@@ -65,17 +68,21 @@ package func buildWorker(config: WorkerConfiguration, logger: Logger) async thro
                   metricsPort: config.common.metricsPort, inFlight: { processor.inFlightCount }, logger: logger)
     logger.info("worker ready", metadata: ["sandboxProcesses": "\(config.sandbox.processes)", "deno": "\(config.sandbox.denoPath)"])
     // A graceful shutdown stops services last to first: the processor drains its runs
-    // before the sandbox pool they run in is stopped, and the heartbeat goes last.
-    return status.map { .init(service: $0) } + [.init(service: SandboxPoolService(pool: pool, client: http.client)), .init(service: processor)]
+    // before the sandbox pool they run in (and the stdio instances) are stopped, and the
+    // heartbeat goes last.
+    return status.map { .init(service: $0) }
+        + [.init(service: SandboxPoolService(pool: pool, client: http.client, stdio: stdio)), .init(service: processor)]
 }
 
 /// Keeps the sandbox pool and HTTP client alive for the process and stops them at shutdown.
 struct SandboxPoolService: Service {
     let pool: SandboxPool
     let client: AsyncHTTPClientShutdown
+    let stdio: StdioInstanceManager?
 
     func run() async throws {
         try? await gracefulShutdown()
+        await stdio?.stopAll()
         await pool.shutdown()
         try? await client.shutdown()
     }

@@ -47,6 +47,9 @@ final class PostgresStoreContractTests: StoreContractTests {
     override func testExecutionsAreOwnerScopedNewestFirstWithAKeysetCursor() async throws {
         try await super.testExecutionsAreOwnerScopedNewestFirstWithAKeysetCursor()
     }
+    override func testStdioSourcesKeepTheirServerAndSecretsSealedToOwnerSourceAndServer() async throws {
+        try await super.testStdioSourcesKeepTheirServerAndSecretsSealedToOwnerSourceAndServer()
+    }
 }
 
 /// Every test of `UserAuthContractTests`, against PostgreSQL (see `PostgresStoreContractTests`).

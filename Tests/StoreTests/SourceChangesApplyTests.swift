@@ -46,6 +46,20 @@ final class SourceChangesApplyTests: XCTestCase {
         XCTAssertThrowsError(try box.open(XCTUnwrap(source.secretSealed), context: elsewhere), "another owner's row cannot open it")
     }
 
+    func testAStdioSourcesSecretsAreReplacedSealedToItsServerAndOtherEditsKeepThem() throws {
+        let source = try SourceDraft(slug: "gh", type: .stdio, name: "GitHub", baseUrl: nil, specUrl: nil, stdioServer: "github",
+                                     stdioSecrets: ["GITHUB_TOKEN": "old"]).newSource(owner: owner, box: box)
+        let renamed = try changes { $0.name = "Hub" }.apply(to: source, box: box).source
+        XCTAssertEqual(try renamed.openStdioSecrets(box: box), ["GITHUB_TOKEN": "old"])
+        let rotated = try changes { $0.stdioSecrets = ["GITHUB_TOKEN": "new"] }.apply(to: source, box: box).source
+        XCTAssertEqual(try rotated.openStdioSecrets(box: box), ["GITHUB_TOKEN": "new"])
+        XCTAssertNil(rotated.secretOrigin)
+        // Not for other types: an MCP source's secret stays where auth puts it.
+        let mcp = try self.source(auth: .bearer)
+        let untouched = try changes { $0.stdioSecrets = ["X": "y"] }.apply(to: mcp, box: box).source
+        XCTAssertEqual(untouched.secretSealed, mcp.secretSealed)
+    }
+
     func testNewSourceWithASecretButNoOriginIsRefused() {
         let draft = SourceDraft(slug: "demo", type: .openapi, name: "Demo", baseUrl: nil, specUrl: "https://specs.example.com/x.json",
                                 authType: .bearer, secret: "tok")

@@ -49,6 +49,35 @@ class StoreContractTests: StoreContractTestCase {
         XCTAssertEqual(setup, .setupDone)
     }
 
+    func testStdioSourcesKeepTheirServerAndSecretsSealedToOwnerSourceAndServer() async throws {
+        let owner = try await store.userCreatingIfNeeded(email: "stdio@example.com").id
+        let created = try await store.createSource(
+            owner: owner, draft: SourceDraft(slug: "notes", type: .stdio, name: "Notes", baseUrl: nil, specUrl: nil,
+                                             stdioServer: "sqlite", stdioSecrets: ["API_KEY": "k-123"]), box: box)
+        let read = try await store.source(owner: owner, slug: "notes")
+        let source = try XCTUnwrap(read)
+        XCTAssertEqual(source.id, created.id)
+        XCTAssertEqual(source.secretSealed, created.secretSealed)
+        XCTAssertEqual(source.type, .stdio)
+        XCTAssertEqual(source.stdioServer, "sqlite")
+        XCTAssertNil(source.baseUrl)
+        XCTAssertNotNil(source.secretSealed)
+        XCTAssertFalse(source.secretSealed!.contains("k-123"))
+        XCTAssertEqual(try source.openStdioSecrets(box: box), ["API_KEY": "k-123"])
+        // Never sent anywhere as an HTTP secret.
+        let asHTTPSecret = try await store.sourceSecret(source, box: box)
+        XCTAssertNil(asHTTPSecret)
+        // Sealed to this server: the same ciphertext under another server name does not open.
+        var moved = source
+        moved.stdioServer = "git"
+        XCTAssertThrowsError(try moved.openStdioSecrets(box: box))
+        let plain = try await store.createSource(
+            owner: owner, draft: SourceDraft(slug: "clock", type: .stdio, name: "Clock", baseUrl: nil, specUrl: nil, stdioServer: "time"),
+            box: box)
+        XCTAssertNil(plain.secretSealed)
+        XCTAssertEqual(try plain.openStdioSecrets(box: box), [:])
+    }
+
     func testSourcesAndCatalogsAreScopedByOwner() async throws {
         let alice = try await store.userCreatingIfNeeded(email: "alice@example.com")
         let bob = try await store.userCreatingIfNeeded(email: "bob@example.com")

@@ -12,6 +12,7 @@ export JUNCTION_ROOT
 
 # Debian packages building and running Junction need (ops/run installs only these).
 JUNCTION_RUN_APT_PACKAGES=(libhiredis-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev redis-server)
+JUNCTION_RUN_APT_PACKAGES+=(bubblewrap) # stdio MCP servers run in it
 # Debian packages only the tests and benchmarks need (ops/test adds them): PostgreSQL for the
 # store tests, chromium for the dashboard tests, wrk for the benchmarks, glewlwyd for the OIDC
 # sign-in tests, openssl for the Redis TLS tests' certificates, systemd for

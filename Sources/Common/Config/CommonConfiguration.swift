@@ -4,6 +4,7 @@ import JunctionCore
 import JunctionTracing
 import Redis
 import Secrets
+import Stdio
 import Upstream
 
 /// Configuration shared by every Junction process: Redis, the database, the keyring and
@@ -40,6 +41,11 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
     package var metricsPort: Int
     /// How often the process publishes its heartbeat (live status); it counts for three of these.
     package var heartbeatInterval: Duration
+    /// The stdio servers the operator declared (`JUNCTION_STDIO_SERVERS`; none when unset).
+    package var stdioServers: StdioServerList
+    /// How stdio instances run (workers and refreshers); `cgroupRoot` nil: the default root
+    /// (`StdioPidsCgroup.defaultRoot()`), found by the process that runs instances.
+    package var stdio: StdioInstanceManager.Settings
 
     /// Reads every common key (all of them, every time, so an access report lists them all).
     package init(reader: ConfigReader) throws {
@@ -71,6 +77,21 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
         otlpTracesEndpoint = reader.string(.otlpTracesEndpoint)
         otelDisabled = reader.bool(.otelSDKDisabled) || reader.string(.otelTracesExporter)?.lowercased() == "none"
         serviceName = reader.string(.otelServiceName)
+        let serversPath = reader.string(.stdioServers)
+        do {
+            stdioServers = try StdioServerList.load(path: serversPath)
+        } catch let error as JunctionError {
+            throw ConfigurationError(.stdioServers, error.message)
+        }
+        let stdioRoot = reader.string(.stdioDataDirectory) ?? (dataDirectory as NSString).appendingPathComponent("stdio")
+        stdio = StdioInstanceManager.Settings(
+            dataRoot: Self.absolute(stdioRoot),
+            limits: StdioLimits(memoryMB: max(64, try reader.int(.stdioMemoryMB, default: 1024)),
+                                cpuSeconds: max(1, try reader.int(.stdioCPUSeconds, default: 600)),
+                                processes: max(4, try reader.int(.stdioProcesses, default: 64))),
+            idleTimeout: .milliseconds(max(100, try reader.int(.stdioIdle, default: 300_000))),
+            startTimeout: .milliseconds(max(100, try reader.int(.stdioStartTimeout, default: 20_000))),
+            cgroupRoot: reader.string(.stdioCgroup))
     }
 
     /// Whether spans are exported.
@@ -79,6 +100,10 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
     /// The logging and tracing set-up of the process named `process` (`frontend`, …).
     package func telemetry(process: String) -> TelemetrySettings {
         TelemetrySettings(logFormat: logFormat, tracing: tracingEnabled, serviceName: serviceName ?? "junction-\(process)")
+    }
+
+    private static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
     }
 
     package init(redisURL: RedisURL, databasePath: String, keyring: Keyring, outboundPolicy: OutboundPolicy,
@@ -95,6 +120,8 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
         self.metricsHost = "127.0.0.1"
         self.metricsPort = 0
         self.heartbeatInterval = .seconds(5)
+        self.stdioServers = StdioServerList()
+        self.stdio = StdioInstanceManager.Settings(dataRoot: Self.absolute((dataDirectory as NSString).appendingPathComponent("stdio")))
     }
 
     /// `REDIS_URL` with the TLS settings; errors name the variable at fault and never quote
@@ -125,6 +152,7 @@ package struct CommonConfiguration: Sendable, CustomStringConvertible {
         .allowLoopbackHTTP, .visibilityTimeout, .logLevel,
         .drainSeconds, .logFormat, .otlpEndpoint, .otlpTracesEndpoint, .otelServiceName, .otelSDKDisabled, .otelTracesExporter,
         .metricsHost, .metricsPort, .heartbeat,
+        .stdioServers, .stdioDataDirectory, .stdioIdle, .stdioStartTimeout, .stdioMemoryMB, .stdioCPUSeconds, .stdioProcesses, .stdioCgroup,
     ]
 
     package var description: String { redactedDescription(of: self, secret: ["databaseURL"]) }
@@ -164,4 +192,16 @@ extension ConfigurationKey {
                                                           default: .derived("`junction-frontend`, `junction-worker`, `junction-refresher`"))
     package static let otelSDKDisabled = ConfigurationKey("otel.sdkDisabled", variable: "OTEL_SDK_DISABLED", default: .value("false"))
     package static let otelTracesExporter = ConfigurationKey("otel.tracesExporter", variable: "OTEL_TRACES_EXPORTER", default: .value("otlp"))
+    package static let stdioServers = ConfigurationKey("junction.stdio.servers", variable: "JUNCTION_STDIO_SERVERS", default: .unset)
+    package static let stdioDataDirectory = ConfigurationKey("junction.stdio.dataDir", variable: "JUNCTION_STDIO_DATA_DIR",
+                                                             default: .derived("`$JUNCTION_DATA_DIR/stdio`"))
+    package static let stdioIdle = ConfigurationKey("junction.stdio.idleMS", variable: "JUNCTION_STDIO_IDLE_MS", default: .value("300000"))
+    package static let stdioStartTimeout = ConfigurationKey("junction.stdio.startTimeoutMS", variable: "JUNCTION_STDIO_START_TIMEOUT_MS",
+                                                            default: .value("20000"))
+    package static let stdioMemoryMB = ConfigurationKey("junction.stdio.memoryMB", variable: "JUNCTION_STDIO_MEMORY_MB", default: .value("1024"))
+    package static let stdioCPUSeconds = ConfigurationKey("junction.stdio.cpuSeconds", variable: "JUNCTION_STDIO_CPU_SECONDS",
+                                                          default: .value("600"))
+    package static let stdioProcesses = ConfigurationKey("junction.stdio.processes", variable: "JUNCTION_STDIO_PROCESSES", default: .value("64"))
+    package static let stdioCgroup = ConfigurationKey("junction.stdio.cgroup", variable: "JUNCTION_STDIO_CGROUP",
+                                                      default: .derived("`/sys/fs/cgroup/pids/junction-stdio` when writable"))
 }

@@ -76,4 +76,17 @@ package enum RedisKeys {
     package static let processIndex = "\(namespace):\(statusTag):procs"
     /// `junction:{status}:failures` — list of the latest failed runs and refreshes (newest first, capped).
     package static let recentFailures = "\(namespace):\(statusTag):failures"
+
+    // MARK: Stdio instances
+
+    /// `junction:{u:<owner>}:stdio-lease:<source>` — which host runs the user's instance of
+    /// a stdio source (value: that host's holder id, with a TTL the holder renews).
+    package static func stdioLease(owner: String, sourceID: String) -> String {
+        "\(namespace):\(userTag(owner)):stdio-lease:\(sourceID)"
+    }
+    /// `junction:{u:<owner>}:stdio-want:<source>` — another host asks the holder to stop the
+    /// instance (when idle) and hand the lease over.
+    package static func stdioWant(owner: String, sourceID: String) -> String {
+        "\(namespace):\(userTag(owner)):stdio-want:\(sourceID)"
+    }
 }

@@ -26,6 +26,8 @@ package struct APIToken: Sendable, Codable, Equatable {
 package enum SourceType: String, Sendable, Codable {
     case openapi
     case mcp
+    /// A stdio MCP server the operator declared (`stdioServer`), run per user in a sandbox.
+    case stdio
 }
 
 /// How Junction authenticates to a source.
@@ -68,6 +70,10 @@ package struct Source: Sendable, Codable, Equatable {
     /// data. nil with a secret only for a secret stored before origins were recorded on a
     /// source without baseUrl: it is never sent (see `needsSecret`).
     package var secretOrigin: String? = nil
+    /// For a stdio source: the name of the operator's server declaration it runs. Its
+    /// secrets (a JSON object of the declaration's `secrets`) are sealed in `secretSealed`,
+    /// bound to owner, source and this name (`SecretBinding.stdioSecretsContext`).
+    package var stdioServer: String? = nil
 
     /// The origin the secret is bound to.
     package var secretBoundOrigin: Origin? { secretOrigin.flatMap(Origin.init(string:)) }

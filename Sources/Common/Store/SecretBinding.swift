@@ -45,6 +45,12 @@ package enum SecretBinding {
         Data("junction/source-secret/v2|owner=\(owner)|source=\(sourceID)|origin=\(origin.serialized)".utf8)
     }
 
+    /// The associated data binding a stdio source's secrets to its owner, its source and the
+    /// server declaration they are given to.
+    package static func stdioSecretsContext(owner: String, sourceID: String, server: String) -> Data {
+        Data("junction/stdio-secrets/v1|owner=\(owner)|source=\(sourceID)|server=\(server)".utf8)
+    }
+
     /// The associated data binding a source's upstream OAuth grant to its owner and source.
     package static func oauthGrantContext(owner: String, sourceID: String) -> Data {
         Data("junction/source-oauth/v1|owner=\(owner)|source=\(sourceID)".utf8)

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 import Secrets
 import Upstream
 
@@ -24,7 +25,11 @@ extension SourceChanges {
         if let enabled { source.enabled = enabled }
         if let authType { source.authType = authType }
         if let authHeaderName { source.authHeaderName = authHeaderName }
-        if let secret {
+        if let stdioSecrets, source.type == .stdio {
+            source.secretSealed = try stdioSecrets.isEmpty ? nil : box.seal(
+                JSONValue.object(stdioSecrets.mapValues { .string($0) }).jsonString(),
+                context: SecretBinding.stdioSecretsContext(owner: source.owner, sourceID: source.id, server: source.stdioServer ?? ""))
+        } else if let secret {
             if let secret {
                 let origin = try SecretBinding.origin(forNewSecretOf: source.slug, baseUrl: source.baseUrl, confirmed: confirmedOrigin)
                 source.secretSealed = try box.seal(

@@ -15,6 +15,8 @@ package struct SourceChanges: Sendable {
     /// The origin the user confirmed for the secret (`auth.origin`), if any.
     package var confirmedOrigin: Origin?
     package var status: SourceStatus?
+    /// A stdio source's new secrets (all of them), sealed to its server; nil keeps them.
+    package var stdioSecrets: [String: String]?
 
     package init() {}
 }

@@ -15,10 +15,16 @@ package struct SourceDraft: Sendable {
     package var secret: String?
     /// The origin the user confirmed for the secret (`auth.origin`); nil: baseUrl's origin.
     package var secretOrigin: Origin?
+    /// A stdio source's server declaration.
+    package var stdioServer: String?
+    /// A stdio source's secrets, by the declaration's names.
+    package var stdioSecrets: [String: String]
 
     package init(slug: String, type: SourceType, name: String, baseUrl: String?, specUrl: String?,
                  authType: SourceAuthType = .none, authHeaderName: String? = nil, secret: String? = nil,
-                 secretOrigin: Origin? = nil) {
+                 secretOrigin: Origin? = nil, stdioServer: String? = nil, stdioSecrets: [String: String] = [:]) {
+        self.stdioServer = stdioServer
+        self.stdioSecrets = stdioSecrets
         self.slug = slug
         self.type = type
         self.name = name

@@ -1,6 +1,8 @@
+import Config
 import Foundation
 import Hummingbird
 import JunctionCore
+import Stdio
 import Store
 import Upstream
 
@@ -10,7 +12,7 @@ import Upstream
 /// and bound to its origin: a change of origin without the secret entered again is refused
 /// with 409 `secret_origin_changed`, and nothing changes.
 extension SourcesAPI {
-    static let editableFields: Set<String> = ["name", "baseUrl", "specUrl", "enabled", "auth", "slug", "type"]
+    static let editableFields: Set<String> = ["name", "baseUrl", "specUrl", "enabled", "auth", "slug", "type", "secrets"]
 
     func registerEdit(on api: RouterGroup<FrontendContext>) {
         api.patch("/sources/:slug") { req, ctx in
@@ -34,8 +36,19 @@ extension SourcesAPI {
             throw JunctionError.badRequest("the type cannot be changed; register a new source instead")
         }
 
+        if source.type == .stdio, let field = ["baseUrl", "specUrl", "auth"].first(where: { object[$0] != nil }) {
+            throw JunctionError.badRequest("a stdio source has no \(field); its name, enabled and secrets can be changed")
+        }
+        if source.type != .stdio, object["secrets"] != nil {
+            throw JunctionError.badRequest("secrets belongs to stdio sources; this one's secret is auth.secret")
+        }
         var changes = SourceChanges()
         var needsRefresh = false
+        if source.type == .stdio, let value = object["secrets"] {
+            // All of the server's secrets, entered again: the instance restarts with them.
+            changes.stdioSecrets = try Self.stdioSecrets(value, server: config.common.stdioServers.server(named: source.stdioServer ?? ""))
+            needsRefresh = true
+        }
         if let value = object["name"] {
             guard let name = value.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else {
                 throw JunctionError.badRequest("name must be a non-empty string")

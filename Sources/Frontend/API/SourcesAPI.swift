@@ -1,4 +1,5 @@
 import Catalog
+import Config
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -7,6 +8,7 @@ import JunctionCore
 import Logging
 import Runs
 import Secrets
+import Stdio
 import Store
 import Upstream
 
@@ -84,8 +86,9 @@ struct SourcesAPI: Sendable {
             throw JunctionError.badRequest("slug is required: lowercase letters, digits and _, starting with a letter, at most 40 characters", code: "invalid_slug")
         }
         guard let type = body["type"]?.stringValue.flatMap(SourceType.init(rawValue:)) else {
-            throw JunctionError.badRequest("type must be \"openapi\" or \"mcp\"")
+            throw JunctionError.badRequest("type must be \"openapi\", \"mcp\" or \"stdio\"")
         }
+        if type == .stdio { return try await createStdio(user: user, slug: slug, body: body) }
         let baseUrl = try Self.url(body["baseUrl"], field: "baseUrl")
         let specUrl = try Self.url(body["specUrl"], field: "specUrl")
         if type == .openapi && specUrl == nil { throw JunctionError.badRequest("an openapi source needs specUrl") }
@@ -109,6 +112,51 @@ struct SourcesAPI: Sendable {
         }
         try await enqueueRefresh(source)
         return JSONResponse.make(Self.render(source), status: .created)
+    }
+
+    /// A stdio source: one of the operator's declared servers, with the user's values for its
+    /// secrets; its instance starts when the refresher first lists its tools.
+    private func createStdio(user: User, slug: String, body: JSONValue) async throws -> Response {
+        for field in ["baseUrl", "specUrl", "auth"] where body[field].map({ !$0.isNull }) == true {
+            throw JunctionError.badRequest("a stdio source has no \(field): it runs a server the operator declared, named by server")
+        }
+        guard let name = body["server"]?.stringValue else {
+            throw JunctionError.badRequest("a stdio source needs server: the name of a declared stdio server", code: "stdio_server_unknown")
+        }
+        let server = try config.common.stdioServers.server(named: name)
+        let secrets = try Self.stdioSecrets(body["secrets"], server: server)
+        let displayName = body["name"]?.stringValue.map { String($0.prefix(200)) } ?? slug
+        let source = try await database.createSource(
+            owner: user.id,
+            draft: SourceDraft(slug: slug, type: .stdio, name: displayName, baseUrl: nil, specUrl: nil, stdioServer: server.name,
+                               stdioSecrets: secrets),
+            box: box)
+        try await enqueueRefresh(source)
+        return JSONResponse.make(Self.render(source), status: .created)
+    }
+
+    /// The values for every secret `server` declares, checked: each named by the server,
+    /// a non-empty string, none missing.
+    static func stdioSecrets(_ raw: JSONValue?, server: StdioServerDeclaration) throws -> [String: String] {
+        var secrets: [String: String] = [:]
+        if let raw, !raw.isNull {
+            guard let object = raw.objectValue else { throw JunctionError.badRequest("secrets must be an object of strings") }
+            for (key, value) in object {
+                guard server.secrets.contains(key) else {
+                    throw JunctionError.badRequest("stdio server \(server.name) takes no secret named \(key)\(server.secrets.isEmpty ? "" : "; it takes \(server.secrets.joined(separator: ", "))")",
+                                                   code: "stdio_secret_unknown")
+                }
+                guard let text = value.stringValue, !text.isEmpty, text.utf8.count <= 8192, !text.contains("\0") else {
+                    throw JunctionError.badRequest("secret \(key) must be a non-empty string of at most 8192 bytes")
+                }
+                secrets[key] = text
+            }
+        }
+        if let missing = server.secrets.first(where: { secrets[$0] == nil }) {
+            throw JunctionError.badRequest("stdio server \(server.name) needs the secret \(missing) (secrets: {\"\(missing)\": \"…\"})",
+                                           code: "stdio_secret_missing")
+        }
+        return secrets
     }
 
     func enqueueRefresh(_ source: Source) async throws {
@@ -140,6 +188,7 @@ struct SourcesAPI: Sendable {
     static func render(_ s: Source) -> JSONValue {
         return [
             "id": .string(s.id), "slug": .string(s.slug), "type": .string(s.type.rawValue), "name": .string(s.name),
+            "server": s.stdioServer.map { .string($0) } ?? .null,
             "baseUrl": s.baseUrl.map { .string($0) } ?? .null, "specUrl": s.specUrl.map { .string($0) } ?? .null,
             "secretOrigin": s.secretSealed == nil ? .null : (s.secretBoundOrigin.map { .string($0.description) } ?? .null),
             "enabled": .bool(s.enabled), "status": .string(s.displayStatus), "entryCount": .number(Double(s.entryCount)),

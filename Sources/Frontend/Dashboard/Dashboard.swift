@@ -1,3 +1,4 @@
+import Config
 import Foundation
 import Hummingbird
 import JunctionCore
@@ -22,7 +23,9 @@ struct Dashboard: Sendable {
         OpenAPISpec.register(on: router)
         let pages = router.group().add(middleware: DashboardPageMiddleware(auth: auth, logger: logger))
         pages.get("/") { _, ctx in try await OverviewPage(database: database, session: ctx.requireWebSession(), mcpURL: mcpURL).render() }
-        pages.get("/sources") { _, ctx in try await SourcesPage(database: database, session: ctx.requireWebSession()).render() }
+        pages.get("/sources") { _, ctx in
+            try await SourcesPage(database: database, session: ctx.requireWebSession(), stdioServers: config.common.stdioServers).render()
+        }
         pages.get("/sources/table") { _, ctx in try await SourcesPage(database: database, session: ctx.requireWebSession()).tableFragment() }
         pages.get("/catalog") { req, ctx in
             // Form encoding: a GET form sends spaces as '+'.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import JunctionCore
+import Stdio
 import Store
 
 /// `/sources`: the table of sources with their actions, the registration form with
@@ -9,6 +10,8 @@ import Store
 struct SourcesPage {
     let database: any JunctionStore
     let session: WebSession
+    /// The operator's stdio servers, offered as choices (the stdio type shows only when any).
+    var stdioServers = StdioServerList()
 
     /// Ready-made registrations that fill the form.
     struct Example {
@@ -68,6 +71,7 @@ struct SourcesPage {
                   <div class="choices">
                     <label><input type="radio" name="type" value="openapi" checked> OpenAPI (HTTP API with a spec)</label>
                     <label><input type="radio" name="type" value="mcp"> MCP server (Streamable HTTP or SSE)</label>
+                    \(stdioServers.servers.isEmpty ? "" : HTML(raw: "<label><input type=\"radio\" name=\"type\" value=\"stdio\"> Local MCP server (stdio, run for you in a sandbox)</label>"))
                   </div>
                 </fieldset>
                 <div class="form-grid spaced">
@@ -83,7 +87,8 @@ struct SourcesPage {
                     <label for="reg-spec">Spec URL <span class="hint">OpenAPI 3.x or Swagger 2.0, JSON or YAML</span></label>
                     <input id="reg-spec" name="specUrl" type="url" placeholder="https://api.example.com/openapi.json" spellcheck="false">
                   </div>
-                  <div class="field">
+                  \(Self.stdioFields(stdioServers))
+                  <div class="field" data-for-type="openapi mcp">
                     <label for="reg-base">Base URL <span class="hint" data-for-type="openapi">optional: overrides the spec's servers</span><span class="hint" data-for-type="mcp" hidden>the server's MCP endpoint</span></label>
                     <input id="reg-base" name="baseUrl" type="url" placeholder="https://api.example.com" spellcheck="false">
                   </div>
@@ -110,6 +115,32 @@ struct SourcesPage {
             </dialog>
             """
         return Layout.page(title: "Sources", section: .sources, session: session, main: main)
+    }
+
+    /// The server choice and, per declared secret, an input shown for the servers that take it.
+    static func stdioFields(_ stdioServers: StdioServerList) -> HTML {
+        guard !stdioServers.servers.isEmpty else { return "" }
+        let options = HTML.join(stdioServers.servers.map { server in
+            "<option value=\"\(server.name)\">\(server.name)\(server.network ? " (network)" : "")</option>"
+        })
+        var names: [String] = []
+        for server in stdioServers.servers { for name in server.secrets where !names.contains(name) { names.append(name) } }
+        let secrets = HTML.join(names.enumerated().map { index, name in
+            let takers = stdioServers.servers.filter { $0.secrets.contains(name) }.map(\.name).joined(separator: " ")
+            return """
+                <div class="field" data-for-type="stdio" data-for-server="\(takers)" hidden>
+                  <label for="reg-stdio-secret-\(index)">\(name) <span class="hint">stored encrypted; given only to your instance</span></label>
+                  <input id="reg-stdio-secret-\(index)" name="stdioSecret" data-secret-name="\(name)" type="password" autocomplete="new-password" spellcheck="false">
+                </div>
+                """
+        })
+        return """
+            <div class="field" data-for-type="stdio" hidden>
+              <label for="reg-server">Server <span class="hint">declared by your operator; your own instance and data folder</span></label>
+              <select id="reg-server" name="server">\(options)</select>
+            </div>
+            \(secrets)
+            """
     }
 
     /// The table body alone.
@@ -139,7 +170,7 @@ struct SourcesPage {
         return """
             <tr data-slug="\(s.slug)" data-source="\(json)" aria-busy="\(busy)"\(HTML(raw: s.enabled ? "" : " class=\"is-disabled\""))>
               <th scope="row" data-label="Name" class="cell-name">\(s.name)<span class="slug">\(s.slug)</span></th>
-              <td data-label="Type">\(s.type == .openapi ? "OpenAPI" : "MCP")<span class="slug">auth: \(s.authType.rawValue)</span></td>
+              <td data-label="Type">\(typeLabel(s))</td>
               <td data-label="Status" data-cell="status">\(Layout.badge(status))</td>
               <td data-label="Entries" data-cell="entries" class="num">\(s.entryCount)</td>
               <td data-label="Last refresh" data-cell="refreshed">\(Layout.time(s.lastRefreshAt))</td>
@@ -155,11 +186,19 @@ struct SourcesPage {
             """
     }
 
+    private static func typeLabel(_ s: Source) -> HTML {
+        switch s.type {
+        case .openapi: "OpenAPI<span class=\"slug\">auth: \(s.authType.rawValue)</span>"
+        case .mcp: "MCP<span class=\"slug\">auth: \(s.authType.rawValue)</span>"
+        case .stdio: "stdio<span class=\"slug\">server: \(s.stdioServer ?? "")</span>"
+        }
+    }
+
     /// Auth type, header/parameter name and secret inputs (shown as the type needs them).
     static func authFields(prefix p: String, editing: Bool) -> HTML {
         let secretHint = editing ? "leave empty to keep the stored secret; type a new one to rotate it" : "stored encrypted; never shown again"
         return """
-            <div class="field">
+            <div class="field" data-for-type="openapi mcp">
               <label for="\(p)-auth">Authentication</label>
               <select id="\(p)-auth" name="authType">
                 <option value="none">None</option>
@@ -198,7 +237,7 @@ struct SourcesPage {
                 <label for="edit-spec">Spec URL</label>
                 <input id="edit-spec" name="specUrl" type="url" spellcheck="false">
               </div>
-              <div class="field wide">
+              <div class="field wide" data-for-type="openapi mcp">
                 <label for="edit-base">Base URL</label>
                 <input id="edit-base" name="baseUrl" type="url" spellcheck="false">
               </div>

@@ -129,9 +129,17 @@
   function syncAuthFields(form) {
     const typeInput = form.querySelector('[name="type"]:checked') || form.querySelector('[name="type"]');
     const sourceType = typeInput ? typeInput.value : (form.dataset.sourceType || "openapi");
-    for (const n of $$("[data-for-type]", form)) n.hidden = n.dataset.forType !== sourceType;
+    for (const n of $$("[data-for-type]", form)) n.hidden = !n.dataset.forType.split(" ").includes(sourceType);
+    // A stdio server's secrets: the inputs of the chosen server only.
+    const server = form.querySelector('[name="server"]');
+    for (const n of $$("[data-for-server]", form)) {
+      const show = sourceType === "stdio" && !!server && n.dataset.forServer.split(" ").includes(server.value);
+      n.hidden = !show;
+      for (const i of $$("input", n)) i.disabled = !show;
+    }
     const auth = form.querySelector('[name="authType"]');
     if (!auth) return;
+    if (sourceType === "stdio") auth.value = "none";
     for (const o of auth.options) {
       const allowed = !o.dataset.types || o.dataset.types.split(" ").includes(sourceType);
       o.disabled = !allowed;

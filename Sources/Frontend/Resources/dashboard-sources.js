@@ -94,7 +94,10 @@
         const errorBox = $(".form-error", form);
         errorBox.textContent = "";
         const type = form.querySelector('[name="type"]:checked').value;
-        const body = {
+        const body = type === "stdio" ? {
+          slug: form.slug.value.trim(), type, name: form.name.value.trim() || form.slug.value.trim(), server: form.server.value,
+          secrets: Object.fromEntries($$('[data-secret-name]', form).filter((i) => !i.disabled).map((i) => [i.dataset.secretName, i.value])),
+        } : {
           slug: form.slug.value.trim(), type, name: form.name.value.trim() || form.slug.value.trim(),
           baseUrl: form.baseUrl.value.trim() || null, specUrl: type === "openapi" ? (form.specUrl.value.trim() || null) : null,
           auth: authBody(form, false),
@@ -131,7 +134,8 @@
         const errorBox = $(".form-error", editForm);
         errorBox.textContent = "";
         const slug = editForm.dataset.slug;
-        const body = { name: editForm.name.value.trim(), baseUrl: editForm.baseUrl.value.trim() || null, auth: authBody(editForm, true) };
+        const body = editForm.dataset.sourceType === "stdio" ? { name: editForm.name.value.trim() }
+          : { name: editForm.name.value.trim(), baseUrl: editForm.baseUrl.value.trim() || null, auth: authBody(editForm, true) };
         if (editForm.dataset.sourceType === "openapi") body.specUrl = editForm.specUrl.value.trim() || null;
         try {
           const s = await api("PATCH", "/api/v1/sources/" + encodeURIComponent(slug), body);

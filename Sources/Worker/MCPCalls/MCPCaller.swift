@@ -3,6 +3,7 @@ import JunctionCore
 import Logging
 import Secrets
 import SourceAccess
+import Stdio
 import Store
 import Upstream
 
@@ -17,10 +18,13 @@ package struct MCPCaller: Sendable {
     package var timeout: Duration
     /// Access tokens of OAuth sources (nil: OAuth sources cannot be called).
     package let oauth: MCPOAuthTokens?
+    /// This worker's instances of stdio servers (nil: stdio sources cannot be called here).
+    package let stdio: StdioInstanceManager?
     let logger: Logger
 
     package init(database: any JunctionStore, http: UpstreamHTTP, pool: MCPSessionPool, timeout: Duration = .seconds(30),
-                 maxResponseBytes: Int = 1_000_000, oauth: MCPOAuthTokens? = nil, logger: Logger) {
+                 maxResponseBytes: Int = 1_000_000, oauth: MCPOAuthTokens? = nil, stdio: StdioInstanceManager? = nil, logger: Logger) {
+        self.stdio = stdio
         self.database = database
         self.oauth = oauth
         self.connector = MCPSourceConnector(http: StreamingUpstream(http), maxMessageBytes: maxResponseBytes, requestTimeout: min(timeout, .seconds(30)))
@@ -56,6 +60,23 @@ package struct MCPCaller: Sendable {
                 throw UpstreamOAuthError.needsSignIn(source.slug, reason: "the server refused a freshly refreshed token")
             }
         }
+    }
+
+    /// Calls the tool behind `entry` in the user's own instance of the stdio server of
+    /// `source`, started here on demand (`StdioInstanceManager`).
+    package func callStdio(entry: CatalogEntry, source: Source, secrets: [String: String], args: JSONValue,
+                           attachments: RunAttachments = RunAttachments()) async throws -> JSONValue {
+        guard args.isNull || args.objectValue != nil else {
+            throw JunctionError.badRequest("\(entry.callName) takes one object argument with the tool's parameters")
+        }
+        guard let stdio else {
+            throw JunctionError("stdio_unavailable", "this worker runs no stdio servers (JUNCTION_STDIO_SERVERS is unset here)", status: 503)
+        }
+        let details = (try? JSONValue.parse(entry.details)) ?? .object([:])
+        let tool = details["tool"]?.stringValue ?? entry.operationKey
+        let raw = try await stdio.callTool(.init(owner: source.owner, sourceID: source.id), server: source.stdioServer ?? "",
+                                           secrets: secrets, name: tool, arguments: args, timeout: timeout)
+        return try MCPToolResult.value(of: raw, tool: entry.callName, attachments: attachments)
     }
 
     private func call(entry: CatalogEntry, source: Source, credential: String?, args: JSONValue,

@@ -275,10 +275,18 @@ package struct RunJobHandler: JobHandler {
             let started = ContinuousClock.now
             let type = source.type.rawValue
             do {
-                let secret = try await database.sourceSecret(source, box: box)
-                let value = source.type == .mcp
-                    ? try await mcp.call(entry: entry, source: source, secret: secret, args: args, attachments: attachments)
-                    : try await caller.call(entry: entry, source: source, secret: secret, args: args)
+                let value: JSONValue
+                switch source.type {
+                case .stdio:
+                    value = try await mcp.callStdio(entry: entry, source: source, secrets: try source.openStdioSecrets(box: box),
+                                                    args: args, attachments: attachments)
+                case .mcp:
+                    let secret = try await database.sourceSecret(source, box: box)
+                    value = try await mcp.call(entry: entry, source: source, secret: secret, args: args, attachments: attachments)
+                case .openapi:
+                    let secret = try await database.sourceSecret(source, box: box)
+                    value = try await caller.call(entry: entry, source: source, secret: secret, args: args)
+                }
                 Self.countCall(type: type, outcome: Self.callOutcome(value, type: source.type), since: started)
                 return .success(value)
             } catch {

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdCore
 import JunctionCore
+import Stdio
 @testable import Store
 import XCTest
 
@@ -44,6 +45,26 @@ final class DashboardTests: XCTestCase {
         XCTAssertTrue(html.contains("&lt;img src=x onerror=alert(1)&gt;"))
         XCTAssertFalse(html.contains("SEALED"), "not even the sealed secret reaches the page")
         XCTAssertTrue(html.contains("&quot;hasSecret&quot;:true"))
+    }
+
+    func testTheRegisterFormOffersTheOperatorsStdioServersAndEachOnesSecrets() {
+        XCTAssertEqual(SourcesPage.stdioFields(StdioServerList()).text, "", "no stdio choice without declared servers")
+        let servers = StdioServerList(servers: [
+            StdioServerDeclaration(name: "time", command: "/x/time"),
+            StdioServerDeclaration(name: "gh", command: "/x/gh", secrets: ["GITHUB_TOKEN"], network: true),
+        ])
+        let html = SourcesPage.stdioFields(servers).text
+        XCTAssertTrue(html.contains("<option value=\"time\">time</option>"), html)
+        XCTAssertTrue(html.contains("<option value=\"gh\">gh (network)</option>"), html)
+        XCTAssertTrue(html.contains("data-for-server=\"gh\""), html)
+        XCTAssertTrue(html.contains("data-secret-name=\"GITHUB_TOKEN\" type=\"password\""), html)
+        XCTAssertFalse(html.contains("/x/gh"), "commands stay on the server")
+        let source = Source(id: "id1", owner: "u", slug: "notes", type: .stdio, name: "Notes", baseUrl: nil, specUrl: nil, authType: .none,
+                            authHeaderName: nil, secretSealed: "v1.k1.SEALED", enabled: true, status: .ready, entryCount: 6,
+                            lastRefreshAt: nil, lastError: nil, createdAt: Date(), updatedAt: Date(), stdioServer: "sqlite")
+        let row = SourcesPage.row(source).text
+        XCTAssertTrue(row.contains("stdio<span class=\"slug\">server: sqlite</span>"), row)
+        XCTAssertFalse(row.contains("SEALED"))
     }
 
     func testCatalogHitAndExecutionPrettyPrinting() {

@@ -339,11 +339,12 @@ package struct StoreCopier: Sendable {
     /// source and, for secrets, origin: all copied as they were), counting what opens.
     static func checkSealed(_ box: SecretBox, connection: PostgresConnection, logger: Logger) async throws -> StoreCopySummary.SealedCheck {
         var check = StoreCopySummary.SealedCheck(total: 0, opened: 0)
-        for row in try await connection.rows("SELECT owner, id, secretSealed, secretOrigin FROM sources WHERE secretSealed IS NOT NULL",
-                                             logger: logger) {
-            let (owner, id, sealed, origin) = try row.decode((String, String, String, String?).self)
+        for row in try await connection.rows(
+            "SELECT owner, id, secretSealed, secretOrigin, stdioServer FROM sources WHERE secretSealed IS NOT NULL", logger: logger) {
+            let (owner, id, sealed, origin, server) = try row.decode((String, String, String, String?, String?).self)
             check.total += 1
             let contexts = [origin.flatMap(Origin.init(string:)).map { SQLiteStore.sourceSecretContext(owner: owner, sourceID: id, origin: $0) },
+                            server.map { SecretBinding.stdioSecretsContext(owner: owner, sourceID: id, server: $0) },
                             SecretBox.sourceContext(owner: owner, sourceID: id)].compactMap { $0 }
             if contexts.contains(where: { (try? box.open(sealed, context: $0)) != nil }) { check.opened += 1 }
         }

@@ -44,6 +44,7 @@ package enum PostgresMigrations {
     package static let all: [Migration] = [
         Migration(version: 1, name: "schema", statements: schema),
         Migration(version: 2, name: "change notifications", statements: changeNotifications),
+        Migration(version: 3, name: "stdio-sources", statements: ["ALTER TABLE sources ADD COLUMN stdioServer text"]),
     ]
 
     /// Applies the migrations not applied yet, under the advisory lock; returns the

@@ -68,19 +68,20 @@ extension Source: PostgresRecord {
     static let tableName = "sources"
     static let columnNames = [
         "id", "owner", "slug", "type", "name", "baseUrl", "specUrl", "authType", "authHeaderName", "secretSealed", "enabled", "status",
-        "entryCount", "lastRefreshAt", "lastError", "createdAt", "updatedAt", "secretOrigin",
+        "entryCount", "lastRefreshAt", "lastError", "createdAt", "updatedAt", "secretOrigin", "stdioServer",
     ]
     init(reading r: inout PostgresRowReader) throws {
         self.init(id: try r.next(), owner: try r.next(), slug: try r.next(), type: try r.next(SourceType.self), name: try r.next(),
                   baseUrl: try r.next(), specUrl: try r.next(), authType: try r.next(SourceAuthType.self), authHeaderName: try r.next(),
                   secretSealed: try r.next(), enabled: try r.next(), status: try r.next(SourceStatus.self), entryCount: try r.next(),
                   lastRefreshAt: try r.next(), lastError: try r.next(), createdAt: try r.next(), updatedAt: try r.next(),
-                  secretOrigin: try r.next())
+                  secretOrigin: try r.next(), stdioServer: try r.next())
     }
     func appendBindings(to b: inout PostgresBindings) throws {
         b.append(id); b.append(owner); b.append(slug); b.append(type.rawValue); b.append(name); b.append(baseUrl); b.append(specUrl)
         b.append(authType.rawValue); b.append(authHeaderName); b.append(secretSealed); b.append(enabled); b.append(status.rawValue)
         b.append(entryCount); b.append(lastRefreshAt); b.append(lastError); b.append(createdAt); b.append(updatedAt); b.append(secretOrigin)
+        b.append(stdioServer)
     }
 }
 

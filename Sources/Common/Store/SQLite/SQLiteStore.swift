@@ -143,6 +143,9 @@ package final class SQLiteStore: Sendable {
         migrator.registerMigration("oauth-client-expiry") { db in try migrateOAuthClientExpiry(db) }
         migrator.registerMigration("user-identities") { db in try migrateUserIdentities(db) }
         migrator.registerMigration("call-names-with-slug-repeated") { db in try migrateCallNamesWithSlugRepeated(db) }
+        migrator.registerMigration("stdio-sources") { db in
+            try db.alter(table: "sources") { t in t.add(column: "stdioServer", .text) }
+        }
         return migrator
     }
 }
