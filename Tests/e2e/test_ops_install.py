@@ -1,5 +1,5 @@
 """What `ops/run` and `ops/test` install: running needs only the build's Debian packages,
-redis-server and deno; everything only the tests use (PostgreSQL, chromium, wrk, glewlwyd,
+redis-server, bubblewrap and deno; everything only the tests use (PostgreSQL, chromium, wrk, glewlwyd,
 openssl, systemd, sqlite3, the test Python environments) is installed by `ops/test` alone.
 
 Each script runs on a copy of `ops/` in a temporary folder (so its `.venv*` are new, and
@@ -21,7 +21,8 @@ import pytest
 
 from stack import REPO_ROOT
 
-RUN_PACKAGES = {"libhiredis-dev", "libsqlite3-dev", "libssl-dev", "libcurl4-openssl-dev", "redis-server"}
+RUN_PACKAGES = {"libhiredis-dev", "libsqlite3-dev", "libssl-dev", "libcurl4-openssl-dev", "redis-server",
+                "bubblewrap"}  # bubblewrap: stdio MCP servers run in it
 TEST_ONLY_PACKAGES = {"postgresql", "chromium", "wrk", "glewlwyd", "openssl", "systemd", "sqlite3"}
 TEST_VENVS = {".venv-httpbin", ".venv-mcp1", ".venv-fastmcp", ".venv-oidc"}
 TEST_ONLY_PYTHON = {"pytest", "playwright", "schemathesis", "mcp", "httpx", "hypothesis"}
