@@ -260,49 +260,21 @@ package final class StdioProcess: Sendable {
 
     private static func spawn(_ arguments: [String], environment: [String]) throws -> (pid: Int32, stdin: Int32, stdout: Int32, stderr: Int32) {
         func cloexecPipe() throws -> [Int32] {
-            var fds: [Int32] = [-1, -1]
-            guard pipe(&fds) == 0 else { throw JunctionError("stdio_unavailable", "pipe: \(String(cString: strerror(errno)))") }
-            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            guard let fds = ChildProcessSpawner.cloexecPipe() else {
+                throw JunctionError("stdio_unavailable", "pipe: \(String(cString: strerror(errno)))")
+            }
             return fds
         }
         let input = try cloexecPipe(), output = try cloexecPipe(), errors = try cloexecPipe()
         defer { close(input[0]); close(output[1]); close(errors[1]) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, input[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
-        closeFrom(3, in: &actions)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup($0) } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
-        guard rc == 0 else {
+        let pid: pid_t
+        switch ChildProcessSpawner.spawn(arguments, environment: environment,
+                                         descriptors: [(input[0], 0), (output[1], 1), (errors[1], 2)]) {
+        case .success(let child): pid = child
+        case .failure(let error):
             close(input[1]); close(output[0]); close(errors[0])
-            throw JunctionError("stdio_unavailable", "cannot start \(arguments[0]): \(String(cString: strerror(rc)))", status: 503)
+            throw JunctionError("stdio_unavailable", "cannot start \(arguments[0]): \(error)", status: 503)
         }
         return (pid, input[1], output[0], errors[0])
-    }
-
-    private static func closeFrom(_ fd: Int32, in actions: inout posix_spawn_file_actions_t) {
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
-        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, fd)
     }
 }

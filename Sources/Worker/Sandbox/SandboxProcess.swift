@@ -107,11 +107,10 @@ package final class SandboxProcess: Sendable {
     /// shared, and the read end of a second pipe (the requests) as fd 3. No other
     /// descriptor of this process reaches it (closed by the file actions, or close-on-exec).
     private static func spawn(_ arguments: [String], environment: [String]) throws -> (pid: Int32, requests: Int32, frames: Int32) {
-        // pipe2(O_CLOEXEC) is not exported to Swift: set the flag right after.
         func cloexecPipe() throws -> [Int32] {
-            var fds: [Int32] = [-1, -1]
-            guard pipe(&fds) == 0 else { throw JunctionError("sandbox_unavailable", "pipe: \(String(cString: strerror(errno)))") }
-            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            guard let fds = ChildProcessSpawner.cloexecPipe() else {
+                throw JunctionError("sandbox_unavailable", "pipe: \(String(cString: strerror(errno)))")
+            }
             return fds
         }
         let requestPipe = try cloexecPipe()
@@ -126,35 +125,13 @@ package final class SandboxProcess: Sendable {
             close(framePipe[1])
             if devNull >= 0 { close(devNull) }
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, devNull, 0)
-        posix_spawn_file_actions_adddup2(&actions, framePipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, requestPipe[0], 3)
-        Self.closeFrom(4, in: &actions)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup($0) } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
-        guard rc == 0 else {
+        let pid: pid_t
+        switch ChildProcessSpawner.spawn(arguments, environment: environment,
+                                         descriptors: [(devNull, 0), (framePipe[1], 1), (requestPipe[0], 3)]) {
+        case .success(let child): pid = child
+        case .failure(let error):
             close(requestPipe[1]); close(framePipe[0])
-            throw JunctionError("sandbox_unavailable", "posix_spawn: \(String(cString: strerror(rc)))")
+            throw JunctionError("sandbox_unavailable", "posix_spawn: \(error)")
         }
         return (pid, requestPipe[1], framePipe[0])
     }
@@ -219,12 +196,6 @@ package final class SandboxProcess: Sendable {
     /// Adds glibc's "close every descriptor from `fd` on" file action (2.34+; hidden behind
     /// _GNU_SOURCE, so looked up at run time). Without it, descriptors other code opened
     /// without close-on-exec (sockets, say) would be inherited by deno.
-    private static func closeFrom(_ fd: Int32, in actions: inout posix_spawn_file_actions_t) {
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
-        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, fd)
-    }
-
     /// Lines from the host's stdout that were not genuine frames (for tests and metrics).
     package var rejectedLines: Int { rejected.load(ordering: .relaxed) }
 
