@@ -30,26 +30,23 @@ package struct ChangeFeedState: Sendable {
 
     package init() {}
 
-    /// LISTEN took effect: a new session, in which nothing is cached yet.
+    /// LISTEN took effect: a new session, in which nothing is cached yet (every stamp names
+    /// its session, so older answers no longer match; the counts start again).
     package mutating func listening() {
         sessions += 1
         session = sessions
         catalogChanges = [:]
-        epoch = nil
     }
 
     /// The listening connection is gone: no cached answer is current until a new session.
     package mutating func stopped() {
         session = nil
-        catalogChanges = [:]
-        epoch = nil
     }
 
     /// This process committed a write, which may have changed anything: its own next read
     /// of each cached value goes to the database rather than wait for the notification.
     package mutating func localWrite() {
         writes &+= 1
-        epoch = nil
     }
 
     /// Applies one notification payload: `auth` or `catalog <owner>`. Anything else (the
@@ -57,7 +54,6 @@ package struct ChangeFeedState: Sendable {
     package mutating func notified(_ payload: String) {
         if payload == "auth" {
             authChanges &+= 1
-            epoch = nil
         } else if payload.hasPrefix("catalog "), payload.count > 8 {
             catalogChanges[String(payload.dropFirst(8)), default: 0] &+= 1
         } else {
